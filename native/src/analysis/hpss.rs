@@ -1,0 +1,150 @@
+//! Harmonic ratio (FINGERPRINT.md dimension 18): harmonic/percussive separation of the 0-5 kHz
+//! magnitude spectrogram by median filtering (17 frames in time, 17 bins in frequency), soft
+//! masks with power 2, and the harmonic share of the separated energy.
+//!
+//! Streaming: the time median of frame t needs frames t-8..t+8, so a ring of the last 17 frames
+//! is kept and frame t is separated when frame t+8 arrives (edges replicate the first or last
+//! frame). Memory is 17 short spectra, whatever the track length.
+
+pub const KERNEL: usize = 17;
+const HALF: usize = KERNEL / 2;
+/// Bins processed together: the median network runs on [f32; LANES] values, which the compiler
+/// turns into SIMD min/max.
+const LANES: usize = 8;
+
+type Lane = [f32; LANES];
+
+#[inline(always)]
+fn cx(v: &mut [Lane; KERNEL], a: usize, b: usize) {
+    for l in 0..LANES {
+        let (x, y) = (v[a][l], v[b][l]);
+        // Comparison form (not f32::min) compiles to plain minps/maxps; inputs are never NaN.
+        v[a][l] = if x < y { x } else { y };
+        v[b][l] = if x < y { y } else { x };
+    }
+}
+
+/// Lane-wise median of 17: a fixed 70-comparator selection network generated and verified by
+/// tools/gen_median_network.py (Batcher's merge sort pruned to the middle output).
+#[inline(always)]
+fn median17(v: &mut [Lane; KERNEL]) -> Lane {
+    macro_rules! cx {
+        ($a:expr, $b:expr) => {
+            cx(v, $a, $b)
+        };
+    }
+    cx!(0,1); cx!(2,3); cx!(4,5); cx!(6,7); cx!(8,9); cx!(10,11); cx!(12,13); cx!(14,15); cx!(0,2); cx!(1,3); cx!(4,6); cx!(5,7); cx!(8,10); cx!(9,11); cx!(12,14); cx!(13,15); cx!(1,2); cx!(5,6); cx!(9,10); cx!(13,14); cx!(0,4); cx!(1,5); cx!(2,6); cx!(3,7); cx!(8,12); cx!(9,13); cx!(10,14); cx!(11,15); cx!(2,4); cx!(3,5); cx!(10,12); cx!(11,13); cx!(1,2); cx!(3,4); cx!(5,6); cx!(9,10); cx!(11,12); cx!(13,14); cx!(0,8); cx!(1,9); cx!(2,10); cx!(3,11); cx!(4,12); cx!(5,13); cx!(6,14); cx!(7,15); cx!(4,8); cx!(5,9); cx!(6,10); cx!(7,11); cx!(2,4); cx!(3,5); cx!(6,8); cx!(7,9); cx!(10,12); cx!(11,13); cx!(3,4); cx!(5,6); cx!(7,8); cx!(9,10); cx!(11,12); cx!(0,16); cx!(8,16); cx!(4,8); cx!(5,9); cx!(6,10); cx!(7,11); cx!(6,8); cx!(7,9); cx!(7,8);
+    v[HALF]
+}
+
+pub struct Hpss {
+    /// Bins separated: 0..bins (0-5 kHz).
+    bins: usize,
+    /// Bins kept per frame: a few past 5 kHz so the frequency median near 5 kHz sees real data.
+    width: usize,
+    ring: Vec<f32>,
+    frames_seen: usize,
+    next_to_separate: usize,
+    harmonic_energy: f64,
+    percussive_energy: f64,
+    window: [Lane; KERNEL],
+}
+
+impl Hpss {
+    /// `bins`: number of bins from 0 up to 5 kHz; `available`: bins in a frame (n/2 + 1).
+    pub fn new(bins: usize, available: usize) -> Hpss {
+        let width = (bins + HALF).min(available);
+        Hpss {
+            bins,
+            width,
+            ring: vec![0.0; KERNEL * width],
+            frames_seen: 0,
+            next_to_separate: 0,
+            harmonic_energy: 0.0,
+            percussive_energy: 0.0,
+            window: [[0.0; LANES]; KERNEL],
+        }
+    }
+
+    /// Adds one frame's power spectrum (at least `width` bins).
+    pub fn push(&mut self, power: &[f32]) {
+        let slot = self.frames_seen % KERNEL;
+        let row = &mut self.ring[slot * self.width..(slot + 1) * self.width];
+        for (m, &p) in row.iter_mut().zip(&power[..self.width]) {
+            *m = p.sqrt();
+        }
+        self.frames_seen += 1;
+        // Frame t can be separated once t + 8 has arrived.
+        while self.next_to_separate + HALF < self.frames_seen {
+            self.separate(self.next_to_separate, self.frames_seen - 1);
+            self.next_to_separate += 1;
+        }
+    }
+
+    fn row(&self, frame: usize) -> &[f32] {
+        let slot = frame % KERNEL;
+        &self.ring[slot * self.width..(slot + 1) * self.width]
+    }
+
+    /// Separates frame t with the time window clamped to [0, last].
+    fn separate(&mut self, t: usize, last: usize) {
+        let (mut harmonic_energy, mut percussive_energy) = (0.0f64, 0.0f64);
+        let mut k0 = 0;
+        while k0 < self.bins {
+            // Time median: the same bins of frames t-8..t+8 (clamped).
+            let mut window = self.window;
+            for (j, lane) in window.iter_mut().enumerate() {
+                let frame = (t + j).saturating_sub(HALF).min(last);
+                let row = self.row(frame);
+                for (l, v) in lane.iter_mut().enumerate() {
+                    *v = row[(k0 + l).min(self.width - 1)];
+                }
+            }
+            let harmonic = median17(&mut window);
+            // Frequency median: bins k-8..k+8 (clamped) of frame t.
+            let row = self.row(t);
+            for (j, lane) in window.iter_mut().enumerate() {
+                for (l, v) in lane.iter_mut().enumerate() {
+                    let k = (k0 + l + j).saturating_sub(HALF).min(self.width - 1);
+                    *v = row[k];
+                }
+            }
+            let percussive = median17(&mut window);
+            let count = LANES.min(self.bins - k0);
+            for l in 0..count {
+                let x = row[k0 + l] as f64;
+                let h2 = (harmonic[l] as f64) * (harmonic[l] as f64);
+                let p2 = (percussive[l] as f64) * (percussive[l] as f64);
+                let denom = h2 + p2;
+                if denom > 0.0 {
+                    // Soft (Wiener-like) masks with power 2 applied to the magnitude.
+                    let hs = x * h2 / denom;
+                    let ps = x * p2 / denom;
+                    harmonic_energy += hs * hs;
+                    percussive_energy += ps * ps;
+                }
+            }
+            k0 += LANES;
+        }
+        self.harmonic_energy += harmonic_energy;
+        self.percussive_energy += percussive_energy;
+    }
+
+    /// Separates the last frames (their future is the last frame, replicated) and returns
+    /// sum(H^2) / (sum(H^2) + sum(P^2)), or 0 when there is no energy.
+    pub fn finish(&mut self) -> f64 {
+        if self.frames_seen > 0 {
+            let last = self.frames_seen - 1;
+            while self.next_to_separate < self.frames_seen {
+                self.separate(self.next_to_separate, last);
+                self.next_to_separate += 1;
+            }
+        }
+        let total = self.harmonic_energy + self.percussive_energy;
+        if total > 0.0 {
+            self.harmonic_energy / total
+        } else {
+            0.0
+        }
+    }
+}

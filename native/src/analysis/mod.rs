@@ -1,0 +1,532 @@
+//! The streaming 25-dimension fingerprint analyzer (FINGERPRINT.md, algorithm version 1).
+//!
+//! One pass over pushed blocks of interleaved float PCM. State kept per block of audio:
+//! - per 100 ms segment: K-weighted channel energy, `mid` energy and sample peak (10 per second);
+//! - per onset hop (<= 12 ms): one onset-strength value;
+//! - running sums (long-term spectrum, levels, stereo moments) and a 17-frame HPSS ring.
+//! Nothing else grows with the track length.
+
+mod hpss;
+mod loudness;
+mod rhythm;
+mod spectrum;
+
+use crate::fft::RealFft;
+use std::fmt;
+
+/// Algorithm version of FINGERPRINT.md implemented here; stored with every fingerprint.
+pub const FINGERPRINT_VERSION: u32 = 1;
+pub const DIMENSIONS: usize = 25;
+
+/// Dimension names in storage order.
+pub const DIMENSION_NAMES: [&str; DIMENSIONS] = [
+    "sub_bass_pct",
+    "bass_pct",
+    "low_mid_pct",
+    "mid_pct",
+    "upper_mid_pct",
+    "presence_pct",
+    "air_pct",
+    "lufs",
+    "crest_db",
+    "bass_mid_ratio",
+    "tempo_bpm",
+    "rhythm_stability",
+    "transient_density",
+    "silence_ratio",
+    "spectral_centroid",
+    "spectral_rolloff",
+    "spectral_flatness",
+    "harmonic_ratio",
+    "pitch_stability",
+    "chroma_energy",
+    "dynamic_range_variation",
+    "loudness_variation_std",
+    "peak_consistency",
+    "stereo_width",
+    "phase_correlation",
+];
+
+pub const MIN_SAMPLE_RATE: u32 = 8_000;
+pub const MAX_SAMPLE_RATE: u32 = 384_000;
+pub const MAX_CHANNELS: u32 = 8;
+/// Shortest accepted input.
+pub const MIN_DURATION_S: f64 = 0.5;
+
+/// -60 dBFS as an amplitude: the silence threshold for frames and blocks.
+const SILENCE_RMS: f64 = 1e-3;
+
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct Fingerprint {
+    pub values: [f32; DIMENSIONS],
+}
+
+#[derive(Clone, Debug, PartialEq)]
+pub enum AnalysisError {
+    InvalidArgument(String),
+    /// A NaN or infinite sample (frame index from the start of the stream, channel).
+    InvalidSample { frame: u64, channel: u32, value: f32 },
+    TooShort { frames: u64, min_frames: u64, sample_rate: u32 },
+    AlreadyFinished,
+}
+
+impl fmt::Display for AnalysisError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            AnalysisError::InvalidArgument(m) => write!(f, "invalid argument: {m}"),
+            AnalysisError::InvalidSample { frame, channel, value } => write!(
+                f,
+                "sample at frame {frame}, channel {channel} is {value}: audio must be finite PCM"
+            ),
+            AnalysisError::TooShort { frames, min_frames, sample_rate } => write!(
+                f,
+                "audio too short: {frames} frames ({:.3} s) at {sample_rate} Hz; at least {min_frames} frames ({MIN_DURATION_S} s) are needed",
+                *frames as f64 / *sample_rate as f64
+            ),
+            AnalysisError::AlreadyFinished => write!(f, "the analyzer has already finished"),
+        }
+    }
+}
+
+impl std::error::Error for AnalysisError {}
+
+/// STFT size for a sample rate: 2^round(log2(0.0464 * sr)) (2048 at 44.1 and 48 kHz).
+pub fn fft_len_for(sample_rate: u32) -> usize {
+    1usize << (0.0464 * sample_rate as f64).log2().round() as u32
+}
+
+/// Onset hop: N/4 when that is at most 12 ms, else N/8.
+pub fn onset_hop_for(fft_len: usize, sample_rate: u32) -> usize {
+    if (fft_len / 4) as f64 <= 0.012 * sample_rate as f64 {
+        fft_len / 4
+    } else {
+        fft_len / 8
+    }
+}
+
+/// Per 100 ms segment.
+#[derive(Clone, Copy, Debug, Default)]
+struct Segment {
+    /// Channel-weighted sum of squares of the K-weighted signal.
+    k_energy: f64,
+    /// Sum of squares of `mid`.
+    mid_energy: f64,
+    /// Largest |sample| over all channels.
+    peak: f32,
+}
+
+/// Moments of channels 0 and 1 for width and correlation.
+#[derive(Clone, Copy, Debug, Default)]
+struct StereoMoments {
+    l: f64,
+    r: f64,
+    ll: f64,
+    rr: f64,
+    lr: f64,
+}
+
+pub struct Analyzer {
+    sample_rate: u32,
+    channels: usize,
+    frames: u64,
+    finished: bool,
+
+    // Levels.
+    peak: f32,
+    sum_squares: f64,
+    stereo: StereoMoments,
+
+    // Segments (loudness, silence, peak consistency).
+    segment_len: usize,
+    segment: Segment,
+    segment_fill: usize,
+    segments: Vec<Segment>,
+    k_shelf: loudness::Biquad,
+    k_highpass: loudness::Biquad,
+    k_state: Vec<loudness::KState>,
+    k_weights: Vec<f64>,
+
+    // Spectral frames of `mid`.
+    fft: RealFft,
+    fft_len: usize,
+    onset_hop: usize,
+    /// Every `main_every`-th onset frame is a main STFT frame (hop N/2).
+    main_every: usize,
+    frame_index: usize,
+    pending: Vec<f32>,
+    window: Vec<f32>,
+    windowed: Vec<f32>,
+    power: Vec<f32>,
+    scratch: Vec<f32>,
+    mid: Vec<f32>,
+
+    ltas: Vec<f64>,
+    flat_lo: usize,
+    flat_hi: usize,
+    flatness_sum: f64,
+    chroma: spectrum::ChromaMap,
+    chroma_energy_sum: f64,
+    non_silent_frames: u64,
+    previous_class: Option<Option<usize>>,
+    stable_pairs: u64,
+    pairs: u64,
+    hpss: hpss::Hpss,
+    onsets: rhythm::OnsetDetector,
+}
+
+impl Analyzer {
+    pub fn new(sample_rate: u32, channels: u32) -> Result<Analyzer, AnalysisError> {
+        if !(MIN_SAMPLE_RATE..=MAX_SAMPLE_RATE).contains(&sample_rate) {
+            return Err(AnalysisError::InvalidArgument(format!(
+                "sample rate {sample_rate} Hz is outside {MIN_SAMPLE_RATE}-{MAX_SAMPLE_RATE} Hz"
+            )));
+        }
+        if !(1..=MAX_CHANNELS).contains(&channels) {
+            return Err(AnalysisError::InvalidArgument(format!(
+                "{channels} channels is outside 1-{MAX_CHANNELS}"
+            )));
+        }
+        let sr = sample_rate as f64;
+        let ch = channels as usize;
+        let fft_len = fft_len_for(sample_rate);
+        let onset_hop = onset_hop_for(fft_len, sample_rate);
+        let fft = RealFft::new(fft_len)
+            .ok_or_else(|| AnalysisError::InvalidArgument(format!("unsupported FFT size {fft_len}")))?;
+        let bins = fft_len / 2 + 1;
+        let bin_hz = sr / fft_len as f64;
+        // Periodic Hann window.
+        let window = (0..fft_len)
+            .map(|i| {
+                let s = (std::f64::consts::PI * i as f64 / fft_len as f64).sin();
+                (s * s) as f32
+            })
+            .collect();
+        let flat_lo = (20.0 / bin_hz).ceil() as usize;
+        let flat_hi = ((20000.0f64.min(sr / 2.0) / bin_hz).floor() as usize).min(bins - 1);
+        let hpss_bins = ((5000.0 / bin_hz).floor() as usize + 1).min(bins);
+        Ok(Analyzer {
+            sample_rate,
+            channels: ch,
+            frames: 0,
+            finished: false,
+            peak: 0.0,
+            sum_squares: 0.0,
+            stereo: StereoMoments::default(),
+            segment_len: (sample_rate / 10) as usize,
+            segment: Segment::default(),
+            segment_fill: 0,
+            segments: Vec::new(),
+            k_shelf: loudness::Biquad::k_shelf(sr),
+            k_highpass: loudness::Biquad::k_highpass(sr),
+            k_state: vec![loudness::KState::default(); ch],
+            k_weights: (0..ch).map(|c| loudness::channel_weight(c, ch)).collect(),
+            scratch: vec![0.0; fft.scratch_len()],
+            fft,
+            fft_len,
+            onset_hop,
+            main_every: (fft_len / 2) / onset_hop,
+            frame_index: 0,
+            pending: Vec::with_capacity(fft_len * 2),
+            window,
+            windowed: vec![0.0; fft_len],
+            power: vec![0.0; bins],
+            mid: Vec::new(),
+            ltas: vec![0.0; bins],
+            flat_lo,
+            flat_hi,
+            flatness_sum: 0.0,
+            chroma: spectrum::ChromaMap::new(fft_len, sr),
+            chroma_energy_sum: 0.0,
+            non_silent_frames: 0,
+            previous_class: None,
+            stable_pairs: 0,
+            pairs: 0,
+            hpss: hpss::Hpss::new(hpss_bins, bins),
+            onsets: rhythm::OnsetDetector::new(fft_len, sr),
+        })
+    }
+
+    pub fn sample_rate(&self) -> u32 {
+        self.sample_rate
+    }
+
+    pub fn channels(&self) -> u32 {
+        self.channels as u32
+    }
+
+    pub fn frames(&self) -> u64 {
+        self.frames
+    }
+
+    /// Pushes a block of interleaved samples (any length that is a whole number of frames).
+    /// A NaN or infinite sample is rejected and leaves the analyzer unusable for this stream.
+    pub fn push(&mut self, interleaved: &[f32]) -> Result<(), AnalysisError> {
+        if self.finished {
+            return Err(AnalysisError::AlreadyFinished);
+        }
+        if interleaved.len() % self.channels != 0 {
+            return Err(AnalysisError::InvalidArgument(format!(
+                "{} samples is not a whole number of {}-channel frames",
+                interleaved.len(),
+                self.channels
+            )));
+        }
+        if let Some(i) = interleaved.iter().position(|s| !s.is_finite()) {
+            self.finished = true;
+            return Err(AnalysisError::InvalidSample {
+                frame: self.frames + (i / self.channels) as u64,
+                channel: (i % self.channels) as u32,
+                value: interleaved[i],
+            });
+        }
+        let mut rest = interleaved;
+        while !rest.is_empty() {
+            // Work in runs that end at a segment boundary, so per-segment state closes cleanly.
+            let frames_left = rest.len() / self.channels;
+            let run = frames_left.min(self.segment_len - self.segment_fill);
+            let (block, tail) = rest.split_at(run * self.channels);
+            // `mid` first: it adds to the open segment, which push_levels may close.
+            self.push_mid(block, run);
+            self.push_levels(block, run);
+            rest = tail;
+        }
+        Ok(())
+    }
+
+    fn push_levels(&mut self, block: &[f32], frames: usize) {
+        let ch = self.channels;
+        let mut peak = self.segment.peak;
+        let mut sum_sq = 0.0f64;
+        for &s in block {
+            let a = s.abs();
+            if a > peak {
+                peak = a;
+            }
+            sum_sq += (s as f64) * (s as f64);
+        }
+        self.segment.peak = peak;
+        if peak > self.peak {
+            self.peak = peak;
+        }
+        self.sum_squares += sum_sq;
+
+        let right = if ch > 1 { 1 } else { 0 };
+        let m = &mut self.stereo;
+        for frame in block.chunks_exact(ch) {
+            let (l, r) = (frame[0] as f64, frame[right] as f64);
+            m.l += l;
+            m.r += r;
+            m.ll += l * l;
+            m.rr += r * r;
+            m.lr += l * r;
+        }
+
+        for c in 0..ch {
+            if self.k_weights[c] == 0.0 {
+                continue;
+            }
+            let e = loudness::k_weighted_energy(
+                &self.k_shelf,
+                &self.k_highpass,
+                &mut self.k_state[c],
+                block,
+                c,
+                ch,
+                frames,
+            );
+            self.segment.k_energy += self.k_weights[c] * e;
+        }
+
+        self.frames += frames as u64;
+        self.segment_fill += frames;
+        if self.segment_fill == self.segment_len {
+            self.segments.push(self.segment);
+            self.segment = Segment::default();
+            self.segment_fill = 0;
+        }
+    }
+
+    fn push_mid(&mut self, block: &[f32], frames: usize) {
+        let ch = self.channels;
+        let inv = 1.0 / ch as f32;
+        self.mid.clear();
+        if ch == 1 {
+            self.mid.extend_from_slice(block);
+        } else {
+            self.mid.extend(block.chunks_exact(ch).map(|f| f.iter().sum::<f32>() * inv));
+        }
+        self.segment.mid_energy += self.mid.iter().map(|&x| (x as f64) * (x as f64)).sum::<f64>();
+        debug_assert_eq!(self.mid.len(), frames);
+
+        self.pending.extend_from_slice(&self.mid);
+        let mut start = 0;
+        while start + self.fft_len <= self.pending.len() {
+            self.spectral_frame(start);
+            start += self.onset_hop;
+        }
+        self.pending.drain(..start);
+    }
+
+    fn spectral_frame(&mut self, start: usize) {
+        let frame = &self.pending[start..start + self.fft_len];
+        for ((w, &x), &h) in self.windowed.iter_mut().zip(frame).zip(&self.window) {
+            *w = x * h;
+        }
+        let is_main = self.frame_index % self.main_every == 0;
+        let energy: f64 = if is_main { frame.iter().map(|&x| (x as f64) * (x as f64)).sum() } else { 0.0 };
+        self.fft.power_spectrum(&self.windowed, &mut self.power, &mut self.scratch);
+        self.onsets.push(&self.power);
+        self.frame_index += 1;
+        if !is_main {
+            return;
+        }
+        for (acc, &p) in self.ltas.iter_mut().zip(&self.power) {
+            *acc += p as f64;
+        }
+        self.hpss.push(&self.power);
+        let silent = (energy / self.fft_len as f64).sqrt() < SILENCE_RMS;
+        if silent {
+            self.previous_class = None;
+            return;
+        }
+        self.non_silent_frames += 1;
+        self.flatness_sum += spectrum::flatness(&self.power[self.flat_lo..=self.flat_hi]);
+        let chroma = self.chroma.frame(&self.power);
+        self.chroma_energy_sum += chroma.energy;
+        if let Some(previous) = self.previous_class {
+            self.pairs += 1;
+            if previous.is_some() && previous == chroma.strongest {
+                self.stable_pairs += 1;
+            }
+        }
+        self.previous_class = Some(chroma.strongest);
+    }
+
+    /// Completes the analysis. The analyzer cannot be pushed to afterwards.
+    pub fn finish(&mut self) -> Result<Fingerprint, AnalysisError> {
+        if self.finished {
+            return Err(AnalysisError::AlreadyFinished);
+        }
+        self.finished = true;
+        let sr = self.sample_rate as f64;
+        let min_frames = (MIN_DURATION_S * sr).ceil() as u64;
+        if self.frames < min_frames {
+            return Err(AnalysisError::TooShort {
+                frames: self.frames,
+                min_frames,
+                sample_rate: self.sample_rate,
+            });
+        }
+        let duration_s = self.frames as f64 / sr;
+        let bin_hz = sr / self.fft_len as f64;
+        let mut v = [0.0f64; DIMENSIONS];
+
+        let shares = spectrum::band_shares(&self.ltas, bin_hz);
+        v[..7].copy_from_slice(&shares);
+
+        let k_energies: Vec<f64> = self.segments.iter().map(|s| s.k_energy).collect();
+        v[7] = loudness::integrated_loudness(&k_energies, self.segment_len);
+
+        let samples = self.frames as f64 * self.channels as f64;
+        let rms = (self.sum_squares / samples).sqrt();
+        v[8] = if rms > 0.0 && self.peak > 0.0 { 20.0 * (self.peak as f64 / rms).log10() } else { 0.0 };
+        v[9] = spectrum::bass_mid_ratio_db(&self.ltas, bin_hz);
+
+        let onset_rate = sr / self.onset_hop as f64;
+        let rhythm = rhythm::analyze(&self.onsets.envelope, onset_rate, duration_s);
+        v[10] = rhythm.tempo_bpm;
+        v[11] = rhythm.stability;
+        v[12] = rhythm.transient_density;
+
+        v[13] = self.silence_ratio();
+        v[14] = spectrum::centroid(&self.ltas, bin_hz);
+        v[15] = spectrum::rolloff(&self.ltas, bin_hz);
+        let voiced = self.non_silent_frames as f64;
+        v[16] = if voiced > 0.0 { self.flatness_sum / voiced } else { 0.0 };
+        v[17] = self.hpss.finish();
+        v[18] = if self.pairs > 0 { self.stable_pairs as f64 / self.pairs as f64 } else { 0.0 };
+        v[19] = if voiced > 0.0 { self.chroma_energy_sum / voiced } else { 0.0 };
+        v[20] = loudness::loudness_range(&k_energies, self.segment_len);
+        v[21] = loudness::short_term_std(&k_energies, self.segment_len);
+        v[22] = self.peak_consistency();
+        let (width, correlation) = self.stereo_image();
+        v[23] = width;
+        v[24] = correlation;
+
+        let mut values = [0.0f32; DIMENSIONS];
+        for (out, x) in values.iter_mut().zip(v) {
+            // Every path above is guarded; this is the last line of defence of the promise that
+            // no dimension is ever NaN or infinite.
+            *out = if x.is_finite() { x as f32 } else { 0.0 };
+        }
+        Ok(Fingerprint { values })
+    }
+
+    fn silence_ratio(&self) -> f64 {
+        if self.segments.is_empty() {
+            return 0.0;
+        }
+        let n = self.segment_len as f64;
+        let silent = self.segments.iter().filter(|s| (s.mid_energy / n).sqrt() < SILENCE_RMS).count();
+        silent as f64 / self.segments.len() as f64
+    }
+
+    /// 1 / (1 + CV) of the peaks of non-silent 1 s blocks (10 segments); a track shorter than
+    /// 1 s is one block. 0 when every block is silent.
+    fn peak_consistency(&self) -> f64 {
+        let per_block = 10;
+        let mut blocks: Vec<&[Segment]> = self.segments.chunks_exact(per_block).collect();
+        if blocks.is_empty() && !self.segments.is_empty() {
+            blocks.push(&self.segments);
+        }
+        let peaks: Vec<f64> = blocks
+            .iter()
+            .filter(|b| {
+                let energy: f64 = b.iter().map(|s| s.mid_energy).sum();
+                (energy / (b.len() * self.segment_len) as f64).sqrt() >= SILENCE_RMS
+            })
+            .map(|b| b.iter().map(|s| s.peak).fold(0.0f32, f32::max) as f64)
+            .collect();
+        if peaks.is_empty() {
+            return 0.0;
+        }
+        let mean = peaks.iter().sum::<f64>() / peaks.len() as f64;
+        if mean <= 0.0 {
+            return 0.0;
+        }
+        let var = peaks.iter().map(|p| (p - mean) * (p - mean)).sum::<f64>() / peaks.len() as f64;
+        1.0 / (1.0 + var.sqrt() / mean)
+    }
+
+    /// (stereo_width, phase_correlation) of channels 0 and 1 (a mono file has L = R).
+    fn stereo_image(&self) -> (f64, f64) {
+        let m = &self.stereo;
+        let n = self.frames as f64;
+        // M = (L+R)/2 and S = (L-R)/2, from the moments.
+        let mm = (m.ll + 2.0 * m.lr + m.rr) / 4.0;
+        let ss = ((m.ll - 2.0 * m.lr + m.rr) / 4.0).max(0.0);
+        let (rms_m, rms_s) = ((mm.max(0.0) / n).sqrt(), (ss / n).sqrt());
+        let width = if rms_m + rms_s > 0.0 { rms_s / (rms_m + rms_s) } else { 0.0 };
+        let var_l = (m.ll / n - (m.l / n).powi(2)).max(0.0);
+        let var_r = (m.rr / n - (m.r / n).powi(2)).max(0.0);
+        let cov = m.lr / n - (m.l / n) * (m.r / n);
+        // Variances this small are rounding noise, not signal: silence and DC count as mono.
+        let tiny = 1e-20;
+        let correlation = match (var_l > tiny, var_r > tiny) {
+            (true, true) => (cov / (var_l * var_r).sqrt()).clamp(-1.0, 1.0),
+            (false, false) => 1.0,
+            _ => 0.0,
+        };
+        (width, correlation)
+    }
+}
+
+/// One-shot helper: analyzes a whole in-memory buffer.
+pub fn analyze(interleaved: &[f32], sample_rate: u32, channels: u32) -> Result<Fingerprint, AnalysisError> {
+    let mut analyzer = Analyzer::new(sample_rate, channels)?;
+    analyzer.push(interleaved)?;
+    analyzer.finish()
+}
+
+#[cfg(test)]
+mod tests;

@@ -1,0 +1,253 @@
+//! Rhythm features (FINGERPRINT.md dimensions 11-13) from an onset-strength envelope.
+//!
+//! The envelope is the half-wave-rectified flux of log-compressed band energies, one value per
+//! onset hop (at most 12 ms). A steady tone keeps its STFT magnitudes constant, so it gives no
+//! flux at any frequency; a click gives a sharp rise in every band.
+
+/// Onset band edges in Hz (bands above Nyquist are left out).
+const ONSET_BANDS_HZ: [f64; 9] = [30.0, 150.0, 300.0, 600.0, 1200.0, 2400.0, 4800.0, 9600.0, 16000.0];
+/// Log compression floor, relative to the power of a full-scale sine in one bin (-80 dB): rises
+/// out of digital silence count, but not by an unbounded amount.
+const LOG_FLOOR: f64 = 1e-8;
+/// A second floor relative to the frame's mean band energy (-20 dB): bands that hold only window
+/// leakage of a tone elsewhere flicker by large ratios from frame to frame, and without this
+/// floor that flicker reads as onsets. Onsets are thus measured over a 20 dB range below the
+/// average band, which keeps every band that carries music.
+const RELATIVE_FLOOR: f64 = 1e-2;
+
+pub struct OnsetDetector {
+    /// (first bin, end bin) per onset band.
+    bands: Vec<(usize, usize)>,
+    floor: f64,
+    previous: Vec<f64>,
+    pub envelope: Vec<f32>,
+}
+
+impl OnsetDetector {
+    pub fn new(fft_len: usize, sample_rate: f64) -> OnsetDetector {
+        let bin_hz = sample_rate / fft_len as f64;
+        let nyquist_bin = fft_len / 2;
+        let mut bands = Vec::new();
+        for edge in ONSET_BANDS_HZ.windows(2) {
+            let first = (edge[0] / bin_hz).ceil() as usize;
+            let end = (((edge[1] / bin_hz).ceil()) as usize).min(nyquist_bin + 1);
+            if first < end {
+                bands.push((first, end));
+            }
+        }
+        let full_scale_bin = (fft_len as f64 / 4.0).powi(2);
+        let floor = LOG_FLOOR * full_scale_bin;
+        let previous = vec![floor.ln(); bands.len()];
+        OnsetDetector { bands, floor, previous, envelope: Vec::new() }
+    }
+
+    /// Adds one frame's power spectrum and appends its onset strength.
+    pub fn push(&mut self, power: &[f32]) {
+        let mut energies = [0.0f64; ONSET_BANDS_HZ.len() - 1];
+        for (e, &(first, end)) in energies.iter_mut().zip(&self.bands) {
+            *e = power[first..end].iter().map(|&p| p as f64).sum();
+        }
+        let energies = &energies[..self.bands.len()];
+        let floor = self.floor + RELATIVE_FLOOR * energies.iter().sum::<f64>() / energies.len() as f64;
+        let mut flux = 0.0f64;
+        for (previous, &energy) in self.previous.iter_mut().zip(energies) {
+            let level = (energy + floor).ln();
+            flux += (level - *previous).max(0.0);
+            *previous = level;
+        }
+        self.envelope.push(flux as f32);
+    }
+}
+
+pub struct Rhythm {
+    pub tempo_bpm: f64,
+    pub stability: f64,
+    pub transient_density: f64,
+}
+
+/// Envelopes whose mean flux is below this (nepers per frame) have no onsets worth the name:
+/// float rounding on a steady tone stays orders of magnitude below it.
+const MIN_MEAN_FLUX: f64 = 0.02;
+/// Below this normalized autocorrelation the envelope is called aperiodic (tempo 0).
+const MIN_PERIODICITY: f64 = 0.1;
+/// A faster candidate (period / 2, 3 or 4) replaces the chosen one when its peak is at least
+/// this strong relative to it: on a plain pulse the sub-multiples of the true period are exactly
+/// as periodic, so the fastest strong one is the beat.
+const OCTAVE_RATIO: f64 = 0.8;
+
+pub fn analyze(envelope: &[f32], frame_rate: f64, duration_s: f64) -> Rhythm {
+    let transient_density = (count_onsets(envelope, frame_rate) as f64 / duration_s / 10.0).clamp(0.0, 1.0);
+    let (tempo_bpm, stability) = tempo(envelope, frame_rate);
+    Rhythm { tempo_bpm, stability, transient_density }
+}
+
+/// Onsets: local maxima of the envelope above an adaptive threshold (1.5 x the mean over +-0.5 s,
+/// and above an absolute floor), at least 50 ms apart (the stronger one wins).
+fn count_onsets(envelope: &[f32], frame_rate: f64) -> usize {
+    let n = envelope.len();
+    if n < 3 {
+        return 0;
+    }
+    let mut prefix = Vec::with_capacity(n + 1);
+    prefix.push(0.0f64);
+    for &o in envelope {
+        prefix.push(prefix.last().unwrap() + o as f64);
+    }
+    let half = (0.5 * frame_rate).round() as usize;
+    let min_gap = (0.05 * frame_rate).ceil() as usize;
+    let mut count = 0;
+    let mut last: Option<(usize, f32)> = None;
+    for t in 0..n {
+        let o = envelope[t];
+        let before = if t > 0 { envelope[t - 1] } else { 0.0 };
+        let after = if t + 1 < n { envelope[t + 1] } else { 0.0 };
+        if !(o > before && o >= after) {
+            continue;
+        }
+        let (lo, hi) = (t.saturating_sub(half), (t + half + 1).min(n));
+        let local_mean = (prefix[hi] - prefix[lo]) / (hi - lo) as f64;
+        if (o as f64) <= (1.5 * local_mean).max(0.3) {
+            continue;
+        }
+        match last {
+            Some((lt, lo_val)) if t - lt < min_gap => {
+                if o > lo_val {
+                    last = Some((t, o));
+                }
+            }
+            _ => {
+                count += 1;
+                last = Some((t, o));
+            }
+        }
+    }
+    count
+}
+
+/// Unbiased autocorrelation of the mean-removed envelope for lags 0..=max_lag.
+fn autocorrelation(envelope: &[f32], max_lag: usize) -> Vec<f64> {
+    let n = envelope.len();
+    let mean = envelope.iter().map(|&o| o as f64).sum::<f64>() / n as f64;
+    let centred: Vec<f32> = envelope.iter().map(|&o| (o as f64 - mean) as f32).collect();
+    (0..=max_lag.min(n - 1))
+        .map(|lag| {
+            let a = &centred[..n - lag];
+            let b = &centred[lag..];
+            // f32 products summed in 8 lanes (vectorizes), folded into f64.
+            let mut lanes = [0.0f32; 8];
+            let chunks = a.len() / 8;
+            for c in 0..chunks {
+                for l in 0..8 {
+                    lanes[l] += a[c * 8 + l] * b[c * 8 + l];
+                }
+            }
+            let mut sum: f64 = lanes.iter().map(|&v| v as f64).sum();
+            for i in chunks * 8..a.len() {
+                sum += (a[i] * b[i]) as f64;
+            }
+            sum / (n - lag) as f64
+        })
+        .collect()
+}
+
+/// Vertex of the parabola through (lag-1, lag, lag+1): sub-frame position of a peak.
+fn interpolate_peak(r: &[f64], lag: usize) -> f64 {
+    if lag == 0 || lag + 1 >= r.len() {
+        return lag as f64;
+    }
+    let (a, b, c) = (r[lag - 1], r[lag], r[lag + 1]);
+    let denom = a - 2.0 * b + c;
+    if denom < 0.0 {
+        lag as f64 + (0.5 * (a - c) / denom).clamp(-0.5, 0.5)
+    } else {
+        lag as f64
+    }
+}
+
+/// Largest autocorrelation value within +-radius of `centre`, as (lag, value).
+fn peak_near(r: &[f64], centre: f64, radius: usize) -> Option<(usize, f64)> {
+    let c = centre.round() as isize;
+    let lo = (c - radius as isize).max(1) as usize;
+    let hi = ((c + radius as isize) as usize).min(r.len().saturating_sub(2));
+    (lo..=hi).map(|l| (l, r[l])).max_by(|a, b| a.1.total_cmp(&b.1))
+}
+
+/// Normalized periodicity at `lag`: the autocorrelation mass of lags lag-1..lag+1 over that of
+/// lags -1..1. Summing three lags makes a period that falls between two frames count fully.
+fn periodicity(r: &[f64], lag: usize) -> f64 {
+    let at_zero = r[0] + 2.0 * r.get(1).copied().unwrap_or(0.0);
+    if at_zero <= 0.0 || lag + 1 >= r.len() {
+        return 0.0;
+    }
+    ((r[lag - 1] + r[lag] + r[lag + 1]) / at_zero).clamp(0.0, 1.0)
+}
+
+fn tempo(envelope: &[f32], frame_rate: f64) -> (f64, f64) {
+    let n = envelope.len();
+    // The first frame always rises out of the silence before the track: it is the start of the
+    // sound, not evidence of a pulse.
+    let mean = envelope.iter().skip(1).map(|&o| o as f64).sum::<f64>() / n.saturating_sub(1).max(1) as f64;
+    // Lags of 200 BPM (exclusive) to 60 BPM; the refinement looks at multiples up to 4 s.
+    let min_lag = (frame_rate * 0.3).floor() as usize + 1;
+    let max_lag = (frame_rate * 1.0).floor() as usize;
+    if mean < MIN_MEAN_FLUX || n < 2 * max_lag + 2 {
+        return (0.0, 0.0);
+    }
+    let refine_lag = ((frame_rate * 4.0) as usize).min(n / 2).max(max_lag + 1);
+    let r = autocorrelation(envelope, refine_lag + 2);
+    if r[0] <= 0.0 {
+        return (0.0, 0.0);
+    }
+    // Candidates: local maxima in the tempo range, weighted by a broad prior around 120 BPM
+    // (one octave standard deviation) that only breaks near-ties between octaves.
+    let bpm_of = |lag: f64| 60.0 * frame_rate / lag;
+    let mut best: Option<(usize, f64)> = None;
+    for lag in min_lag.max(1)..=max_lag.min(r.len() - 2) {
+        if r[lag] > 0.0 && r[lag] >= r[lag - 1] && r[lag] >= r[lag + 1] {
+            let octaves = (bpm_of(lag as f64) / 120.0).log2();
+            let score = r[lag] * (-0.5 * octaves * octaves).exp();
+            if best.is_none_or(|(_, s)| score > s) {
+                best = Some((lag, score));
+            }
+        }
+    }
+    let Some((mut lag, _)) = best else { return (0.0, 0.0) };
+    // Octave correction: prefer the fastest sub-multiple that is (nearly) as periodic.
+    for divisor in [4usize, 3, 2] {
+        let candidate = lag as f64 / divisor as f64;
+        if candidate < min_lag as f64 - 0.5 {
+            continue;
+        }
+        if let Some((l, v)) = peak_near(&r, candidate, 1) {
+            if l >= min_lag && v >= OCTAVE_RATIO * r[lag] {
+                lag = l;
+                break;
+            }
+        }
+    }
+    let stability = periodicity(&r, lag);
+    if stability < MIN_PERIODICITY {
+        return (0.0, 0.0);
+    }
+    // Refinement: the k-th multiple of the period is located with the same +-1 frame error, so
+    // period = lag_k / k is k times more precise. Doubling k keeps each search window small.
+    let mut period = interpolate_peak(&r, lag);
+    let mut k = 2usize;
+    while (period * k as f64) + 2.0 < refine_lag as f64 {
+        match peak_near(&r, period * k as f64, 2) {
+            Some((l, v)) if v > 0.5 * r[lag] => {
+                period = interpolate_peak(&r, l) / k as f64;
+                k *= 2;
+            }
+            _ => break,
+        }
+    }
+    let mut bpm = bpm_of(period);
+    while bpm >= 200.0 {
+        bpm /= 2.0;
+    }
+    while bpm < 60.0 {
+        bpm *= 2.0;
+    }
+    (bpm, stability)
+}

@@ -1,0 +1,175 @@
+//! Features of the power spectrum: band shares, bass/mid ratio, centroid and rolloff from the
+//! long-term average spectrum (LTAS), and per-frame spectral flatness.
+
+/// The seven band edges in Hz (FINGERPRINT.md dimensions 1-7); the last is capped at Nyquist.
+pub const BAND_EDGES_HZ: [f64; 8] = [20.0, 60.0, 250.0, 500.0, 2000.0, 4000.0, 6000.0, 20000.0];
+
+/// Fixed frequency reference for centroid and rolloff (not Nyquist, so 48 kHz and 44.1 kHz files
+/// are comparable).
+pub const REFERENCE_HZ: f64 = 22050.0;
+
+/// Power in [lo, hi) Hz of a one-sided spectrum with bin spacing `bin_hz`. Bin k stands for the
+/// interval [(k - 1/2) * bin_hz, (k + 1/2) * bin_hz] and contributes the share of it that lies in
+/// the band. Without this, a 40 Hz wide band at 21.5 Hz resolution would be over- or under-counted
+/// by a whole bin (pink noise would miss the ln-band-width truth by 4 points).
+pub fn band_power(ltas: &[f64], bin_hz: f64, lo: f64, hi: f64) -> f64 {
+    let nyquist = (ltas.len() - 1) as f64 * bin_hz;
+    let hi = hi.min(nyquist);
+    if hi <= lo {
+        return 0.0;
+    }
+    let first = ((lo / bin_hz) - 0.5).floor().max(0.0) as usize;
+    let last = (((hi / bin_hz) + 0.5).ceil() as usize).min(ltas.len() - 1);
+    let mut sum = 0.0;
+    for (k, &p) in ltas.iter().enumerate().take(last + 1).skip(first) {
+        let centre = k as f64 * bin_hz;
+        let a = (centre - 0.5 * bin_hz).max(lo);
+        let b = (centre + 0.5 * bin_hz).min(hi);
+        if b > a {
+            sum += p * (b - a) / bin_hz;
+        }
+    }
+    sum
+}
+
+/// Percent shares of the seven bands; all zero when there is no power in 20 Hz-20 kHz.
+pub fn band_shares(ltas: &[f64], bin_hz: f64) -> [f64; 7] {
+    let mut powers = [0.0; 7];
+    for (i, p) in powers.iter_mut().enumerate() {
+        *p = band_power(ltas, bin_hz, BAND_EDGES_HZ[i], BAND_EDGES_HZ[i + 1]);
+    }
+    let total: f64 = powers.iter().sum();
+    let mut shares = [0.0; 7];
+    if total > 0.0 && total.is_finite() {
+        for (s, p) in shares.iter_mut().zip(powers) {
+            *s = 100.0 * p / total;
+        }
+    }
+    shares
+}
+
+/// 10*log10(power 20-250 Hz / power 250-2000 Hz), clamped to +-60 dB; 0 when both are zero.
+pub fn bass_mid_ratio_db(ltas: &[f64], bin_hz: f64) -> f64 {
+    let bass = band_power(ltas, bin_hz, 20.0, 250.0);
+    let mid = band_power(ltas, bin_hz, 250.0, 2000.0);
+    match (bass > 0.0, mid > 0.0) {
+        (false, false) => 0.0,
+        (true, false) => 60.0,
+        (false, true) => -60.0,
+        (true, true) => (10.0 * (bass / mid).log10()).clamp(-60.0, 60.0),
+    }
+}
+
+/// Power-weighted mean frequency of the whole spectrum divided by 22050 Hz, clamped to [0, 1].
+pub fn centroid(ltas: &[f64], bin_hz: f64) -> f64 {
+    let (mut weighted, mut total) = (0.0, 0.0);
+    for (k, &p) in ltas.iter().enumerate() {
+        weighted += k as f64 * bin_hz * p;
+        total += p;
+    }
+    if total > 0.0 {
+        (weighted / total / REFERENCE_HZ).clamp(0.0, 1.0)
+    } else {
+        0.0
+    }
+}
+
+/// Frequency below which 85 % of the power lies, divided by 22050 Hz. Interpolated linearly
+/// inside the crossing bin, so the value is continuous in the input (a one-bin jump would be
+/// as large as the parity tolerance).
+pub fn rolloff(ltas: &[f64], bin_hz: f64) -> f64 {
+    let total: f64 = ltas.iter().sum();
+    if total <= 0.0 {
+        return 0.0;
+    }
+    let target = 0.85 * total;
+    let mut cum = 0.0;
+    for (k, &p) in ltas.iter().enumerate() {
+        if cum + p >= target {
+            let frac = if p > 0.0 { (target - cum) / p } else { 0.0 };
+            let hz = (k as f64 - 1.0 + frac).max(0.0) * bin_hz;
+            return (hz / REFERENCE_HZ).clamp(0.0, 1.0);
+        }
+        cum += p;
+    }
+    ((ltas.len() - 1) as f64 * bin_hz / REFERENCE_HZ).clamp(0.0, 1.0)
+}
+
+/// Relative floor for the geometric mean: bins more than 100 dB below the frame's mean power
+/// count as -100 dB. It keeps rounding noise in empty bins (band-limited MP3s, digital
+/// silence above a low-pass) from deciding the result, and makes it reproducible.
+const FLATNESS_FLOOR: f64 = 1e-10;
+
+/// Spectral flatness of one frame over `power` (already restricted to 20 Hz-20 kHz).
+/// The logarithm is taken once per 16 bins of a product of mean-normalized values (each in
+/// [1e-10, n], so a product of 16 stays far inside f64 range) instead of once per bin.
+pub fn flatness(power: &[f32]) -> f64 {
+    if power.is_empty() {
+        return 0.0;
+    }
+    let mean = power.iter().map(|&p| p as f64).sum::<f64>() / power.len() as f64;
+    if mean <= 0.0 || !mean.is_finite() {
+        return 0.0;
+    }
+    let inv = 1.0 / mean;
+    let mut log_sum = 0.0;
+    for chunk in power.chunks(16) {
+        let mut product = 1.0f64;
+        for &p in chunk {
+            product *= (p as f64 * inv).max(FLATNESS_FLOOR);
+        }
+        log_sum += product.ln();
+    }
+    (log_sum / power.len() as f64).exp().min(1.0)
+}
+
+/// Per-frame chroma (12 pitch classes from 65 Hz to 5 kHz) with its strongest class and its
+/// energy sum(c_i^2) for the chroma normalized to sum 1.
+pub struct ChromaMap {
+    /// (bin, pitch class) for every bin in 65 Hz..=5 kHz.
+    bins: Vec<(usize, usize)>,
+}
+
+pub struct ChromaFrame {
+    pub strongest: Option<usize>,
+    pub energy: f64,
+}
+
+impl ChromaMap {
+    pub fn new(fft_len: usize, sample_rate: f64) -> ChromaMap {
+        let bin_hz = sample_rate / fft_len as f64;
+        let mut bins = Vec::new();
+        for k in 1..=fft_len / 2 {
+            let f = k as f64 * bin_hz;
+            if (65.0..=5000.0).contains(&f) {
+                // Pitch class relative to A (A4 = 440 Hz); the labelling does not matter, only
+                // that each bin maps to the nearest equal-tempered semitone.
+                let semitone = (12.0 * (f / 440.0).log2()).round() as i64;
+                bins.push((k, semitone.rem_euclid(12) as usize));
+            }
+        }
+        ChromaMap { bins }
+    }
+
+    pub fn frame(&self, power: &[f32]) -> ChromaFrame {
+        let mut chroma = [0.0f64; 12];
+        for &(k, class) in &self.bins {
+            chroma[class] += power[k] as f64;
+        }
+        let total: f64 = chroma.iter().sum();
+        if total <= 0.0 || !total.is_finite() {
+            // No energy in the pitched range: a flat chroma with no strongest class.
+            return ChromaFrame { strongest: None, energy: 1.0 / 12.0 };
+        }
+        let mut strongest = 0;
+        let mut energy = 0.0;
+        for (i, &c) in chroma.iter().enumerate() {
+            let share = c / total;
+            energy += share * share;
+            if c > chroma[strongest] {
+                strongest = i;
+            }
+        }
+        ChromaFrame { strongest: Some(strongest), energy }
+    }
+}
