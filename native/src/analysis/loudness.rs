@@ -57,8 +57,17 @@ pub struct KState {
     s2: [f64; 2],
 }
 
-/// Runs `samples` (strided by `stride`) through the K-weighting and returns the sum of squares
-/// of the output. Both stages share one loop so the two dependency chains overlap.
+/// One step of a biquad in transposed direct form II.
+#[inline(always)]
+fn step(f: &Biquad, s1: &mut f64, s2: &mut f64, x: f64) -> f64 {
+    let y = f.b0 * x + *s1;
+    *s1 = f.b1 * x - f.a1 * y + *s2;
+    *s2 = f.b2 * x - f.a2 * y;
+    y
+}
+
+/// Runs `frames` frames of channel `offset` (interleaved with `stride`) through the K-weighting
+/// and returns the sum of squares of the output.
 pub fn k_weighted_energy(
     shelf: &Biquad,
     hp: &Biquad,
@@ -66,26 +75,42 @@ pub fn k_weighted_energy(
     samples: &[f32],
     offset: usize,
     stride: usize,
-    frames: usize,
 ) -> f64 {
-    let (mut s1a, mut s2a) = (state.s1[0], state.s2[0]);
-    let (mut s1b, mut s2b) = (state.s1[1], state.s2[1]);
+    let mut s = *state;
     let mut sum = 0.0f64;
-    let mut i = offset;
-    for _ in 0..frames {
-        let x = samples[i] as f64;
-        let y1 = shelf.b0 * x + s1a;
-        s1a = shelf.b1 * x - shelf.a1 * y1 + s2a;
-        s2a = shelf.b2 * x - shelf.a2 * y1;
-        let y2 = hp.b0 * y1 + s1b;
-        s1b = hp.b1 * y1 - hp.a1 * y2 + s2b;
-        s2b = hp.b2 * y1 - hp.a2 * y2;
+    for frame in samples.chunks_exact(stride) {
+        let y1 = step(shelf, &mut s.s1[0], &mut s.s2[0], frame[offset] as f64);
+        let y2 = step(hp, &mut s.s1[1], &mut s.s2[1], y1);
         sum += y2 * y2;
-        i += stride;
     }
-    state.s1 = [s1a, s1b];
-    state.s2 = [s2a, s2b];
+    *state = s;
     sum
+}
+
+/// The same for two channels at once: the filter recurrences are latency-bound, so running
+/// four independent ones (two stages of two channels) in one loop makes them overlap.
+pub fn k_weighted_energy_pair(
+    shelf: &Biquad,
+    hp: &Biquad,
+    states: [&mut KState; 2],
+    samples: &[f32],
+    offsets: [usize; 2],
+    stride: usize,
+) -> [f64; 2] {
+    let [sa, sb] = states;
+    let (mut a, mut b) = (*sa, *sb);
+    let (mut sum_a, mut sum_b) = (0.0f64, 0.0f64);
+    for frame in samples.chunks_exact(stride) {
+        let ya = step(shelf, &mut a.s1[0], &mut a.s2[0], frame[offsets[0]] as f64);
+        let yb = step(shelf, &mut b.s1[0], &mut b.s2[0], frame[offsets[1]] as f64);
+        let za = step(hp, &mut a.s1[1], &mut a.s2[1], ya);
+        let zb = step(hp, &mut b.s1[1], &mut b.s2[1], yb);
+        sum_a += za * za;
+        sum_b += zb * zb;
+    }
+    *sa = a;
+    *sb = b;
+    [sum_a, sum_b]
 }
 
 /// BS.1770 channel weight: 1.0, except in 5.1 and wider layouts (L R C LFE Ls Rs ...) where the

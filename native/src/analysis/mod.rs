@@ -7,6 +7,7 @@
 //! Nothing else grows with the track length.
 
 mod hpss;
+mod kernels;
 mod loudness;
 mod rhythm;
 mod spectrum;
@@ -295,46 +296,49 @@ impl Analyzer {
 
     fn push_levels(&mut self, block: &[f32], frames: usize) {
         let ch = self.channels;
-        let mut peak = self.segment.peak;
-        let mut sum_sq = 0.0f64;
-        for &s in block {
-            let a = s.abs();
-            if a > peak {
-                peak = a;
-            }
-            sum_sq += (s as f64) * (s as f64);
-        }
-        self.segment.peak = peak;
-        if peak > self.peak {
-            self.peak = peak;
-        }
-        self.sum_squares += sum_sq;
+        let peak = kernels::peak_abs(block);
+        self.segment.peak = self.segment.peak.max(peak);
+        self.peak = self.peak.max(peak);
+        self.sum_squares += kernels::sum_squares(block);
 
         let right = if ch > 1 { 1 } else { 0 };
+        let [l, r, ll, rr, lr] = kernels::stereo_moments(block, ch, 0, right);
         let m = &mut self.stereo;
-        for frame in block.chunks_exact(ch) {
-            let (l, r) = (frame[0] as f64, frame[right] as f64);
-            m.l += l;
-            m.r += r;
-            m.ll += l * l;
-            m.rr += r * r;
-            m.lr += l * r;
-        }
+        m.l += l;
+        m.r += r;
+        m.ll += ll;
+        m.rr += rr;
+        m.lr += lr;
 
-        for c in 0..ch {
-            if self.k_weights[c] == 0.0 {
-                continue;
+        // K-weighting, channels in pairs (see k_weighted_energy_pair); LFE (weight 0) skipped.
+        let active: Vec<usize> = (0..ch).filter(|&c| self.k_weights[c] != 0.0).collect();
+        for pair in active.chunks(2) {
+            match *pair {
+                [a, b] => {
+                    let (lo, hi) = self.k_state.split_at_mut(b);
+                    let [ea, eb] = loudness::k_weighted_energy_pair(
+                        &self.k_shelf,
+                        &self.k_highpass,
+                        [&mut lo[a], &mut hi[0]],
+                        block,
+                        [a, b],
+                        ch,
+                    );
+                    self.segment.k_energy += self.k_weights[a] * ea + self.k_weights[b] * eb;
+                }
+                [a] => {
+                    let e = loudness::k_weighted_energy(
+                        &self.k_shelf,
+                        &self.k_highpass,
+                        &mut self.k_state[a],
+                        block,
+                        a,
+                        ch,
+                    );
+                    self.segment.k_energy += self.k_weights[a] * e;
+                }
+                _ => unreachable!("chunks(2) yields one or two channels"),
             }
-            let e = loudness::k_weighted_energy(
-                &self.k_shelf,
-                &self.k_highpass,
-                &mut self.k_state[c],
-                block,
-                c,
-                ch,
-                frames,
-            );
-            self.segment.k_energy += self.k_weights[c] * e;
         }
 
         self.frames += frames as u64;
@@ -355,7 +359,7 @@ impl Analyzer {
         } else {
             self.mid.extend(block.chunks_exact(ch).map(|f| f.iter().sum::<f32>() * inv));
         }
-        self.segment.mid_energy += self.mid.iter().map(|&x| (x as f64) * (x as f64)).sum::<f64>();
+        self.segment.mid_energy += kernels::sum_squares(&self.mid);
         debug_assert_eq!(self.mid.len(), frames);
 
         self.pending.extend_from_slice(&self.mid);
@@ -373,7 +377,7 @@ impl Analyzer {
             *w = x * h;
         }
         let is_main = self.frame_index % self.main_every == 0;
-        let energy: f64 = if is_main { frame.iter().map(|&x| (x as f64) * (x as f64)).sum() } else { 0.0 };
+        let energy: f64 = if is_main { kernels::sum_squares(frame) } else { 0.0 };
         self.fft.power_spectrum(&self.windowed, &mut self.power, &mut self.scratch);
         self.onsets.push(&self.power);
         self.frame_index += 1;

@@ -45,7 +45,7 @@ impl OnsetDetector {
     pub fn push(&mut self, power: &[f32]) {
         let mut energies = [0.0f64; ONSET_BANDS_HZ.len() - 1];
         for (e, &(first, end)) in energies.iter_mut().zip(&self.bands) {
-            *e = power[first..end].iter().map(|&p| p as f64).sum();
+            *e = super::kernels::sum(&power[first..end]);
         }
         let energies = &energies[..self.bands.len()];
         let floor = self.floor + RELATIVE_FLOOR * energies.iter().sum::<f64>() / energies.len() as f64;

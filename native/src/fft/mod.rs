@@ -4,17 +4,19 @@
 //! transformed by an m-point complex FFT Z, and split into the n/2 + 1 bins of the real
 //! spectrum (`split_bin`). That halves the work compared with a complex FFT of length n.
 //!
-//! The complex FFT is iterative decimation-in-time on structure-of-arrays scratch (separate re
-//! and im halves, so a SIMD vector holds 8 consecutive points with no shuffling):
-//! 1. a bit-reversed load of z into scratch (shared by both implementations);
-//! 2. a base pass doing the first 3 or 4 radix-2 stages on blocks of 8 or 16 points;
-//! 3. radix-4 passes (each = two radix-2 stages) with quarter size h = 8 or 16, ×4 each pass.
+//! The complex FFT is iterative radix-2 decimation-in-time, done in whole-vector passes over
+//! structure-of-arrays scratch (separate re and im halves, so a vector holds 8 consecutive points):
+//! 1. `load_base`: the bit-reversed load fused with the first 3 or 4 radix-2 stages, computing 8
+//!    blocks of 8 or 16 points at once, one block per lane;
+//! 2. radix-4 passes (each = two radix-2 stages) with quarter size h = 8 or 16, ×4 per pass;
+//! 3. `split`: the real-spectrum post-processing, bins k and m-k together.
 //!
-//! The base size is chosen so the remaining stage count is even (no lone radix-2 pass) and every
-//! radix-4 pass has h ≥ 8, i.e. works on whole 8-lane vectors.
+//! The base size is chosen so that the remaining stage count is even (no lone radix-2 pass) and
+//! every radix-4 pass has h >= 8, i.e. works on whole 8-lane vectors.
 //!
-//! Passes exist twice: `scalar` (always compiled, the only path off x86_64) and `x86`
-//! (AVX2+FMA). `RealFft::new` picks one once, from runtime CPU detection.
+//! The passes exist twice: `scalar` (portable, always compiled, the only path off x86_64) and
+//! `x86` (AVX2+FMA, the same code with intrinsics). `RealFft::new` picks one, once, from runtime
+//! CPU detection.
 
 mod scalar;
 #[cfg(test)]
@@ -27,6 +29,13 @@ use std::fmt;
 
 const MIN_LEN: usize = 16;
 const MAX_LEN: usize = 1 << 20;
+
+/// Gap between the re and im halves of scratch. Without it they are a power of two apart and
+/// the same point's re and im share an L1 cache set, which thrashes in the strided passes.
+const IM_PAD: usize = 16;
+
+/// 3-bit reversal: REV3[j] = j with its 3 bits reversed.
+const REV3: [usize; 8] = [0, 4, 2, 6, 1, 5, 3, 7];
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 enum Isa {
@@ -49,8 +58,10 @@ pub struct RealFft {
     /// w16^t for t in 0..8 (w_L = e^{-2πi/L}); the base pass's radix-2 twiddles are all of this form.
     base_re: [f32; 8],
     base_im: [f32; 8],
-    /// Radix-4 twiddles, pass after pass. A pass of quarter size h owns 6h values:
-    /// [re w^j, im w^j, re w^2j, im w^2j, re w^3j, im w^3j] (each j = 0..h) with w = w_{4h}.
+    /// Radix-4 twiddles, pass after pass. A pass of quarter size h owns 6h values: for each 8
+    /// consecutive j, [re w^j, im w^j, re w^2j, im w^2j, re w^3j, im w^3j] (8 each), w = w_{4h}.
+    /// One contiguous stream per pass rather than six arrays h apart, which for large h would all
+    /// fall in the same L1 cache set.
     pass_tw: Vec<f32>,
     /// -i·e^{-2πik/n}/2 for k = 0..=n/2, the split step's twiddles.
     split_re: Vec<f32>,
@@ -102,9 +113,11 @@ impl RealFft {
         let mut pass_tw = Vec::with_capacity(2 * m);
         let mut h = 1 << base_log2;
         while 4 * h <= m {
-            for q in 1..=3 {
-                pass_tw.extend((0..h).map(|j| w(q * j, 4 * h).0));
-                pass_tw.extend((0..h).map(|j| w(q * j, 4 * h).1));
+            for j0 in (0..h).step_by(8) {
+                for q in 1..=3 {
+                    pass_tw.extend((j0..j0 + 8).map(|j| w(q * j, 4 * h).0));
+                    pass_tw.extend((j0..j0 + 8).map(|j| w(q * j, 4 * h).1));
+                }
             }
             h *= 4;
         }
@@ -135,7 +148,7 @@ impl RealFft {
 
     /// Number of f32 scratch values the caller must provide to the process calls.
     pub fn scratch_len(&self) -> usize {
-        self.n
+        self.n + IM_PAD
     }
 
     /// Unnormalized forward DFT of the real input (len n): X[k] = sum_j x[j] e^{-2 pi i k j / n},
@@ -164,22 +177,16 @@ impl RealFft {
             scratch.len(),
             self.scratch_len()
         );
-        let (zr, zi) = scratch[..self.n].split_at_mut(self.n / 2);
-        // Overwrites every scratch value used below, so garbage on entry cannot leak into results.
-        self.load_bit_reversed(input, zr, zi);
+        // The first pass writes every scratch value before anything reads it, so garbage on
+        // entry cannot leak into results.
+        let m = self.n / 2;
+        let (zr, zi) = scratch.split_at_mut(m + IM_PAD);
+        let (zr, zi) = (&mut zr[..m], &mut zi[..m]);
         match self.isa {
-            Isa::Scalar => scalar::transform::<POWER>(self, zr, zi, a, b),
+            Isa::Scalar => scalar::transform::<POWER>(self, input, zr, zi, a, b),
             #[cfg(target_arch = "x86_64")]
             // SAFETY: isa is Avx2Fma only if detect_isa saw avx2 and fma on this CPU.
-            Isa::Avx2Fma => unsafe { x86::transform::<POWER>(self, zr, zi, a, b) },
-        }
-    }
-
-    fn load_bit_reversed(&self, input: &[f32], zr: &mut [f32], zi: &mut [f32]) {
-        for ((r, i), &s) in zr.iter_mut().zip(zi.iter_mut()).zip(&self.rev) {
-            let s = 2 * s as usize;
-            *r = input[s];
-            *i = input[s + 1];
+            Isa::Avx2Fma => unsafe { x86::transform::<POWER>(self, input, zr, zi, a, b) },
         }
     }
 

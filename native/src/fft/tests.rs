@@ -329,51 +329,37 @@ fn fft_timing_report() {
     }
 }
 
+
 #[test]
-fn zz_diag() {
-    for log in 4..=13 {
-        let n = 1 << log;
-        let x = random_signal(n, 0x5EED + log as u64);
-        let oracle = naive_dft(&x);
-        let tol = tolerance(&x);
-        for (path, plan) in plans(n) {
-            let (re, im) = run_forward(&plan, &x);
-            let err = oracle.iter().zip(re.iter().zip(&im))
-                .map(|(&(or, oi), (&r, &i))| (r as f64 - or).abs().max((i as f64 - oi).abs()))
-                .fold(0.0, f64::max);
-            println!("{path} n={n} simd={} err/tol={:.3}", plan.uses_simd(), err / tol);
-        }
+#[ignore]
+fn zz_stages() {
+    for n in [1024usize, 2048, 4096, 8192] {
+    let m = n/2;
+    let plan = RealFft::new(n).unwrap();
+    let sp = RealFft::new_scalar(n).unwrap();
+    let x = random_signal(n, 1);
+    let mut s0 = vec![0.0f32; n + 16];
+    let mut a = vec![0.0f32; m+1];
+    let iters = 20000;
+    let time = |name: &str, f: &mut dyn FnMut()| { let mut best = f64::MAX; for _ in 0..20 { let t = std::time::Instant::now(); for _ in 0..iters/20 { f(); } best = best.min(t.elapsed().as_nanos() as f64 / (iters/20) as f64); } println!("n={n} {name}: {best:.0} ns"); };
+    { let (zr, zi) = s0.split_at_mut(m + 16); let (zr, zi) = (&mut zr[..m], &mut zi[..m]); time("base", &mut || unsafe { super::x86::load_base(&plan, &x, zr, zi); std::hint::black_box(&zr); }); }
+    { let (zr, zi) = s0.split_at_mut(m + 16); let (zr, zi) = (&mut zr[..m], &mut zi[..m]); time("sbase", &mut || { super::scalar::load_base(&sp, &x, zr, zi); std::hint::black_box(&zr); }); }
+    for (h, tw) in plan.passes() { let (zr, zi) = s0.split_at_mut(m + 16); let (zr, zi) = (&mut zr[..m], &mut zi[..m]); time(&format!("r4 h={h}"), &mut || unsafe { super::x86::radix4(zr, zi, h, tw); std::hint::black_box(&zr); }); }
+    for (h, tw) in plan.passes() { let (zr, zi) = s0.split_at_mut(m + 16); let (zr, zi) = (&mut zr[..m], &mut zi[..m]); time(&format!("sr4 h={h}"), &mut || { super::scalar::radix4(zr, zi, h, tw); std::hint::black_box(&zr); }); }
+    { let (zr, zi) = s0.split_at_mut(m + 16); let (zr, zi) = (&mut zr[..m], &mut zi[..m]); time("split", &mut || unsafe { super::x86::split::<true>(&plan, zr, zi, &mut a, &mut []); std::hint::black_box(&a); }); }
+    { let (zr, zi) = s0.split_at_mut(m + 16); let (zr, zi) = (&mut zr[..m], &mut zi[..m]); time("ssplit", &mut || { super::scalar::split::<true>(&plan, zr, zi, &mut a, &mut []); std::hint::black_box(&a); }); }
     }
 }
 
 #[test]
 #[ignore]
-fn zz_stages() {
-    let n = 2048; let m = n/2;
-    let plan = RealFft::new(n).unwrap();
+fn zz_prof() {
+    let n: usize = std::env::var("N").map(|v| v.parse().unwrap()).unwrap_or(2048);
+    let plan = if std::env::var("SCALAR").is_ok() { RealFft::new_scalar(n).unwrap() } else { RealFft::new(n).unwrap() };
     let x = random_signal(n, 1);
-    let pad: usize = std::env::var("PAD").map(|v| v.parse().unwrap()).unwrap_or(0);
-    let mut s0 = vec![0.0f32; n + pad];
-    let mut a = vec![0.0f32; m+1];
-    let iters = 100000;
-    let time = |name: &str, f: &mut dyn FnMut()| { let mut best = f64::MAX; for _ in 0..20 { let t = std::time::Instant::now(); for _ in 0..iters/20 { f(); } best = best.min(t.elapsed().as_nanos() as f64 / (iters/20) as f64); } println!("{name}: {best:.0} ns"); };
-    { let (zr, zi) = s0.split_at_mut(m + pad); let zi = &mut zi[..m]; let zr = &mut zr[..m]; time("load", &mut || { plan.load_bit_reversed(std::hint::black_box(&x), zr, zi); std::hint::black_box(&zr); }); }
-    { let (zr, zi) = s0.split_at_mut(m + pad); let zi = &mut zi[..m]; let zr = &mut zr[..m]; time("base", &mut || unsafe { super::x86::base_pass(zr, zi, plan.base_log2, &plan.base_re, &plan.base_im); std::hint::black_box(&zr); }); }
-    for (h, tw) in plan.passes() { let (zr, zi) = s0.split_at_mut(m + pad); let zi = &mut zi[..m]; let zr = &mut zr[..m]; time(&format!("r4 h={h}"), &mut || unsafe { super::x86::radix4(zr, zi, h, tw); std::hint::black_box(&zr); }); }
-    { let (zr, zi) = s0.split_at_mut(m + pad); let zi = &mut zi[..m]; let zr = &mut zr[..m]; time("split", &mut || unsafe { super::x86::split::<true>(&plan, zr, zi, &mut a, &mut []); std::hint::black_box(&a); }); }
-}
-
-#[test]
-#[ignore]
-fn zz_scalar_stages() {
-    let n = 2048; let m = n/2;
-    let plan = RealFft::new_scalar(n).unwrap();
-    let x = random_signal(n, 1);
-    let mut s0 = vec![0.0f32; n];
-    let mut a = vec![0.0f32; m+1];
-    let iters = 20000;
-    let time = |name: &str, f: &mut dyn FnMut()| { let mut best = f64::MAX; for _ in 0..20 { let t = std::time::Instant::now(); for _ in 0..iters/20 { f(); } best = best.min(t.elapsed().as_nanos() as f64 / (iters/20) as f64); } println!("{name}: {best:.0} ns"); };
-    for s in 0..plan.base_log2 { let (zr, zi) = s0.split_at_mut(m); time(&format!("r2 h={}", 1<<s), &mut || { super::scalar::radix2(zr, zi, 1 << s, &plan.base_re, &plan.base_im); std::hint::black_box(&zr); }); }
-    for (h, tw) in plan.passes() { let (zr, zi) = s0.split_at_mut(m); time(&format!("r4 h={h}"), &mut || { super::scalar::radix4(zr, zi, h, tw); std::hint::black_box(&zr); }); }
-    { let (zr, zi) = s0.split_at_mut(m); time("split", &mut || { for k in 0..=m { let (xr, xi) = plan.split_bin(zr, zi, k); a[k] = xr*xr+xi*xi; } std::hint::black_box(&a); }); }
+    let mut p = vec![0.0; n/2+1]; let mut s = vec![0.0; plan.scratch_len()];
+    let t = std::time::Instant::now();
+    let mut it = 0;
+    while t.elapsed().as_secs_f64() < 2.0 { for _ in 0..1000 { plan.power_spectrum(&x, &mut p, &mut s); } it += 1000; }
+    println!("{:.0} ns", t.elapsed().as_nanos() as f64 / it as f64);
 }
