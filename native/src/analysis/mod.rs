@@ -54,6 +54,9 @@ pub const MAX_CHANNELS: u32 = 8;
 /// Shortest accepted input.
 pub const MIN_DURATION_S: f64 = 0.5;
 
+/// Frames per reduction run (see `push`).
+const REDUCTION_RUN: usize = 256;
+
 /// -60 dBFS as an amplitude: the silence threshold for frames and blocks.
 const SILENCE_RMS: f64 = 1e-3;
 
@@ -129,8 +132,11 @@ struct StereoMoments {
 pub struct Analyzer {
     sample_rate: u32,
     channels: usize,
+    /// Frames processed (excluding `staged`).
     frames: u64,
     finished: bool,
+    /// Samples of an incomplete reduction run, waiting for the next push.
+    staged: Vec<f32>,
 
     // Levels.
     peak: f32,
@@ -210,6 +216,7 @@ impl Analyzer {
             channels: ch,
             frames: 0,
             finished: false,
+            staged: Vec::with_capacity(REDUCTION_RUN * ch),
             peak: 0.0,
             sum_squares: 0.0,
             stereo: StereoMoments::default(),
@@ -255,8 +262,9 @@ impl Analyzer {
         self.channels as u32
     }
 
+    /// Frames pushed so far.
     pub fn frames(&self) -> u64 {
-        self.frames
+        self.frames + (self.staged.len() / self.channels) as u64
     }
 
     /// Pushes a block of interleaved samples (any length that is a whole number of frames).
@@ -275,23 +283,53 @@ impl Analyzer {
         if let Some(i) = interleaved.iter().position(|s| !s.is_finite()) {
             self.finished = true;
             return Err(AnalysisError::InvalidSample {
-                frame: self.frames + (i / self.channels) as u64,
+                frame: self.frames() + (i / self.channels) as u64,
                 channel: (i % self.channels) as u32,
                 value: interleaved[i],
             });
         }
+        let ch = self.channels;
         let mut rest = interleaved;
-        while !rest.is_empty() {
-            // Work in runs that end at a segment boundary, so per-segment state closes cleanly.
-            let frames_left = rest.len() / self.channels;
-            let run = frames_left.min(self.segment_len - self.segment_fill);
-            let (block, tail) = rest.split_at(run * self.channels);
-            // `mid` first: it adds to the open segment, which push_levels may close.
-            self.push_mid(block, run);
-            self.push_levels(block, run);
+        // Reductions run over fixed runs: they end at a segment boundary (so per-segment state
+        // closes cleanly) and every REDUCTION_RUN frames from the segment start. A run that the
+        // caller's block leaves incomplete is staged (< 256 frames) until the next push, so
+        // every sum is taken over the same runs whatever the block sizes: a file's fingerprint
+        // is bit-identical however it is pushed. Whole runs are read straight from the caller.
+        if !self.staged.is_empty() {
+            let need = self.next_run_len() * ch - self.staged.len();
+            let take = need.min(rest.len());
+            self.staged.extend_from_slice(&rest[..take]);
+            rest = &rest[take..];
+            if take < need {
+                return Ok(());
+            }
+            let staged = std::mem::take(&mut self.staged);
+            self.process_run(&staged);
+            self.staged = staged;
+            self.staged.clear();
+        }
+        loop {
+            let run = self.next_run_len() * ch;
+            if rest.len() < run {
+                break;
+            }
+            let (block, tail) = rest.split_at(run);
+            self.process_run(block);
             rest = tail;
         }
+        self.staged.extend_from_slice(rest);
         Ok(())
+    }
+
+    fn next_run_len(&self) -> usize {
+        (self.segment_len - self.segment_fill).min(REDUCTION_RUN - self.segment_fill % REDUCTION_RUN)
+    }
+
+    fn process_run(&mut self, block: &[f32]) {
+        let frames = block.len() / self.channels;
+        // `mid` first: it adds to the open segment, which push_levels may close.
+        self.push_mid(block, frames);
+        self.push_levels(block, frames);
     }
 
     fn push_levels(&mut self, block: &[f32], frames: usize) {
@@ -412,6 +450,10 @@ impl Analyzer {
             return Err(AnalysisError::AlreadyFinished);
         }
         self.finished = true;
+        if !self.staged.is_empty() {
+            let staged = std::mem::take(&mut self.staged);
+            self.process_run(&staged);
+        }
         let sr = self.sample_rate as f64;
         let min_frames = (MIN_DURATION_S * sr).ceil() as u64;
         if self.frames < min_frames {

@@ -7,8 +7,9 @@
 //! The complex FFT is iterative radix-2 decimation-in-time, done in whole-vector passes over
 //! structure-of-arrays scratch (separate re and im halves, so a vector holds 8 consecutive points):
 //! 1. `load_base`: the bit-reversed load fused with the first 3 or 4 radix-2 stages, computing 8
-//!    blocks of 8 or 16 points at once, one block per lane;
-//! 2. radix-4 passes (each = two radix-2 stages) with quarter size h = 8 or 16, ×4 per pass;
+//!    blocks of 8 or 16 points at once, one block per lane (`small_base` below n = 256, where
+//!    there are fewer than 8 blocks);
+//! 2. radix-4 passes (each = two radix-2 stages), quarter size h = 8 or 16 first, ×4 per pass;
 //! 3. `split`: the real-spectrum post-processing, bins k and m-k together.
 //!
 //! The base size is chosen so that the remaining stage count is even (no lone radix-2 pass) and
@@ -55,7 +56,7 @@ pub struct RealFft {
     base_log2: u32,
     /// rev[i] = i with its log2(n/2) bits reversed.
     rev: Vec<u32>,
-    /// w16^t for t in 0..8 (w_L = e^{-2πi/L}); the base pass's radix-2 twiddles are all of this form.
+    /// w16^t for t in 0..8 (w_L = e^{-2πi/L}): every twiddle of the first 3 or 4 stages.
     base_re: [f32; 8],
     base_im: [f32; 8],
     /// Radix-4 twiddles, pass after pass. A pass of quarter size h owns 6h values: for each 8

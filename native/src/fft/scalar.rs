@@ -74,6 +74,7 @@ pub(super) fn transform<const POWER: bool>(
 }
 
 /// Lane-wise 8-point DFT of x[0..8] (natural order in and out): radix-2 over two DFT4s.
+#[inline]
 fn dft8(x: [C; 8]) -> [C; 8] {
     let e = dft4([x[0], x[2], x[4], x[6]]);
     let o = dft4([x[1], x[3], x[5], x[7]]);
@@ -94,6 +95,7 @@ fn dft8(x: [C; 8]) -> [C; 8] {
     ]
 }
 
+#[inline]
 fn dft4(x: [C; 4]) -> [C; 4] {
     let (s0, d0) = (cadd(x[0], x[2]), csub(x[0], x[2]));
     let (s1, d1) = (cadd(x[1], x[3]), csub(x[1], x[3]));
@@ -107,7 +109,7 @@ fn dft4(x: [C; 4]) -> [C; 4] {
 /// z[c + q·m/B], q = 0..B, where c = rev(B·b) (reversal over log2 m bits). So block b is computed
 /// straight from the input, for 8 consecutive c at once (one per lane): c = c0 + p puts the block
 /// at rev(c0) + rev(p) = rev[c0] + REV3[p]·m/8.
-pub(super) fn load_base(plan: &RealFft, x: &[f32], zr: &mut [f32], zi: &mut [f32]) {
+fn load_base(plan: &RealFft, x: &[f32], zr: &mut [f32], zi: &mut [f32]) {
     let m = zr.len();
     let block = 1usize << plan.base_log2;
     let stride = m / block;
@@ -165,7 +167,7 @@ pub(super) fn small_base(plan: &RealFft, x: &[f32], zr: &mut [f32], zi: &mut [f3
 /// One radix-4 DIT pass of quarter size h (two radix-2 stages; h a multiple of 8).
 /// The quarters x0..x3 of each 4h block are the sub-DFTs of residues 0, 2, 1, 3 (bit-reversed
 /// order), so x1 takes twiddle w^2j, x2 takes w^j and x3 takes w^3j, with w = w_{4h}.
-pub(super) fn radix4(re: &mut [f32], im: &mut [f32], h: usize, tw: &[f32]) {
+fn radix4(re: &mut [f32], im: &mut [f32], h: usize, tw: &[f32]) {
     let n = re.len();
     assert!(im.len() == n && h % 8 == 0 && n % (4 * h) == 0 && tw.len() == 6 * h);
     for s in (0..n).step_by(4 * h) {
@@ -188,7 +190,7 @@ pub(super) fn radix4(re: &mut [f32], im: &mut [f32], h: usize, tw: &[f32]) {
 
 /// The real split (`RealFft::split_bin`) for bins k and m-k together, k = 1.. in steps of 8:
 /// both need A = Z[k] and B = conj(Z[m-k]), and X[m-k] = conj(E - T) where X[k] = E + T.
-pub(super) fn split<const POWER: bool>(plan: &RealFft, zr: &[f32], zi: &[f32], a: &mut [f32], b: &mut [f32]) {
+fn split<const POWER: bool>(plan: &RealFft, zr: &[f32], zi: &[f32], a: &mut [f32], b: &mut [f32]) {
     let m = zr.len();
     assert!(zi.len() == m && a.len() == m + 1 && (POWER || b.len() == m + 1));
     let rev = |v: V| from_fn(|l| v[7 - l]);

@@ -21,14 +21,16 @@ struct C {
 #[target_feature(enable = "avx2,fma")]
 #[inline]
 fn ld(s: &[f32]) -> __m256 {
-    // EXPERIMENT
+    let s = &s[..8];
+    // SAFETY: s holds 8 floats; loadu has no alignment requirement.
     unsafe { _mm256_loadu_ps(s.as_ptr()) }
 }
 
 #[target_feature(enable = "avx2,fma")]
 #[inline]
 fn st(s: &mut [f32], v: __m256) {
-    // EXPERIMENT
+    let s = &mut s[..8];
+    // SAFETY: s holds 8 floats; storeu has no alignment requirement.
     unsafe { _mm256_storeu_ps(s.as_mut_ptr(), v) }
 }
 
@@ -154,7 +156,7 @@ const LANE: [usize; 8] = [0, 1, 4, 5, 2, 3, 6, 7];
 /// Lane p works on the block whose first input is z[c0 + LANE[p]], then one 8×8 transpose per
 /// 8 outputs turns lanes back into contiguous blocks.
 #[target_feature(enable = "avx2,fma")]
-pub(super) fn load_base(plan: &RealFft, x: &[f32], zr: &mut [f32], zi: &mut [f32]) {
+fn load_base(plan: &RealFft, x: &[f32], zr: &mut [f32], zi: &mut [f32]) {
     let m = zr.len();
     let block = 1usize << plan.base_log2;
     let stride = m / block;
@@ -193,7 +195,7 @@ fn store_blocks(zr: &mut [f32], zi: &mut [f32], start: usize, offs: &[usize; 8],
 
 /// One radix-4 DIT pass of quarter size h (h a multiple of 8); see `scalar::radix4`.
 #[target_feature(enable = "avx2,fma")]
-pub(super) fn radix4(re: &mut [f32], im: &mut [f32], h: usize, tw: &[f32]) {
+fn radix4(re: &mut [f32], im: &mut [f32], h: usize, tw: &[f32]) {
     let n = re.len();
     assert!(im.len() == n && h % 8 == 0 && n % (4 * h) == 0 && tw.len() == 6 * h);
     let (r, i, w) = (re.as_mut_ptr(), im.as_mut_ptr(), tw.as_ptr());
@@ -223,7 +225,7 @@ pub(super) fn radix4(re: &mut [f32], im: &mut [f32], h: usize, tw: &[f32]) {
 /// The real split (`RealFft::split_bin`) for bins k and m-k together, k = 1.. in steps of 8:
 /// both need A = Z[k] and B = conj(Z[m-k]), and X[m-k] = conj(E - T) where X[k] = E + T.
 #[target_feature(enable = "avx2,fma")]
-pub(super) fn split<const POWER: bool>(plan: &RealFft, zr: &[f32], zi: &[f32], a: &mut [f32], b: &mut [f32]) {
+fn split<const POWER: bool>(plan: &RealFft, zr: &[f32], zi: &[f32], a: &mut [f32], b: &mut [f32]) {
     let m = zr.len();
     assert!(zi.len() == m && a.len() == m + 1 && (POWER || b.len() == m + 1));
     let reverse = _mm256_setr_epi32(7, 6, 5, 4, 3, 2, 1, 0);
