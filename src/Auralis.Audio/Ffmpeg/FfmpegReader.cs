@@ -1,0 +1,197 @@
+using System.ComponentModel;
+using System.Diagnostics;
+using System.Globalization;
+using System.Runtime.InteropServices;
+
+namespace Auralis.Audio.Ffmpeg;
+
+/// <summary>Decodes through an ffmpeg child process writing raw float32 to a pipe.</summary>
+internal sealed class FfmpegReader : IAudioReader
+{
+    private const int MaxStderrLines = 20;
+
+    /// <summary>Keeps the byte view of a request below 2 GB; "up to" allows returning fewer frames.</summary>
+    private const int MaxFramesPerRead = 1 << 20;
+
+    private readonly Process _process;
+    private readonly Stream _pcm;
+    private readonly List<string> _stderr;
+    private bool _ended;
+    private bool _disposed;
+
+    private FfmpegReader(Process process, AudioInfo info, List<string> stderr)
+    {
+        _process = process;
+        _pcm = process.StandardOutput.BaseStream;
+        _stderr = stderr;
+        Info = info;
+    }
+
+    public AudioInfo Info { get; }
+
+    public long FramesRead { get; private set; }
+
+    /// <summary>The ffmpeg child's process id (tests check that Dispose ends it).</summary>
+    internal int ProcessId => _process.Id;
+
+    /// <summary>
+    /// The decode command: native rate and channel count (so nothing is resampled or downmixed),
+    /// float32 in this machine's byte order, first audio stream only, no stdin (ffmpeg would
+    /// otherwise read keystrokes from it).
+    /// </summary>
+    internal static string[] Arguments(string path, int sampleRate, int channels) =>
+    [
+        "-nostdin", "-v", "error", "-i", FfmpegTools.InputArgument(path), "-map", "0:a:0",
+        "-f", BitConverter.IsLittleEndian ? "f32le" : "f32be",
+        "-ac", channels.ToString(CultureInfo.InvariantCulture),
+        "-ar", sampleRate.ToString(CultureInfo.InvariantCulture),
+        "pipe:1",
+    ];
+
+    internal static FfmpegReader Start(string path, string ffmpeg, FfmpegStreamInfo stream)
+    {
+        var info = new AudioInfo(path, stream.SampleRate, stream.Channels,
+            stream.DurationSeconds is double seconds ? (long)Math.Round(seconds * stream.SampleRate) : null,
+            stream.Demuxer, "ffmpeg", stream.Title, stream.Artist, stream.Album);
+        var process = new Process
+        {
+            StartInfo = FfmpegTools.StartInfo(ffmpeg, Arguments(path, stream.SampleRate, stream.Channels)),
+        };
+        List<string> stderr = [];
+        process.ErrorDataReceived += (_, e) =>
+        {
+            lock (stderr)
+            {
+                // Bounded: a damaged file can make ffmpeg print one line per packet.
+                if (e.Data is not null && stderr.Count < MaxStderrLines)
+                {
+                    stderr.Add(e.Data);
+                }
+            }
+        };
+        try
+        {
+            process.Start();
+        }
+        catch (Exception ex) when (ex is Win32Exception or InvalidOperationException or IOException)
+        {
+            process.Dispose();
+            throw AudioDecodeException.For(path, AudioErrorKind.UnsupportedFormat,
+                $"libsndfile cannot open it and ffmpeg ({ffmpeg}) could not be started: {ex.Message}", ex);
+        }
+
+        var reader = new FfmpegReader(process, info, stderr);
+        process.BeginErrorReadLine();
+        try
+        {
+            process.StandardInput.Close(); // -nostdin already; closing also covers ffmpeg builds that ignore it
+        }
+        catch (IOException)
+        {
+            // ffmpeg exited already; its exit code is checked at the end of the stream.
+        }
+
+        return reader;
+    }
+
+    public int Read(Span<float> interleaved)
+    {
+        ObjectDisposedException.ThrowIf(_disposed, this);
+        int channels = Info.Channels;
+        int wanted = interleaved.Length / channels;
+        if (wanted == 0)
+        {
+            throw new ArgumentException(
+                $"The buffer holds {interleaved.Length} samples; at least one frame ({channels}) is needed.",
+                nameof(interleaved));
+        }
+
+        if (_ended)
+        {
+            return 0;
+        }
+
+        wanted = Math.Min(wanted, MaxFramesPerRead);
+        Span<byte> bytes = MemoryMarshal.AsBytes(interleaved[..(wanted * channels)]);
+        int got;
+        try
+        {
+            // Fill the whole request unless the stream ends: a pipe delivers arbitrary pieces.
+            got = _pcm.ReadAtLeast(bytes, bytes.Length, throwOnEndOfStream: false);
+        }
+        catch (IOException ex)
+        {
+            throw AudioDecodeException.For(Info.Path, AudioErrorKind.Io,
+                $"reading ffmpeg's output failed at frame {FramesRead}: {ex.Message}", ex);
+        }
+
+        int frameBytes = channels * sizeof(float);
+        if (got < bytes.Length)
+        {
+            Finish(got % frameBytes);
+        }
+
+        int frames = got / frameBytes;
+        SampleGuard.EnsureFinite(interleaved[..(frames * channels)], channels, FramesRead, Info.Path);
+        FramesRead += frames;
+        return frames;
+    }
+
+    public void Dispose()
+    {
+        if (_disposed)
+        {
+            return;
+        }
+
+        _disposed = true;
+        try
+        {
+            if (!_process.HasExited)
+            {
+                // The caller stopped early: ffmpeg would otherwise block on a full pipe forever.
+                _process.Kill(entireProcessTree: true);
+                _process.WaitForExit();
+            }
+        }
+        catch (Exception ex) when (ex is InvalidOperationException or Win32Exception or NotSupportedException)
+        {
+            // Already gone; nothing left to clean up.
+        }
+
+        _process.Dispose();
+    }
+
+    /// <summary>End of stream: ffmpeg's exit code says whether that was the real end or a failure.</summary>
+    private void Finish(int trailingBytes)
+    {
+        _ended = true;
+        if (!_process.WaitForExit(TimeSpan.FromSeconds(30)))
+        {
+            throw AudioDecodeException.For(Info.Path, AudioErrorKind.Io,
+                $"ffmpeg closed its output at frame {FramesRead} but did not exit");
+        }
+
+        _process.WaitForExit(); // flushes the asynchronous stderr reader
+        if (_process.ExitCode != 0)
+        {
+            throw AudioDecodeException.For(Info.Path, AudioErrorKind.Corrupt,
+                $"ffmpeg failed (exit code {_process.ExitCode}) near frame {FramesRead}: " +
+                FfmpegTools.FirstLine(Stderr(), "no message"));
+        }
+
+        if (trailingBytes != 0)
+        {
+            throw AudioDecodeException.For(Info.Path, AudioErrorKind.Corrupt,
+                $"ffmpeg's output ended inside a frame ({trailingBytes} stray bytes)");
+        }
+    }
+
+    private string Stderr()
+    {
+        lock (_stderr)
+        {
+            return string.Join('\n', _stderr);
+        }
+    }
+}

@@ -1,0 +1,19 @@
+namespace Auralis.Audio;
+
+/// <summary>A decoder positioned in one audio file; not thread-safe.</summary>
+public interface IAudioReader : IDisposable
+{
+    AudioInfo Info { get; }
+
+    /// <summary>
+    /// Reads up to <c>interleaved.Length / Info.Channels</c> frames of interleaved float32 PCM
+    /// (nominal range -1..1). Returns the frames actually read; 0 only at the end of the stream.
+    /// Never returns non-finite samples: one throws <see cref="AudioDecodeException"/> with
+    /// <see cref="AudioErrorKind.InvalidSamples"/>, naming the file and the frame index.
+    /// </summary>
+    /// <exception cref="ArgumentException">The span cannot hold one whole frame.</exception>
+    int Read(Span<float> interleaved);
+
+    /// <summary>Frames returned by <see cref="Read"/> so far.</summary>
+    long FramesRead { get; }
+}

@@ -1,0 +1,64 @@
+namespace Auralis.Audio.Tests.Support;
+
+// xunit 2 has no runtime skip (Assert.Skip arrived in v3). Setting Skip in the attribute's
+// constructor decides at discovery time instead, and the runner shows the test as skipped with
+// the reason - visible in every summary, unlike a test that silently returns early.
+
+/// <summary>A fact that needs ffmpeg on PATH (and optionally one of its encoders).</summary>
+public sealed class FfmpegFactAttribute : FactAttribute
+{
+    public FfmpegFactAttribute(string? encoder = null)
+    {
+        if (ExternalTools.Ffmpeg is null)
+        {
+            Skip = "ffmpeg is not on PATH (Debian: apt-get install ffmpeg)";
+        }
+        else if (encoder is not null && !ExternalTools.HasEncoder(encoder))
+        {
+            Skip = $"this ffmpeg has no {encoder} encoder";
+        }
+    }
+}
+
+/// <summary>A fact about file permissions, meaningless as root (root reads mode-000 files).</summary>
+public sealed class NotRootFactAttribute : FactAttribute
+{
+    public NotRootFactAttribute()
+    {
+        if (OperatingSystem.IsWindows())
+        {
+            Skip = "Unix permissions only";
+        }
+        else if (ExternalTools.IsRoot)
+        {
+            Skip = "running as root, which can read any file regardless of its mode";
+        }
+    }
+}
+
+/// <summary>
+/// A fact over a real music file from a Debian package; skipped when the package is absent,
+/// unless AURALIS_REQUIRE_MUSIC=1, which turns the absence into a failure (for CI images).
+/// </summary>
+public sealed class RealMusicTheoryAttribute : TheoryAttribute
+{
+    public RealMusicTheoryAttribute(string package, string directory)
+    {
+        if (!Directory.Exists(directory) && Environment.GetEnvironmentVariable("AURALIS_REQUIRE_MUSIC") != "1")
+        {
+            Skip = $"{directory} is absent: install the Debian package {package} (set AURALIS_REQUIRE_MUSIC=1 to make this fail)";
+        }
+    }
+}
+
+/// <summary>A fact that relies on Unix tools (sh, head, printf) or Unix file modes.</summary>
+public sealed class UnixFactAttribute : FactAttribute
+{
+    public UnixFactAttribute()
+    {
+        if (OperatingSystem.IsWindows())
+        {
+            Skip = "needs a Unix shell";
+        }
+    }
+}
