@@ -72,7 +72,10 @@ pub struct RealFft {
 impl fmt::Debug for RealFft {
     // The tables are large and derived from n; n and the chosen path are what matter.
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_struct("RealFft").field("n", &self.n).field("isa", &self.isa).finish()
+        f.debug_struct("RealFft")
+            .field("n", &self.n)
+            .field("isa", &self.isa)
+            .finish()
     }
 }
 
@@ -99,14 +102,16 @@ impl RealFft {
         }
         let m = n / 2;
         let log_m = m.trailing_zeros();
-        let base_log2 = if (log_m - 3) % 2 == 0 { 3 } else { 4 };
+        let base_log2 = if (log_m - 3).is_multiple_of(2) { 3 } else { 4 };
         // e^{-2πi·num/den}, computed in f64 so table error is only the final rounding.
         let w = |num: usize, den: usize| {
             let a = -2.0 * PI * num as f64 / den as f64;
             (a.cos() as f32, a.sin() as f32)
         };
 
-        let rev = (0..m as u32).map(|i| i.reverse_bits() >> (32 - log_m)).collect();
+        let rev = (0..m as u32)
+            .map(|i| i.reverse_bits() >> (32 - log_m))
+            .collect();
         let (mut base_re, mut base_im) = ([0.0; 8], [0.0; 8]);
         for t in 0..8 {
             (base_re[t], base_im[t]) = w(t, 16);
@@ -143,6 +148,7 @@ impl RealFft {
         })
     }
 
+    #[allow(clippy::len_without_is_empty)] // a plan is never empty
     pub fn len(&self) -> usize {
         self.n
     }
@@ -164,14 +170,29 @@ impl RealFft {
     /// Same transform, writes power[k] = re^2 + im^2 for k = 0..=n/2 (power len >= n/2+1).
     pub fn power_spectrum(&self, input: &[f32], power: &mut [f32], scratch: &mut [f32]) {
         let bins = self.n / 2 + 1;
-        assert!(power.len() >= bins, "power has {} values, needs {bins}", power.len());
+        assert!(
+            power.len() >= bins,
+            "power has {} values, needs {bins}",
+            power.len()
+        );
         self.run::<true>(input, &mut power[..bins], &mut [], scratch);
     }
 
     /// Shared body. `POWER`: write |X|² into `a` (b unused); else re into `a`, im into `b`.
     /// `a` (and `b` unless POWER) are exactly n/2 + 1 long.
-    fn run<const POWER: bool>(&self, input: &[f32], a: &mut [f32], b: &mut [f32], scratch: &mut [f32]) {
-        assert!(input.len() == self.n, "input has {} values, plan is for {}", input.len(), self.n);
+    fn run<const POWER: bool>(
+        &self,
+        input: &[f32],
+        a: &mut [f32],
+        b: &mut [f32],
+        scratch: &mut [f32],
+    ) {
+        assert!(
+            input.len() == self.n,
+            "input has {} values, plan is for {}",
+            input.len(),
+            self.n
+        );
         assert!(
             scratch.len() >= self.scratch_len(),
             "scratch has {} values, needs {}",

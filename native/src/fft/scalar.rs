@@ -31,11 +31,17 @@ fn map2(a: V, b: V, f: impl Fn(f32, f32) -> f32) -> V {
 }
 
 fn cadd(a: C, b: C) -> C {
-    C { r: map2(a.r, b.r, |x, y| x + y), i: map2(a.i, b.i, |x, y| x + y) }
+    C {
+        r: map2(a.r, b.r, |x, y| x + y),
+        i: map2(a.i, b.i, |x, y| x + y),
+    }
 }
 
 fn csub(a: C, b: C) -> C {
-    C { r: map2(a.r, b.r, |x, y| x - y), i: map2(a.i, b.i, |x, y| x - y) }
+    C {
+        r: map2(a.r, b.r, |x, y| x - y),
+        i: map2(a.i, b.i, |x, y| x - y),
+    }
 }
 
 fn cmul(a: C, b: C) -> C {
@@ -48,8 +54,14 @@ fn cmul(a: C, b: C) -> C {
 /// (a - i·b, a + i·b): the butterfly whose twiddle is -i.
 fn add_sub_neg_i(a: C, b: C) -> (C, C) {
     (
-        C { r: map2(a.r, b.i, |x, y| x + y), i: map2(a.i, b.r, |x, y| x - y) },
-        C { r: map2(a.r, b.i, |x, y| x - y), i: map2(a.i, b.r, |x, y| x + y) },
+        C {
+            r: map2(a.r, b.i, |x, y| x + y),
+            i: map2(a.i, b.r, |x, y| x - y),
+        },
+        C {
+            r: map2(a.r, b.i, |x, y| x - y),
+            i: map2(a.i, b.r, |x, y| x + y),
+        },
     )
 }
 
@@ -80,8 +92,14 @@ fn dft8(x: [C; 8]) -> [C; 8] {
     let o = dft4([x[1], x[3], x[5], x[7]]);
     // o[f] · w8^f: w8^1 = c(1 - i), w8^2 = -i, w8^3 = -c(1 + i).
     let c = FRAC_1_SQRT_2;
-    let t1 = C { r: map2(o[1].r, o[1].i, |r, i| c * (r + i)), i: map2(o[1].r, o[1].i, |r, i| c * (i - r)) };
-    let t3 = C { r: map2(o[3].r, o[3].i, |r, i| c * (i - r)), i: map2(o[3].r, o[3].i, |r, i| -c * (r + i)) };
+    let t1 = C {
+        r: map2(o[1].r, o[1].i, |r, i| c * (r + i)),
+        i: map2(o[1].r, o[1].i, |r, i| c * (i - r)),
+    };
+    let t3 = C {
+        r: map2(o[3].r, o[3].i, |r, i| c * (i - r)),
+        i: map2(o[3].r, o[3].i, |r, i| -c * (r + i)),
+    };
     let (y2, y6) = add_sub_neg_i(e[2], o[2]);
     [
         cadd(e[0], o[0]),
@@ -113,9 +131,17 @@ fn load_base(plan: &RealFft, x: &[f32], zr: &mut [f32], zi: &mut [f32]) {
     let m = zr.len();
     let block = 1usize << plan.base_log2;
     let stride = m / block;
-    assert!(x.len() == 2 * m && zi.len() == m && stride % 8 == 0 && (block == 8 || block == 16));
+    assert!(
+        x.len() == 2 * m
+            && zi.len() == m
+            && stride.is_multiple_of(8)
+            && (block == 8 || block == 16)
+    );
     let offs = REV3.map(|j| j * (m / 8));
-    let w16: [C; 8] = from_fn(|f| C { r: [plan.base_re[f]; 8], i: [plan.base_im[f]; 8] });
+    let w16: [C; 8] = from_fn(|f| C {
+        r: [plan.base_re[f]; 8],
+        i: [plan.base_im[f]; 8],
+    });
     let store = |zr: &mut [f32], zi: &mut [f32], start: usize, y: [C; 8]| {
         for (p, &off) in offs.iter().enumerate() {
             st(&mut zr[start + off..], from_fn(|f| y[f].r[p]));
@@ -126,7 +152,10 @@ fn load_base(plan: &RealFft, x: &[f32], zr: &mut [f32], zi: &mut [f32]) {
         let start = plan.rev[c0] as usize;
         let load = |q: usize| {
             let p = &x[2 * (c0 + q * stride)..][..16];
-            C { r: from_fn(|l| p[2 * l]), i: from_fn(|l| p[2 * l + 1]) }
+            C {
+                r: from_fn(|l| p[2 * l]),
+                i: from_fn(|l| p[2 * l + 1]),
+            }
         };
         if block == 8 {
             store(zr, zi, start, dft8(from_fn(load)));
@@ -155,7 +184,10 @@ pub(super) fn small_base(plan: &RealFft, x: &[f32], zr: &mut [f32], zi: &mut [f3
         for (cr, ci) in zr.chunks_exact_mut(2 * h).zip(zi.chunks_exact_mut(2 * h)) {
             for j in 0..h {
                 let (wr, wi) = (plan.base_re[j * stride], plan.base_im[j * stride]);
-                let (tr, ti) = (cr[j + h] * wr - ci[j + h] * wi, cr[j + h] * wi + ci[j + h] * wr);
+                let (tr, ti) = (
+                    cr[j + h] * wr - ci[j + h] * wi,
+                    cr[j + h] * wi + ci[j + h] * wr,
+                );
                 let (ur, ui) = (cr[j], ci[j]);
                 (cr[j], ci[j]) = (ur + tr, ui + ti);
                 (cr[j + h], ci[j + h]) = (ur - tr, ui - ti);
@@ -169,11 +201,17 @@ pub(super) fn small_base(plan: &RealFft, x: &[f32], zr: &mut [f32], zi: &mut [f3
 /// order), so x1 takes twiddle w^2j, x2 takes w^j and x3 takes w^3j, with w = w_{4h}.
 fn radix4(re: &mut [f32], im: &mut [f32], h: usize, tw: &[f32]) {
     let n = re.len();
-    assert!(im.len() == n && h % 8 == 0 && n % (4 * h) == 0 && tw.len() == 6 * h);
+    assert!(im.len() == n && h.is_multiple_of(8) && n.is_multiple_of(4 * h) && tw.len() == 6 * h);
     for s in (0..n).step_by(4 * h) {
         for j in (0..h).step_by(8) {
-            let x = |q: usize| C { r: ld(&re[s + j + q * h..]), i: ld(&im[s + j + q * h..]) };
-            let w = |q: usize| C { r: ld(&tw[6 * j + 16 * q..]), i: ld(&tw[6 * j + 16 * q + 8..]) };
+            let x = |q: usize| C {
+                r: ld(&re[s + j + q * h..]),
+                i: ld(&im[s + j + q * h..]),
+            };
+            let w = |q: usize| C {
+                r: ld(&tw[6 * j + 16 * q..]),
+                i: ld(&tw[6 * j + 16 * q + 8..]),
+            };
             let t1 = cmul(x(1), w(1));
             let t2 = cmul(x(2), w(0));
             let t3 = cmul(x(3), w(2));
@@ -200,9 +238,21 @@ fn split<const POWER: bool>(plan: &RealFft, zr: &[f32], zi: &[f32], a: &mut [f32
         let (ar, ai) = (ld(&zr[k..]), ld(&zi[k..]));
         let (br, bi): (V, V) = (rev(ld(&zr[j..])), rev(ld(&zi[j..])));
         // bi is Im Z[m-k]; conj(Z[m-k]) has -bi.
-        let e = C { r: map2(ar, br, |x, y| 0.5 * (x + y)), i: map2(ai, bi, |x, y| 0.5 * (x - y)) };
-        let d = C { r: map2(ar, br, |x, y| x - y), i: map2(ai, bi, |x, y| x + y) };
-        let t = cmul(C { r: ld(&plan.split_re[k..]), i: ld(&plan.split_im[k..]) }, d);
+        let e = C {
+            r: map2(ar, br, |x, y| 0.5 * (x + y)),
+            i: map2(ai, bi, |x, y| 0.5 * (x - y)),
+        };
+        let d = C {
+            r: map2(ar, br, |x, y| x - y),
+            i: map2(ai, bi, |x, y| x + y),
+        };
+        let t = cmul(
+            C {
+                r: ld(&plan.split_re[k..]),
+                i: ld(&plan.split_im[k..]),
+            },
+            d,
+        );
         let (x, y) = (cadd(e, t), csub(e, t)); // X[m-k] = conj(y)
         if POWER {
             let pow = |c: C| map2(c.r, c.i, |r, i| r * r + i * i);
@@ -216,8 +266,11 @@ fn split<const POWER: bool>(plan: &RealFft, zr: &[f32], zi: &[f32], a: &mut [f32
         }
         k += 8;
     }
-    // Bins 1..k and m-k+1..m are done.
-    for k in std::iter::once(0).chain(k..=m - k).chain(std::iter::once(m)) {
+    // Done: bins 1..k and m-k+1..m-1. Left: 0, k..=m-k (around m/2) and m.
+    for k in std::iter::once(0)
+        .chain(k..=m - k)
+        .chain(std::iter::once(m))
+    {
         let (xr, xi) = plan.split_bin(zr, zi, k);
         if POWER {
             a[k] = xr * xr + xi * xi;

@@ -33,7 +33,14 @@ fn random_signal(n: usize, seed: u64) -> Vec<f32> {
 
 /// Scratch pre-filled with NaN, infinities and huge values, to show results ignore its contents.
 fn garbage_scratch(len: usize) -> Vec<f32> {
-    let junk = [f32::NAN, f32::MAX, -f32::INFINITY, -3.0e38, f32::INFINITY, 1.0e-45];
+    let junk = [
+        f32::NAN,
+        f32::MAX,
+        -f32::INFINITY,
+        -3.0e38,
+        f32::INFINITY,
+        1.0e-45,
+    ];
     (0..len).map(|i| junk[i % junk.len()]).collect()
 }
 
@@ -103,7 +110,23 @@ fn run_power(plan: &RealFft, x: &[f32]) -> Vec<f32> {
 
 #[test]
 fn new_accepts_exactly_powers_of_two_from_16_to_2_pow_20() {
-    for n in [0, 1, 2, 4, 8, 15, 17, 24, 1000, 1023, 1025, 3 << 10, (1 << 20) + 1, 1 << 21, 1 << 30] {
+    for n in [
+        0,
+        1,
+        2,
+        4,
+        8,
+        15,
+        17,
+        24,
+        1000,
+        1023,
+        1025,
+        3 << 10,
+        (1 << 20) + 1,
+        1 << 21,
+        1 << 30,
+    ] {
         assert!(RealFft::new(n).is_none(), "n = {n} must be rejected");
     }
     for log in 4..=20 {
@@ -145,7 +168,10 @@ fn power_spectrum_matches_naive_f64_dft_at_every_size_16_to_8192_on_every_path()
                 let mag2 = or * or + oi * oi;
                 let ptol = power_tolerance(mag2.sqrt(), tol);
                 let err = (p as f64 - mag2).abs();
-                assert!(err <= ptol, "{path} n={n} bin {k}: power error {err:e} > {ptol:e}");
+                assert!(
+                    err <= ptol,
+                    "{path} n={n} bin {k}: power error {err:e} > {ptol:e}"
+                );
             }
         }
     }
@@ -159,7 +185,9 @@ fn large_sizes_match_naive_dft_on_sampled_bins_and_conserve_energy() {
         let n = 1usize << log;
         let x = random_signal(n, 0xB16 + log as u64);
         let tol = tolerance(&x);
-        let bins: Vec<usize> = (0..=8).chain([n / 6, n / 4 + 3, n / 3, n / 2 - 1, n / 2]).collect();
+        let bins: Vec<usize> = (0..=8)
+            .chain([n / 6, n / 4 + 3, n / 3, n / 2 - 1, n / 2])
+            .collect();
         let oracle: Vec<(f64, f64)> = bins.iter().map(|&k| dft_bin(&x, k)).collect();
         let energy = n as f64 * x.iter().map(|&v| v as f64 * v as f64).sum::<f64>();
         for (path, plan) in plans(n) {
@@ -188,7 +216,11 @@ fn impulse_gives_flat_unit_spectrum() {
                 let power = run_power(&plan, &x);
                 let (re, im) = run_forward(&plan, &x);
                 for k in 0..=n / 2 {
-                    assert!((power[k] - 1.0).abs() < 1e-5, "{path} n={n} d={delay} k={k}: {}", power[k]);
+                    assert!(
+                        (power[k] - 1.0).abs() < 1e-5,
+                        "{path} n={n} d={delay} k={k}: {}",
+                        power[k]
+                    );
                     // X_k = e^{-2πikd/n}
                     let (er, ei) = dft_bin(&x, k);
                     assert!((re[k] as f64 - er).abs() < 1e-5 && (im[k] as f64 - ei).abs() < 1e-5);
@@ -208,9 +240,21 @@ fn bin_centred_cosine_puts_all_energy_in_its_bin() {
         for (path, plan) in plans(n) {
             let power = run_power(&plan, &x);
             let peak = (n / 2) as f32; // |X_bin| = n/2 for a unit cosine
-            assert!((power[bin].sqrt() - peak).abs() < 1e-3 * peak, "{path} bin {bin}: {}", power[bin]);
-            let leak = power.iter().enumerate().filter(|&(k, _)| k != bin).map(|(_, &p)| p).fold(0.0, f32::max);
-            assert!(leak < 1e-6 * power[bin], "{path} bin {bin}: leakage {leak:e}");
+            assert!(
+                (power[bin].sqrt() - peak).abs() < 1e-3 * peak,
+                "{path} bin {bin}: {}",
+                power[bin]
+            );
+            let leak = power
+                .iter()
+                .enumerate()
+                .filter(|&(k, _)| k != bin)
+                .map(|(_, &p)| p)
+                .fold(0.0, f32::max);
+            assert!(
+                leak < 1e-6 * power[bin],
+                "{path} bin {bin}: leakage {leak:e}"
+            );
         }
     }
 }
@@ -265,9 +309,16 @@ fn simd_and_scalar_paths_agree_closely() {
         let (r0, i0) = run_forward(&all[0].1, &x);
         for (path, plan) in &all[1..] {
             let (r, i) = run_forward(plan, &x);
-            let diff = r0.iter().zip(&r).chain(i0.iter().zip(&i)).map(|(a, b)| (a - b).abs() as f64);
+            let diff = r0
+                .iter()
+                .zip(&r)
+                .chain(i0.iter().zip(&i))
+                .map(|(a, b)| (a - b).abs() as f64);
             let max = diff.fold(0.0, f64::max);
-            assert!(max <= tolerance(&x), "{path} n={n}: differs from scalar by {max:e}");
+            assert!(
+                max <= tolerance(&x),
+                "{path} n={n}: differs from scalar by {max:e}"
+            );
         }
     }
 }
@@ -330,4 +381,3 @@ fn fft_timing_report() {
         }
     }
 }
-

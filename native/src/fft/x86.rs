@@ -37,13 +37,19 @@ fn st(s: &mut [f32], v: __m256) {
 #[target_feature(enable = "avx2,fma")]
 #[inline]
 fn cadd(a: C, b: C) -> C {
-    C { r: _mm256_add_ps(a.r, b.r), i: _mm256_add_ps(a.i, b.i) }
+    C {
+        r: _mm256_add_ps(a.r, b.r),
+        i: _mm256_add_ps(a.i, b.i),
+    }
 }
 
 #[target_feature(enable = "avx2,fma")]
 #[inline]
 fn csub(a: C, b: C) -> C {
-    C { r: _mm256_sub_ps(a.r, b.r), i: _mm256_sub_ps(a.i, b.i) }
+    C {
+        r: _mm256_sub_ps(a.r, b.r),
+        i: _mm256_sub_ps(a.i, b.i),
+    }
 }
 
 #[target_feature(enable = "avx2,fma")]
@@ -60,8 +66,14 @@ fn cmul(a: C, b: C) -> C {
 #[inline]
 fn add_sub_neg_i(a: C, b: C) -> (C, C) {
     (
-        C { r: _mm256_add_ps(a.r, b.i), i: _mm256_sub_ps(a.i, b.r) },
-        C { r: _mm256_sub_ps(a.r, b.i), i: _mm256_add_ps(a.i, b.r) },
+        C {
+            r: _mm256_add_ps(a.r, b.i),
+            i: _mm256_sub_ps(a.i, b.r),
+        },
+        C {
+            r: _mm256_sub_ps(a.r, b.i),
+            i: _mm256_add_ps(a.i, b.r),
+        },
     )
 }
 
@@ -97,8 +109,14 @@ fn dft8(x: [C; 8]) -> [C; 8] {
     let c = _mm256_set1_ps(FRAC_1_SQRT_2);
     let (s1, d1) = (_mm256_add_ps(o[1].r, o[1].i), _mm256_sub_ps(o[1].i, o[1].r));
     let (s3, d3) = (_mm256_add_ps(o[3].r, o[3].i), _mm256_sub_ps(o[3].i, o[3].r));
-    let t1 = C { r: _mm256_mul_ps(c, s1), i: _mm256_mul_ps(c, d1) };
-    let t3 = C { r: _mm256_mul_ps(c, d3), i: _mm256_sub_ps(_mm256_setzero_ps(), _mm256_mul_ps(c, s3)) };
+    let t1 = C {
+        r: _mm256_mul_ps(c, s1),
+        i: _mm256_mul_ps(c, d1),
+    };
+    let t3 = C {
+        r: _mm256_mul_ps(c, d3),
+        i: _mm256_sub_ps(_mm256_setzero_ps(), _mm256_mul_ps(c, s3)),
+    };
     let (y2, y6) = add_sub_neg_i(e[2], o[2]);
     [
         cadd(e[0], o[0]),
@@ -127,17 +145,29 @@ fn dft4(x: [C; 4]) -> [C; 4] {
 fn transpose8(v: [__m256; 8]) -> [__m256; 8] {
     let t: [__m256; 8] = from_fn(|k| {
         let (a, b) = (v[k & !1], v[k | 1]);
-        if k % 2 == 0 { _mm256_unpacklo_ps(a, b) } else { _mm256_unpackhi_ps(a, b) }
+        if k % 2 == 0 {
+            _mm256_unpacklo_ps(a, b)
+        } else {
+            _mm256_unpackhi_ps(a, b)
+        }
     });
     // u[4g + 2h + s] = lanes {2h+s, 2h+s+4} of rows 4g..4g+4
     let u: [__m256; 8] = from_fn(|k| {
         let (g, h, s) = (k / 4, (k / 2) % 2, k % 2);
         let (a, b) = (t[4 * g + h], t[4 * g + 2 + h]);
-        if s == 0 { _mm256_shuffle_ps::<0x44>(a, b) } else { _mm256_shuffle_ps::<0xEE>(a, b) }
+        if s == 0 {
+            _mm256_shuffle_ps::<0x44>(a, b)
+        } else {
+            _mm256_shuffle_ps::<0xEE>(a, b)
+        }
     });
     from_fn(|p| {
         let (a, b) = (u[p % 4], u[4 + p % 4]);
-        if p < 4 { _mm256_permute2f128_ps::<0x20>(a, b) } else { _mm256_permute2f128_ps::<0x31>(a, b) }
+        if p < 4 {
+            _mm256_permute2f128_ps::<0x20>(a, b)
+        } else {
+            _mm256_permute2f128_ps::<0x31>(a, b)
+        }
     })
 }
 
@@ -146,7 +176,10 @@ fn transpose8(v: [__m256; 8]) -> [__m256; 8] {
 #[inline]
 fn ld_deinterleave(x: &[f32]) -> C {
     let (lo, hi) = (ld(x), ld(&x[8..]));
-    C { r: _mm256_shuffle_ps::<0x88>(lo, hi), i: _mm256_shuffle_ps::<0xDD>(lo, hi) }
+    C {
+        r: _mm256_shuffle_ps::<0x88>(lo, hi),
+        i: _mm256_shuffle_ps::<0xDD>(lo, hi),
+    }
 }
 
 /// Lane p of `ld_deinterleave` holds point p' = LANE[p] (shuffle_ps works within 128-bit halves).
@@ -160,7 +193,12 @@ fn load_base(plan: &RealFft, x: &[f32], zr: &mut [f32], zi: &mut [f32]) {
     let m = zr.len();
     let block = 1usize << plan.base_log2;
     let stride = m / block;
-    assert!(x.len() == 2 * m && zi.len() == m && stride % 8 == 0 && (block == 8 || block == 16));
+    assert!(
+        x.len() == 2 * m
+            && zi.len() == m
+            && stride.is_multiple_of(8)
+            && (block == 8 || block == 16)
+    );
     let offs = LANE.map(|j| REV3[j] * (m / 8));
     let w16: [C; 8] = from_fn(|f| C {
         r: _mm256_set1_ps(plan.base_re[f]),
@@ -197,7 +235,7 @@ fn store_blocks(zr: &mut [f32], zi: &mut [f32], start: usize, offs: &[usize; 8],
 #[target_feature(enable = "avx2,fma")]
 fn radix4(re: &mut [f32], im: &mut [f32], h: usize, tw: &[f32]) {
     let n = re.len();
-    assert!(im.len() == n && h % 8 == 0 && n % (4 * h) == 0 && tw.len() == 6 * h);
+    assert!(im.len() == n && h.is_multiple_of(8) && n.is_multiple_of(4 * h) && tw.len() == 6 * h);
     let (r, i, w) = (re.as_mut_ptr(), im.as_mut_ptr(), tw.as_ptr());
     for s in (0..n).step_by(4 * h) {
         for j in (0..h).step_by(8) {
@@ -205,8 +243,14 @@ fn radix4(re: &mut [f32], im: &mut [f32], h: usize, tw: &[f32]) {
             // the twiddle offsets 6j + {0..5}·8 + 8 <= 6h = tw.len() (assert above).
             unsafe {
                 let (pr, pi, pw) = (r.add(s + j), i.add(s + j), w.add(6 * j));
-                let x = |q: usize| C { r: _mm256_loadu_ps(pr.add(q * h)), i: _mm256_loadu_ps(pi.add(q * h)) };
-                let w = |q: usize| C { r: _mm256_loadu_ps(pw.add(16 * q)), i: _mm256_loadu_ps(pw.add(16 * q + 8)) };
+                let x = |q: usize| C {
+                    r: _mm256_loadu_ps(pr.add(q * h)),
+                    i: _mm256_loadu_ps(pi.add(q * h)),
+                };
+                let w = |q: usize| C {
+                    r: _mm256_loadu_ps(pw.add(16 * q)),
+                    i: _mm256_loadu_ps(pw.add(16 * q + 8)),
+                };
                 let t1 = cmul(x(1), w(1));
                 let t2 = cmul(x(2), w(0));
                 let t3 = cmul(x(3), w(2));
@@ -237,9 +281,21 @@ fn split<const POWER: bool>(plan: &RealFft, zr: &[f32], zi: &[f32], a: &mut [f32
         let (ar, ai) = (ld(&zr[k..]), ld(&zi[k..]));
         let (br, bi) = (rev(ld(&zr[j..])), rev(ld(&zi[j..])));
         // bi is Im Z[m-k]; conj(Z[m-k]) has -bi.
-        let e = C { r: _mm256_mul_ps(half, _mm256_add_ps(ar, br)), i: _mm256_mul_ps(half, _mm256_sub_ps(ai, bi)) };
-        let d = C { r: _mm256_sub_ps(ar, br), i: _mm256_add_ps(ai, bi) };
-        let t = cmul(C { r: ld(&plan.split_re[k..]), i: ld(&plan.split_im[k..]) }, d);
+        let e = C {
+            r: _mm256_mul_ps(half, _mm256_add_ps(ar, br)),
+            i: _mm256_mul_ps(half, _mm256_sub_ps(ai, bi)),
+        };
+        let d = C {
+            r: _mm256_sub_ps(ar, br),
+            i: _mm256_add_ps(ai, bi),
+        };
+        let t = cmul(
+            C {
+                r: ld(&plan.split_re[k..]),
+                i: ld(&plan.split_im[k..]),
+            },
+            d,
+        );
         let (x, y) = (cadd(e, t), csub(e, t)); // X[m-k] = conj(y)
         if POWER {
             let pow = |c: C| _mm256_fmadd_ps(c.r, c.r, _mm256_mul_ps(c.i, c.i));
@@ -253,8 +309,11 @@ fn split<const POWER: bool>(plan: &RealFft, zr: &[f32], zi: &[f32], a: &mut [f32
         }
         k += 8;
     }
-    // Bins 1..k and m-k+1..m are done.
-    for k in std::iter::once(0).chain(k..=m - k).chain(std::iter::once(m)) {
+    // Done: bins 1..k and m-k+1..m-1. Left: 0, k..=m-k (around m/2) and m.
+    for k in std::iter::once(0)
+        .chain(k..=m - k)
+        .chain(std::iter::once(m))
+    {
         let (xr, xi) = plan.split_bin(zr, zi, k);
         if POWER {
             a[k] = xr * xr + xi * xi;
