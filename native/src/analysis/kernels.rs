@@ -53,6 +53,29 @@ pub fn peak_abs(values: &[f32]) -> f32 {
     peak
 }
 
+/// Replaces `mid` with the mean of the channels of each interleaved frame. The sum runs in channel
+/// order and is then scaled by 1/channels, exactly like a per-frame `iter().sum() * inv`, but as
+/// loops the compiler vectorizes.
+pub fn mix_to_mid(interleaved: &[f32], channels: usize, mid: &mut Vec<f32>) {
+    mid.clear();
+    match channels {
+        1 => mid.extend_from_slice(interleaved),
+        2 => mid.extend(interleaved.chunks_exact(2).map(|f| (f[0] + f[1]) * 0.5)),
+        _ => {
+            let inv = 1.0 / channels as f32;
+            mid.extend(interleaved.iter().step_by(channels).copied());
+            for c in 1..channels {
+                for (m, f) in mid.iter_mut().zip(interleaved.chunks_exact(channels)) {
+                    *m += f[c];
+                }
+            }
+            for m in mid.iter_mut() {
+                *m *= inv;
+            }
+        }
+    }
+}
+
 /// Sums of L, R, L^2, R^2 and L*R over interleaved frames, for channels `left` and `right`.
 pub fn stereo_moments(interleaved: &[f32], channels: usize, left: usize, right: usize) -> [f64; 5] {
     let mut total = [0.0f64; 5];
@@ -98,6 +121,18 @@ mod tests {
             assert!((sum_squares(&v) - squares).abs() <= 1e-5 * (1.0 + squares), "squares n={n}");
             let peak = v.iter().fold(0.0f32, |m, x| m.max(x.abs()));
             assert_eq!(peak_abs(&v), peak, "peak n={n}");
+        }
+    }
+
+    #[test]
+    fn mid_mix_equals_the_per_frame_mean_bit_for_bit() {
+        for channels in 1..=8usize {
+            let v: Vec<f32> = (0..channels * 301).map(|i| ((i * 7919 % 211) as f32 - 105.0) / 97.0).collect();
+            let mut mid = Vec::new();
+            mix_to_mid(&v, channels, &mut mid);
+            let inv = 1.0 / channels as f32;
+            let want: Vec<f32> = v.chunks_exact(channels).map(|f| f.iter().fold(0.0f32, |a, &x| a + x) * inv).collect();
+            assert_eq!(mid, want, "{channels} channels");
         }
     }
 

@@ -389,14 +389,7 @@ impl Analyzer {
     }
 
     fn push_mid(&mut self, block: &[f32], frames: usize) {
-        let ch = self.channels;
-        let inv = 1.0 / ch as f32;
-        self.mid.clear();
-        if ch == 1 {
-            self.mid.extend_from_slice(block);
-        } else {
-            self.mid.extend(block.chunks_exact(ch).map(|f| f.iter().sum::<f32>() * inv));
-        }
+        kernels::mix_to_mid(block, self.channels, &mut self.mid);
         self.segment.mid_energy += kernels::sum_squares(&self.mid);
         debug_assert_eq!(self.mid.len(), frames);
 
