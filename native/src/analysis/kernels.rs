@@ -36,6 +36,25 @@ pub fn sum_squares(values: &[f32]) -> f64 {
     fold(values, |x| x * x)
 }
 
+/// Index of the first NaN or infinite value, if any. The common all-finite case is decided by a
+/// vectorizable sum of x * 0 (NaN exactly when some x is NaN or infinite), per run of 256.
+pub fn first_non_finite(values: &[f32]) -> Option<usize> {
+    for (run_index, run) in values.chunks(RUN).enumerate() {
+        let mut lanes = [0.0f32; LANES];
+        let mut chunks = run.chunks_exact(LANES);
+        for c in &mut chunks {
+            for l in 0..LANES {
+                lanes[l] += c[l] * 0.0;
+            }
+        }
+        let tail: f32 = chunks.remainder().iter().map(|&x| x * 0.0).sum();
+        if !(lanes.iter().sum::<f32>() + tail).is_finite() {
+            return run.iter().position(|x| !x.is_finite()).map(|i| run_index * RUN + i);
+        }
+    }
+    None
+}
+
 /// Largest absolute value (0 for an empty slice).
 pub fn peak_abs(values: &[f32]) -> f32 {
     let mut lanes = [0.0f32; LANES];
@@ -122,6 +141,24 @@ mod tests {
             let peak = v.iter().fold(0.0f32, |m, x| m.max(x.abs()));
             assert_eq!(peak_abs(&v), peak, "peak n={n}");
         }
+    }
+
+    #[test]
+    fn first_non_finite_finds_nan_and_infinity_anywhere() {
+        assert_eq!(first_non_finite(&[]), None);
+        for n in [1usize, 7, 8, 255, 256, 257, 1000] {
+            let v = vec![0.5f32; n];
+            assert_eq!(first_non_finite(&v), None);
+            for bad in [f32::NAN, f32::INFINITY, f32::NEG_INFINITY] {
+                for at in [0, n / 2, n - 1] {
+                    let mut w = v.clone();
+                    w[at] = bad;
+                    assert_eq!(first_non_finite(&w), Some(at), "n={n} at={at} {bad}");
+                }
+            }
+        }
+        // Huge finite values must not overflow into a false alarm.
+        assert_eq!(first_non_finite(&[f32::MAX, -f32::MAX, f32::MAX]), None);
     }
 
     #[test]

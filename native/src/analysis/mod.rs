@@ -111,8 +111,6 @@ pub fn onset_hop_for(fft_len: usize, sample_rate: u32) -> usize {
 /// Per 100 ms segment.
 #[derive(Clone, Copy, Debug, Default)]
 struct Segment {
-    /// Channel-weighted sum of squares of the K-weighted signal.
-    k_energy: f64,
     /// Sum of squares of `mid`.
     mid_energy: f64,
     /// Largest |sample| over all channels.
@@ -148,10 +146,7 @@ pub struct Analyzer {
     segment: Segment,
     segment_fill: usize,
     segments: Vec<Segment>,
-    k_shelf: loudness::Biquad,
-    k_highpass: loudness::Biquad,
-    k_state: Vec<loudness::KState>,
-    k_weights: Vec<f64>,
+    k_weighting: loudness::KWeighting,
 
     // Spectral frames of `mid`.
     fft: RealFft,
@@ -224,10 +219,7 @@ impl Analyzer {
             segment: Segment::default(),
             segment_fill: 0,
             segments: Vec::new(),
-            k_shelf: loudness::Biquad::k_shelf(sr),
-            k_highpass: loudness::Biquad::k_highpass(sr),
-            k_state: vec![loudness::KState::default(); ch],
-            k_weights: (0..ch).map(|c| loudness::channel_weight(c, ch)).collect(),
+            k_weighting: loudness::KWeighting::new(sample_rate, ch, (sample_rate / 10) as usize),
             scratch: vec![0.0; fft.scratch_len()],
             fft,
             fft_len,
@@ -280,7 +272,7 @@ impl Analyzer {
                 self.channels
             )));
         }
-        if let Some(i) = interleaved.iter().position(|s| !s.is_finite()) {
+        if let Some(i) = kernels::first_non_finite(interleaved) {
             self.finished = true;
             return Err(AnalysisError::InvalidSample {
                 frame: self.frames() + (i / self.channels) as u64,
@@ -348,36 +340,7 @@ impl Analyzer {
         m.rr += rr;
         m.lr += lr;
 
-        // K-weighting, channels in pairs (see k_weighted_energy_pair); LFE (weight 0) skipped.
-        let active: Vec<usize> = (0..ch).filter(|&c| self.k_weights[c] != 0.0).collect();
-        for pair in active.chunks(2) {
-            match *pair {
-                [a, b] => {
-                    let (lo, hi) = self.k_state.split_at_mut(b);
-                    let [ea, eb] = loudness::k_weighted_energy_pair(
-                        &self.k_shelf,
-                        &self.k_highpass,
-                        [&mut lo[a], &mut hi[0]],
-                        block,
-                        [a, b],
-                        ch,
-                    );
-                    self.segment.k_energy += self.k_weights[a] * ea + self.k_weights[b] * eb;
-                }
-                [a] => {
-                    let e = loudness::k_weighted_energy(
-                        &self.k_shelf,
-                        &self.k_highpass,
-                        &mut self.k_state[a],
-                        block,
-                        a,
-                        ch,
-                    );
-                    self.segment.k_energy += self.k_weights[a] * e;
-                }
-                _ => unreachable!("chunks(2) yields one or two channels"),
-            }
-        }
+        self.k_weighting.push(block);
 
         self.frames += frames as u64;
         self.segment_fill += frames;
@@ -463,7 +426,9 @@ impl Analyzer {
         let shares = spectrum::band_shares(&self.ltas, bin_hz);
         v[..7].copy_from_slice(&shares);
 
-        let k_energies: Vec<f64> = self.segments.iter().map(|s| s.k_energy).collect();
+        self.k_weighting.finish();
+        let k_energies = std::mem::take(&mut self.k_weighting.segments);
+        debug_assert_eq!(k_energies.len(), self.segments.len());
         v[7] = loudness::integrated_loudness(&k_energies, self.segment_len);
 
         let samples = self.frames as f64 * self.channels as f64;
