@@ -286,10 +286,12 @@ pub unsafe extern "C" fn au_analyzer_push(analyzer: *mut AuAnalyzer, samples: *c
         // SAFETY: forwarded caller contracts.
         let a = unsafe { analyzer_mut(analyzer)? };
         let samples = unsafe { float_slice(samples, sample_count, "samples")? };
+        // Only a panic (which skips the reset) leaves the handle broken; an ordinary error
+        // such as a ragged block does not.
         a.broken = true;
-        a.inner.push(samples)?;
+        let result = a.inner.push(samples);
         a.broken = false;
-        Ok(())
+        Ok(result?)
     })
 }
 
@@ -495,6 +497,22 @@ mod tests {
             assert_eq!(au_last_error_message(tiny.as_mut_ptr(), tiny.len(), &mut needed), AU_ERR_BUFFER_TOO_SMALL);
         }
         assert!(needed > 4);
+    }
+
+    #[test]
+    fn an_ordinary_error_leaves_the_analyzer_usable() {
+        let mut a: *mut AuAnalyzer = std::ptr::null_mut();
+        let ragged = [0.1f32; 3];
+        let good: Vec<f32> = (0..44_100 * 2).map(|i| (i as f32 * 0.01).sin() * 0.3).collect();
+        let mut out = AuFingerprint::default();
+        // SAFETY: valid pointers to live locals; the handle is freed once.
+        unsafe {
+            assert_eq!(au_analyzer_new(44_100, 2, &mut a), AU_OK);
+            assert_eq!(au_analyzer_push(a, ragged.as_ptr(), ragged.len()), AU_ERR_INVALID_ARGUMENT);
+            assert_eq!(au_analyzer_push(a, good.as_ptr(), good.len()), AU_OK);
+            assert_eq!(au_analyzer_finish(a, &mut out), AU_OK);
+            au_analyzer_free(a);
+        }
     }
 
     #[test]

@@ -402,6 +402,18 @@ impl Analyzer {
 
     /// Completes the analysis. The analyzer cannot be pushed to afterwards.
     pub fn finish(&mut self) -> Result<Fingerprint, AnalysisError> {
+        let v = self.finish_values()?;
+        let mut values = [0.0f32; DIMENSIONS];
+        for (out, x) in values.iter_mut().zip(v) {
+            // Every path is guarded; this is the last line of defence of the promise that no
+            // dimension is ever NaN or infinite.
+            *out = if x.is_finite() { x as f32 } else { 0.0 };
+        }
+        Ok(Fingerprint { values })
+    }
+
+    /// The dimensions before rounding to f32 (tests compare these: rounding hides small drifts).
+    fn finish_values(&mut self) -> Result<[f64; DIMENSIONS], AnalysisError> {
         if self.finished {
             return Err(AnalysisError::AlreadyFinished);
         }
@@ -457,13 +469,7 @@ impl Analyzer {
         v[23] = width;
         v[24] = correlation;
 
-        let mut values = [0.0f32; DIMENSIONS];
-        for (out, x) in values.iter_mut().zip(v) {
-            // Every path above is guarded; this is the last line of defence of the promise that
-            // no dimension is ever NaN or infinite.
-            *out = if x.is_finite() { x as f32 } else { 0.0 };
-        }
-        Ok(Fingerprint { values })
+        Ok(v)
     }
 
     fn silence_ratio(&self) -> f64 {
