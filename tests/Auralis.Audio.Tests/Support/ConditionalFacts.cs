@@ -36,21 +36,6 @@ public sealed class NotRootFactAttribute : FactAttribute
     }
 }
 
-/// <summary>
-/// A fact over a real music file from a Debian package; skipped when the package is absent,
-/// unless AURALIS_REQUIRE_MUSIC=1, which turns the absence into a failure (for CI images).
-/// </summary>
-public sealed class RealMusicTheoryAttribute : TheoryAttribute
-{
-    public RealMusicTheoryAttribute(string package, string directory)
-    {
-        if (!Directory.Exists(directory) && Environment.GetEnvironmentVariable("AURALIS_REQUIRE_MUSIC") != "1")
-        {
-            Skip = $"{directory} is absent: install the Debian package {package} (set AURALIS_REQUIRE_MUSIC=1 to make this fail)";
-        }
-    }
-}
-
 /// <summary>A fact that relies on Unix tools (sh, head, printf) or Unix file modes.</summary>
 public sealed class UnixFactAttribute : FactAttribute
 {

@@ -1,0 +1,124 @@
+using System.Collections.ObjectModel;
+
+namespace Auralis.Fingerprinting;
+
+/// <summary>
+/// The 25 dimensions of FINGERPRINT.md (algorithm version <see cref="FingerprintVersion"/>) in
+/// storage order. Immutable; values are always finite.
+/// </summary>
+public sealed class Fingerprint : IEquatable<Fingerprint>
+{
+    /// <summary>Algorithm version of FINGERPRINT.md implemented by both engines.</summary>
+    public const int FingerprintVersion = 1;
+
+    /// <summary>Number of dimensions.</summary>
+    public const int Dimensions = 25;
+
+    private readonly float[] _values;
+
+    public Fingerprint(ReadOnlySpan<float> values)
+    {
+        if (values.Length != Dimensions)
+        {
+            throw new ArgumentException($"A fingerprint has {Dimensions} values, got {values.Length}.", nameof(values));
+        }
+
+        for (var i = 0; i < values.Length; i++)
+        {
+            if (!float.IsFinite(values[i]))
+            {
+                throw new ArgumentException($"Dimension {FingerprintDimensions.Names[i]} is {values[i]}: fingerprints are always finite.", nameof(values));
+            }
+        }
+
+        _values = values.ToArray();
+    }
+
+    public ReadOnlySpan<float> Values => _values;
+
+    public float this[int index] => _values[index];
+
+    public float this[string name] => _values[FingerprintDimensions.IndexOf(name)];
+
+    /// <summary>Name/value pairs in storage order.</summary>
+    public IEnumerable<KeyValuePair<string, float>> Named()
+    {
+        for (var i = 0; i < Dimensions; i++)
+        {
+            yield return new KeyValuePair<string, float>(FingerprintDimensions.Names[i], _values[i]);
+        }
+    }
+
+    public bool Equals(Fingerprint? other) => other is not null && _values.AsSpan().SequenceEqual(other._values);
+
+    public override bool Equals(object? obj) => Equals(obj as Fingerprint);
+
+    public override int GetHashCode()
+    {
+        var hash = new HashCode();
+        foreach (var v in _values)
+        {
+            hash.Add(v);
+        }
+
+        return hash.ToHashCode();
+    }
+
+    public override string ToString() => string.Join(", ", Named().Select(p => $"{p.Key}={p.Value:G6}"));
+}
+
+/// <summary>Names, groups and units of the dimensions (FINGERPRINT.md).</summary>
+public static class FingerprintDimensions
+{
+    public static readonly ReadOnlyCollection<string> Names = new(
+    [
+        "sub_bass_pct", "bass_pct", "low_mid_pct", "mid_pct", "upper_mid_pct", "presence_pct", "air_pct",
+        "lufs", "crest_db", "bass_mid_ratio",
+        "tempo_bpm", "rhythm_stability", "transient_density", "silence_ratio",
+        "spectral_centroid", "spectral_rolloff", "spectral_flatness",
+        "harmonic_ratio", "pitch_stability", "chroma_energy",
+        "dynamic_range_variation", "loudness_variation_std", "peak_consistency",
+        "stereo_width", "phase_correlation",
+    ]);
+
+    /// <summary>The seven groups of the seeds, with their dimension indexes.</summary>
+    public static readonly ReadOnlyCollection<(string Group, int[] Indexes)> Groups = new(
+    [
+        ("frequency", [0, 1, 2, 3, 4, 5, 6]),
+        ("dynamics", [7, 8, 9]),
+        ("temporal", [10, 11, 12, 13]),
+        ("spectral", [14, 15, 16]),
+        ("harmonic", [17, 18, 19]),
+        ("variation", [20, 21, 22]),
+        ("stereo", [23, 24]),
+    ]);
+
+    private static readonly Dictionary<string, int> Index = Names.Select((n, i) => (n, i)).ToDictionary(p => p.n, p => p.i);
+
+    /// <summary>Unit kind per dimension, which decides the parity tolerance.</summary>
+    public static DimensionUnit UnitOf(int index) => index switch
+    {
+        <= 10 => DimensionUnit.Scaled, // %, LUFS, dB, BPM
+        20 or 21 => DimensionUnit.Scaled, // LU
+        _ => DimensionUnit.Unit, // 0-1 (and -1..1)
+    };
+
+    public static int IndexOf(string name) =>
+        Index.TryGetValue(name, out var i) ? i : throw new ArgumentException($"Unknown fingerprint dimension '{name}'.", nameof(name));
+
+    /// <summary>
+    /// FINGERPRINT.md parity tolerance: max(1e-3 * |value|, tol), tol = 0.01 for %, dB, LU, LUFS
+    /// and BPM dimensions and 1e-3 for 0-1 dimensions.
+    /// </summary>
+    public static double ParityTolerance(int index, double value) =>
+        Math.Max(1e-3 * Math.Abs(value), UnitOf(index) == DimensionUnit.Scaled ? 0.01 : 1e-3);
+}
+
+public enum DimensionUnit
+{
+    /// <summary>Percent, dB, LU, LUFS or BPM.</summary>
+    Scaled,
+
+    /// <summary>A 0-1 (or -1..1) quantity.</summary>
+    Unit,
+}
