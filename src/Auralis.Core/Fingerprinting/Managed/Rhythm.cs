@@ -1,0 +1,375 @@
+using System.Runtime.CompilerServices;
+using System.Runtime.InteropServices;
+using System.Runtime.Intrinsics;
+
+namespace Auralis.Fingerprinting.Managed;
+
+/// <summary>
+/// The onset-strength envelope: half-wave-rectified flux of log-compressed band energies, one
+/// value per onset hop (at most 12 ms). A steady tone keeps its STFT magnitudes constant, so it
+/// gives no flux at any frequency; a click gives a sharp rise in every band.
+/// </summary>
+internal sealed class OnsetDetector
+{
+    /// <summary>Onset band edges in Hz (bands above Nyquist are left out).</summary>
+    private static readonly double[] BandsHz = [30.0, 150.0, 300.0, 600.0, 1200.0, 2400.0, 4800.0, 9600.0, 16000.0];
+
+    /// <summary>
+    /// Log compression floor relative to the power of a full-scale sine in one bin (-80 dB):
+    /// rises out of digital silence count, but not by an unbounded amount.
+    /// </summary>
+    private const double LogFloor = 1e-8;
+
+    /// <summary>
+    /// A second floor relative to the frame's mean band energy (-20 dB): bands holding only window
+    /// leakage of a tone elsewhere flicker by large ratios from frame to frame, which without it
+    /// would read as onsets.
+    /// </summary>
+    private const double RelativeFloor = 1e-2;
+
+    private readonly int[] _first;
+    private readonly int[] _end;
+    private readonly double _floor;
+    private readonly double[] _previous;
+    private readonly double[] _energies;
+
+    public OnsetDetector(int fftLength, double sampleRate, int expectedFrames)
+    {
+        var binHz = sampleRate / fftLength;
+        var nyquistBin = fftLength / 2;
+        var first = new List<int>();
+        var end = new List<int>();
+        for (var b = 0; b + 1 < BandsHz.Length; b++)
+        {
+            var lo = (int)Math.Ceiling(BandsHz[b] / binHz);
+            var hi = Math.Min((int)Math.Ceiling(BandsHz[b + 1] / binHz), nyquistBin + 1);
+            if (lo < hi)
+            {
+                first.Add(lo);
+                end.Add(hi);
+            }
+        }
+
+        _first = [.. first];
+        _end = [.. end];
+        var fullScaleBin = (fftLength / 4.0) * (fftLength / 4.0);
+        _floor = LogFloor * fullScaleBin;
+        _previous = new double[_first.Length];
+        Array.Fill(_previous, Math.Log(_floor));
+        _energies = new double[_first.Length];
+        Envelope = new SummaryList<float>(expectedFrames);
+    }
+
+    /// <summary>One onset strength per frame pushed.</summary>
+    public SummaryList<float> Envelope { get; }
+
+    /// <summary>Adds one frame's power spectrum and appends its onset strength.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    public void Push(ReadOnlySpan<float> power)
+    {
+        var bands = _first.Length;
+        var total = 0.0;
+        for (var b = 0; b < bands; b++)
+        {
+            _energies[b] = Kernels.Sum(power[_first[b].._end[b]]);
+            total += _energies[b];
+        }
+
+        var floor = _floor + (RelativeFloor * total / bands);
+        var flux = 0.0;
+        for (var b = 0; b < bands; b++)
+        {
+            var level = Math.Log(_energies[b] + floor);
+            flux += Math.Max(level - _previous[b], 0.0);
+            _previous[b] = level;
+        }
+
+        Envelope.Add((float)flux);
+    }
+}
+
+/// <summary>Rhythm features (dimensions 11-13) from the onset-strength envelope.</summary>
+internal static class Rhythm
+{
+    /// <summary>
+    /// Envelopes whose mean flux is below this (nepers per frame) have no onsets worth the name:
+    /// float rounding on a steady tone stays orders of magnitude below it.
+    /// </summary>
+    private const double MinMeanFlux = 0.02;
+
+    /// <summary>Below this normalized autocorrelation the envelope is called aperiodic (tempo 0).</summary>
+    private const double MinPeriodicity = 0.1;
+
+    /// <summary>
+    /// A faster candidate (period / 2, 3 or 4) replaces the chosen one when its peak is at least
+    /// this strong relative to it: on a plain pulse the sub-multiples of the true period are
+    /// exactly as periodic, so the fastest strong one is the beat.
+    /// </summary>
+    private const double OctaveRatio = 0.8;
+
+    public static (double TempoBpm, double Stability, double TransientDensity) Analyze(ReadOnlySpan<float> envelope, double frameRate, double durationS)
+    {
+        var transientDensity = Math.Clamp(CountOnsets(envelope, frameRate) / durationS / 10.0, 0.0, 1.0);
+        var (tempo, stability) = Tempo(envelope, frameRate);
+        return (tempo, stability, transientDensity);
+    }
+
+    /// <summary>
+    /// Onsets: local maxima of the envelope above an adaptive threshold (1.5 x the mean over
+    /// ±0.5 s, and above an absolute floor), at least 50 ms apart (the stronger one wins).
+    /// </summary>
+    private static int CountOnsets(ReadOnlySpan<float> envelope, double frameRate)
+    {
+        var n = envelope.Length;
+        if (n < 3)
+        {
+            return 0;
+        }
+
+        var prefix = new double[n + 1];
+        for (var i = 0; i < n; i++)
+        {
+            prefix[i + 1] = prefix[i] + envelope[i];
+        }
+
+        var half = (int)Rounding.HalfAwayFromZero(0.5 * frameRate);
+        var minGap = (int)Math.Ceiling(0.05 * frameRate);
+        var count = 0;
+        var lastT = -1;
+        var lastValue = 0.0f;
+        for (var t = 0; t < n; t++)
+        {
+            var o = envelope[t];
+            var before = t > 0 ? envelope[t - 1] : 0.0f;
+            var after = t + 1 < n ? envelope[t + 1] : 0.0f;
+            if (!(o > before && o >= after))
+            {
+                continue;
+            }
+
+            var lo = Math.Max(t - half, 0);
+            var hi = Math.Min(t + half + 1, n);
+            var localMean = (prefix[hi] - prefix[lo]) / (hi - lo);
+            if (o <= Math.Max(1.5 * localMean, 0.3))
+            {
+                continue;
+            }
+
+            if (lastT >= 0 && t - lastT < minGap)
+            {
+                if (o > lastValue)
+                {
+                    (lastT, lastValue) = (t, o);
+                }
+            }
+            else
+            {
+                count++;
+                (lastT, lastValue) = (t, o);
+            }
+        }
+
+        return count;
+    }
+
+    /// <summary>Unbiased autocorrelation of the mean-removed envelope for lags 0..=maxLag.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    private static double[] Autocorrelation(ReadOnlySpan<float> envelope, int maxLag)
+    {
+        var n = envelope.Length;
+        var mean = 0.0;
+        foreach (var o in envelope)
+        {
+            mean += o;
+        }
+
+        mean /= n;
+        var centred = new float[n];
+        for (var i = 0; i < n; i++)
+        {
+            centred[i] = (float)(envelope[i] - mean);
+        }
+
+        var lags = Math.Min(maxLag, n - 1) + 1;
+        var r = new double[lags];
+        ref var c0 = ref MemoryMarshal.GetArrayDataReference(centred);
+        for (var lag = 0; lag < lags; lag++)
+        {
+            // f32 products summed in 8 lanes, folded into f64 (the native order).
+            var len = n - lag;
+            var chunks = len / 8;
+            var lanes = Vector256<float>.Zero;
+            for (var c = 0; c < chunks; c++)
+            {
+                var at = (nuint)(c * 8);
+                lanes += Vector256.LoadUnsafe(ref c0, at) * Vector256.LoadUnsafe(ref c0, at + (nuint)lag);
+            }
+
+            var sum = 0.0;
+            for (var l = 0; l < 8; l++)
+            {
+                sum += lanes.GetElement(l);
+            }
+
+            for (var i = chunks * 8; i < len; i++)
+            {
+                sum += centred[i] * centred[i + lag];
+            }
+
+            r[lag] = sum / len;
+        }
+
+        return r;
+    }
+
+    /// <summary>Vertex of the parabola through (lag-1, lag, lag+1): sub-frame position of a peak.</summary>
+    private static double InterpolatePeak(double[] r, int lag)
+    {
+        if (lag == 0 || lag + 1 >= r.Length)
+        {
+            return lag;
+        }
+
+        double a = r[lag - 1], b = r[lag], c = r[lag + 1];
+        var denom = a - (2.0 * b) + c;
+        return denom < 0.0 ? lag + Math.Clamp(0.5 * (a - c) / denom, -0.5, 0.5) : lag;
+    }
+
+    /// <summary>Largest autocorrelation value within ±radius of centre, as (lag, value); the last of equal maxima.</summary>
+    private static (int Lag, double Value)? PeakNear(double[] r, double centre, int radius)
+    {
+        var c = (long)Rounding.HalfAwayFromZero(centre);
+        var lo = (int)Math.Max(c - radius, 1);
+        var hi = (int)Math.Min(c + radius, Math.Max(r.Length - 2, 0));
+        (int Lag, double Value)? best = null;
+        for (var l = lo; l <= hi; l++)
+        {
+            if (best is null || r[l] >= best.Value.Value)
+            {
+                best = (l, r[l]);
+            }
+        }
+
+        return best;
+    }
+
+    /// <summary>
+    /// Normalized periodicity at lag: the autocorrelation mass of lags lag-1..lag+1 over that of
+    /// lags -1..1, so a period that falls between two frames counts fully.
+    /// </summary>
+    private static double Periodicity(double[] r, int lag)
+    {
+        var atZero = r[0] + (2.0 * (r.Length > 1 ? r[1] : 0.0));
+        if (atZero <= 0.0 || lag + 1 >= r.Length)
+        {
+            return 0.0;
+        }
+
+        return Math.Clamp((r[lag - 1] + r[lag] + r[lag + 1]) / atZero, 0.0, 1.0);
+    }
+
+    private static (double Bpm, double Stability) Tempo(ReadOnlySpan<float> envelope, double frameRate)
+    {
+        var n = envelope.Length;
+
+        // The first frame always rises out of the silence before the track: it is the start of
+        // the sound, not evidence of a pulse.
+        var mean = 0.0;
+        for (var i = 1; i < n; i++)
+        {
+            mean += envelope[i];
+        }
+
+        mean /= Math.Max(n - 1, 1);
+
+        // Lags of 200 BPM (exclusive) to 60 BPM; the refinement looks at multiples up to 4 s.
+        var minLag = (int)Math.Floor(frameRate * 0.3) + 1;
+        var maxLag = (int)Math.Floor(frameRate * 1.0);
+        if (mean < MinMeanFlux || n < (2 * maxLag) + 2)
+        {
+            return (0.0, 0.0);
+        }
+
+        var refineLag = Math.Max(Math.Min((int)(frameRate * 4.0), n / 2), maxLag + 1);
+        var r = Autocorrelation(envelope, refineLag + 2);
+        if (r[0] <= 0.0)
+        {
+            return (0.0, 0.0);
+        }
+
+        // Candidates: local maxima in the tempo range, weighted by a broad prior around 120 BPM
+        // (one octave standard deviation) that only breaks near-ties between octaves.
+        double BpmOf(double lag) => 60.0 * frameRate / lag;
+        var bestLag = -1;
+        var bestScore = 0.0;
+        for (var l = Math.Max(minLag, 1); l <= Math.Min(maxLag, r.Length - 2); l++)
+        {
+            if (r[l] > 0.0 && r[l] >= r[l - 1] && r[l] >= r[l + 1])
+            {
+                var octaves = Math.Log2(BpmOf(l) / 120.0);
+                var score = r[l] * Math.Exp(-0.5 * octaves * octaves);
+                if (bestLag < 0 || score > bestScore)
+                {
+                    (bestLag, bestScore) = (l, score);
+                }
+            }
+        }
+
+        if (bestLag < 0)
+        {
+            return (0.0, 0.0);
+        }
+
+        var lag = bestLag;
+
+        // Octave correction: prefer the fastest sub-multiple that is (nearly) as periodic.
+        foreach (var divisor in (ReadOnlySpan<int>)[4, 3, 2])
+        {
+            var candidate = (double)lag / divisor;
+            if (candidate < minLag - 0.5)
+            {
+                continue;
+            }
+
+            if (PeakNear(r, candidate, 1) is var (l, v) && l >= minLag && v >= OctaveRatio * r[lag])
+            {
+                lag = l;
+                break;
+            }
+        }
+
+        var stability = Periodicity(r, lag);
+        if (stability < MinPeriodicity)
+        {
+            return (0.0, 0.0);
+        }
+
+        // Refinement: the k-th multiple of the period is located with the same ±1 frame error,
+        // so period = lag_k / k is k times more precise. Doubling k keeps each search window small.
+        var period = InterpolatePeak(r, lag);
+        for (var k = 2; (period * k) + 2.0 < refineLag; k *= 2)
+        {
+            if (PeakNear(r, period * k, 2) is var (l, v) && v > 0.5 * r[lag])
+            {
+                period = InterpolatePeak(r, l) / k;
+            }
+            else
+            {
+                break;
+            }
+        }
+
+        var bpm = BpmOf(period);
+        while (bpm >= 200.0)
+        {
+            bpm /= 2.0;
+        }
+
+        while (bpm < 60.0)
+        {
+            bpm *= 2.0;
+        }
+
+        return (bpm, stability);
+    }
+}

@@ -1,0 +1,257 @@
+using System.Runtime.CompilerServices;
+using System.Runtime.InteropServices;
+using System.Runtime.Intrinsics;
+
+namespace Auralis.Fingerprinting.Managed;
+
+/// <summary>
+/// Features of the power spectrum: band shares, bass/mid ratio, centroid and rolloff from the
+/// long-term average spectrum (LTAS), and per-frame spectral flatness.
+/// </summary>
+internal static class Spectrum
+{
+    /// <summary>The seven band edges in Hz (dimensions 1-7); the last is capped at Nyquist.</summary>
+    public static readonly double[] BandEdgesHz = [20.0, 60.0, 250.0, 500.0, 2000.0, 4000.0, 6000.0, 20000.0];
+
+    /// <summary>Fixed frequency reference for centroid and rolloff (not Nyquist, so 48 and 44.1 kHz compare).</summary>
+    public const double ReferenceHz = 22050.0;
+
+    /// <summary>
+    /// Relative floor for the geometric mean: bins more than 100 dB below the frame's mean power
+    /// count as -100 dB, so rounding noise in empty bins does not decide the result.
+    /// </summary>
+    private const double FlatnessFloor = 1e-10;
+
+    /// <summary>
+    /// Power in [lo, hi) Hz of a one-sided spectrum. Bin k stands for the interval
+    /// [(k - 1/2)·binHz, (k + 1/2)·binHz] and contributes the share of it inside the band, so a
+    /// band narrower than a few bins is neither over- nor under-counted by a whole bin.
+    /// </summary>
+    public static double BandPower(ReadOnlySpan<double> ltas, double binHz, double lo, double hi)
+    {
+        var nyquist = (ltas.Length - 1) * binHz;
+        hi = Math.Min(hi, nyquist);
+        if (hi <= lo)
+        {
+            return 0.0;
+        }
+
+        var first = (int)Math.Max(Math.Floor((lo / binHz) - 0.5), 0.0);
+        var last = Math.Min((int)Math.Ceiling((hi / binHz) + 0.5), ltas.Length - 1);
+        var sum = 0.0;
+        for (var k = first; k <= last; k++)
+        {
+            var centre = k * binHz;
+            var a = Math.Max(centre - (0.5 * binHz), lo);
+            var b = Math.Min(centre + (0.5 * binHz), hi);
+            if (b > a)
+            {
+                sum += ltas[k] * (b - a) / binHz;
+            }
+        }
+
+        return sum;
+    }
+
+    /// <summary>Percent shares of the seven bands; all zero when there is no power in 20 Hz-20 kHz.</summary>
+    public static void BandShares(ReadOnlySpan<double> ltas, double binHz, Span<double> shares)
+    {
+        Span<double> powers = stackalloc double[7];
+        var total = 0.0;
+        for (var i = 0; i < 7; i++)
+        {
+            powers[i] = BandPower(ltas, binHz, BandEdgesHz[i], BandEdgesHz[i + 1]);
+            total += powers[i];
+        }
+
+        for (var i = 0; i < 7; i++)
+        {
+            shares[i] = total > 0.0 && double.IsFinite(total) ? 100.0 * powers[i] / total : 0.0;
+        }
+    }
+
+    /// <summary>10·log10(power 20-250 Hz / power 250-2000 Hz), clamped to ±60 dB; 0 when both are zero.</summary>
+    public static double BassMidRatioDb(ReadOnlySpan<double> ltas, double binHz)
+    {
+        var bass = BandPower(ltas, binHz, 20.0, 250.0);
+        var mid = BandPower(ltas, binHz, 250.0, 2000.0);
+        return (bass > 0.0, mid > 0.0) switch
+        {
+            (false, false) => 0.0,
+            (true, false) => 60.0,
+            (false, true) => -60.0,
+            _ => Math.Clamp(10.0 * Math.Log10(bass / mid), -60.0, 60.0),
+        };
+    }
+
+    /// <summary>Power-weighted mean frequency of the whole spectrum divided by 22050 Hz, clamped to [0, 1].</summary>
+    public static double Centroid(ReadOnlySpan<double> ltas, double binHz)
+    {
+        double weighted = 0.0, total = 0.0;
+        for (var k = 0; k < ltas.Length; k++)
+        {
+            weighted += k * binHz * ltas[k];
+            total += ltas[k];
+        }
+
+        return total > 0.0 ? Math.Clamp(weighted / total / ReferenceHz, 0.0, 1.0) : 0.0;
+    }
+
+    /// <summary>
+    /// Frequency below which 85 % of the power lies, divided by 22050 Hz; interpolated linearly
+    /// inside the crossing bin so the value is continuous in the input.
+    /// </summary>
+    public static double Rolloff(ReadOnlySpan<double> ltas, double binHz)
+    {
+        var total = 0.0;
+        foreach (var p in ltas)
+        {
+            total += p;
+        }
+
+        if (total <= 0.0)
+        {
+            return 0.0;
+        }
+
+        var target = 0.85 * total;
+        var cum = 0.0;
+        for (var k = 0; k < ltas.Length; k++)
+        {
+            var p = ltas[k];
+            if (cum + p >= target)
+            {
+                var frac = p > 0.0 ? (target - cum) / p : 0.0;
+                var hz = Math.Max(k - 1.0 + frac, 0.0) * binHz;
+                return Math.Clamp(hz / ReferenceHz, 0.0, 1.0);
+            }
+
+            cum += p;
+        }
+
+        return Math.Clamp((ltas.Length - 1) * binHz / ReferenceHz, 0.0, 1.0);
+    }
+
+    /// <summary>
+    /// Spectral flatness of one frame over <paramref name="power"/> (already restricted to
+    /// 20 Hz-20 kHz). The logarithm is taken once per 16 bins of a product of mean-normalized
+    /// values (each in [1e-10, n]) kept in four interleaved f64 products (bin i into product
+    /// i mod 4), one <see cref="Vector256{T}"/> of doubles here.
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    public static double Flatness(ReadOnlySpan<float> power)
+    {
+        if (power.IsEmpty)
+        {
+            return 0.0;
+        }
+
+        var mean = Kernels.Sum(power) / power.Length;
+        if (mean <= 0.0 || !double.IsFinite(mean))
+        {
+            return 0.0;
+        }
+
+        var inv = 1.0 / mean;
+        var invV = Vector256.Create(inv);
+        var floorV = Vector256.Create(FlatnessFloor);
+        var logSum = 0.0;
+        ref var p0 = ref MemoryMarshal.GetReference(power);
+        for (var start = 0; start < power.Length; start += 16)
+        {
+            var len = Math.Min(16, power.Length - start);
+            var products = Vector256.Create(1.0);
+            var i = 0;
+            for (; i + 4 <= len; i += 4)
+            {
+                var v = Vector256.WidenLower(Vector128.LoadUnsafe(ref p0, (nuint)(start + i)).ToVector256Unsafe());
+                products *= Vector256.MaxNative(v * invV, floorV);
+            }
+
+            // i is a multiple of 4 here, so bin start + i + j goes to product j.
+            for (var j = 0; i + j < len; j++)
+            {
+                var x = Math.Max(power[start + i + j] * inv, FlatnessFloor);
+                products = products.WithElement(j, products.GetElement(j) * x);
+            }
+
+            logSum += Math.Log(products.GetElement(0) * products.GetElement(1) * products.GetElement(2) * products.GetElement(3));
+        }
+
+        return Math.Min(Math.Exp(logSum / power.Length), 1.0);
+    }
+}
+
+/// <summary>
+/// Per-frame chroma (12 pitch classes from 65 Hz to 5 kHz) with its strongest class and its
+/// energy Σc_i² for the chroma normalized to sum 1.
+/// </summary>
+internal sealed class ChromaMap
+{
+    /// <summary>First bin in 65 Hz..=5 kHz.</summary>
+    private readonly int _first;
+
+    /// <summary>Pitch class of bin _first + i.</summary>
+    private readonly byte[] _classes;
+
+    public ChromaMap(int fftLength, double sampleRate)
+    {
+        var binHz = sampleRate / fftLength;
+        var bins = new List<(int Bin, byte Class)>();
+        for (var k = 1; k <= fftLength / 2; k++)
+        {
+            var f = k * binHz;
+            if (f is >= 65.0 and <= 5000.0)
+            {
+                // Pitch class relative to A (A4 = 440 Hz); only the nearest semitone matters.
+                var semitone = (long)Rounding.HalfAwayFromZero(12.0 * Math.Log2(f / 440.0));
+                bins.Add((k, (byte)(((semitone % 12) + 12) % 12)));
+            }
+        }
+
+        // The bins in range are consecutive.
+        _first = bins.Count > 0 ? bins[0].Bin : 0;
+        _classes = bins.Select(b => b.Class).ToArray();
+    }
+
+    /// <summary>
+    /// The chroma of one frame: strongest class (-1 when there is no energy in the pitched
+    /// range; the chroma then counts as flat) and energy.
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    public (int Strongest, double Energy) Frame(ReadOnlySpan<float> power)
+    {
+        Span<double> chroma = stackalloc double[12];
+        chroma.Clear();
+        var bins = power.Slice(_first, _classes.Length);
+        for (var i = 0; i < bins.Length; i++)
+        {
+            chroma[_classes[i]] += bins[i];
+        }
+
+        var total = 0.0;
+        foreach (var c in chroma)
+        {
+            total += c;
+        }
+
+        if (total <= 0.0 || !double.IsFinite(total))
+        {
+            return (-1, 1.0 / 12.0);
+        }
+
+        var strongest = 0;
+        var energy = 0.0;
+        for (var i = 0; i < 12; i++)
+        {
+            var share = chroma[i] / total;
+            energy += share * share;
+            if (chroma[i] > chroma[strongest])
+            {
+                strongest = i;
+            }
+        }
+
+        return (strongest, energy);
+    }
+}
