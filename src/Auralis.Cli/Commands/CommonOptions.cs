@@ -1,0 +1,36 @@
+using System.CommandLine;
+using Auralis.Fingerprinting;
+
+namespace Auralis.Cli.Commands;
+
+internal static class CommonOptions
+{
+    public static Option<bool> Json() => new("--json") { Description = "Print machine-readable JSON instead of a table." };
+
+    public static Option<string> Engine()
+    {
+        var option = new Option<string>("--engine")
+        {
+            Description = "Fingerprint engine: auto (native Rust core, else managed with a notice), native, or managed.",
+            DefaultValueFactory = _ => "auto",
+        };
+        option.AcceptOnlyFromAmong("auto", "native", "managed");
+        return option;
+    }
+
+    /// <summary>Selects the engine, showing the fallback notice once; null (after an error message) when it cannot.</summary>
+    public static IFingerprintEngine? SelectEngine(CliContext context, string choice)
+    {
+        try
+        {
+            var selection = FingerprintEngines.Select(FingerprintEngines.Parse(choice));
+            context.Notice(selection.Notice);
+            return selection.Engine;
+        }
+        catch (FingerprintException e)
+        {
+            context.Fail(e.Message);
+            return null;
+        }
+    }
+}

@@ -1,0 +1,50 @@
+using System.CommandLine;
+using Auralis.Audio;
+using Auralis.Cli.Output;
+using Auralis.Fingerprinting;
+
+namespace Auralis.Cli.Commands;
+
+/// <summary><c>auralis fingerprint FILE [--json] [--engine auto|native|managed]</c></summary>
+internal static class FingerprintCommand
+{
+    public static Command Create(CliContext context)
+    {
+        var file = new Argument<string>("FILE") { Description = "Audio file (WAV, AIFF, FLAC, Ogg Vorbis, Opus, MP3; others through ffmpeg)." };
+        var json = CommonOptions.Json();
+        var engine = CommonOptions.Engine();
+        var command = new Command("fingerprint", "Compute the 25-dimension fingerprint of one audio file.") { file, json, engine };
+        command.SetAction(parse => Run(context, parse.GetValue(file)!, parse.GetValue(json), parse.GetValue(engine)!));
+        return command;
+    }
+
+    private static int Run(CliContext context, string path, bool json, string engineChoice)
+    {
+        var engine = CommonOptions.SelectEngine(context, engineChoice);
+        if (engine is null)
+        {
+            return ExitCodes.Fatal;
+        }
+
+        FileFingerprint result;
+        try
+        {
+            result = FileFingerprinter.Compute(path, engine);
+        }
+        catch (Exception e) when (e is AudioDecodeException or FingerprintException)
+        {
+            return context.Fail(e.Message);
+        }
+
+        if (json)
+        {
+            FingerprintJson.Write(context.Out, result);
+        }
+        else
+        {
+            FingerprintTable.Write(context.Out, result);
+        }
+
+        return ExitCodes.Success;
+    }
+}

@@ -1,0 +1,36 @@
+using System.Text.Json;
+using Auralis.Fingerprinting;
+
+namespace Auralis.Cli.Output;
+
+/// <summary>
+/// The `fingerprint --json` contract (SPEC.md section 11): {"path", "engine",
+/// "fingerprint_version", "duration_s", "sample_rate", "channels", "fingerprint": {25 names}}.
+/// </summary>
+internal static class FingerprintJson
+{
+    public static void Write(TextWriter output, FileFingerprint result)
+    {
+        using var stream = new MemoryStream();
+        using (var json = new Utf8JsonWriter(stream, new JsonWriterOptions { Indented = true }))
+        {
+            json.WriteStartObject();
+            json.WriteString("path", result.Path);
+            json.WriteString("engine", result.Engine);
+            json.WriteNumber("fingerprint_version", Fingerprint.FingerprintVersion);
+            json.WriteNumber("duration_s", Math.Round(result.DurationSeconds, 6));
+            json.WriteNumber("sample_rate", result.Audio.SampleRate);
+            json.WriteNumber("channels", result.Audio.Channels);
+            json.WriteStartObject("fingerprint");
+            foreach (var (name, value) in result.Fingerprint.Named())
+            {
+                json.WriteNumber(name, value);
+            }
+
+            json.WriteEndObject();
+            json.WriteEndObject();
+        }
+
+        output.WriteLine(System.Text.Encoding.UTF8.GetString(stream.ToArray()));
+    }
+}

@@ -1,0 +1,67 @@
+using System.Buffers;
+using Auralis.Audio;
+
+namespace Auralis.Fingerprinting;
+
+/// <summary>The fingerprint of one audio file, with what was decoded.</summary>
+public sealed record FileFingerprint(string Path, string Engine, AudioInfo Audio, long Frames, Fingerprint Fingerprint)
+{
+    public double DurationSeconds => (double)Frames / Audio.SampleRate;
+}
+
+/// <summary>Decodes a file block by block and streams it through an engine.</summary>
+public static class FileFingerprinter
+{
+    /// <summary>Frames per decoded block: 64 Ki frames keeps memory small and calls few.</summary>
+    public const int BlockFrames = 65_536;
+
+    /// <exception cref="AudioDecodeException">The file cannot be decoded (names the file and cause).</exception>
+    /// <exception cref="FingerprintException">The audio cannot be analysed (too short, NaN samples...); the message names the file.</exception>
+    public static FileFingerprint Compute(string path, IFingerprintEngine engine, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(path);
+        ArgumentNullException.ThrowIfNull(engine);
+        using var reader = AudioDecoder.Open(path);
+        var info = reader.Info;
+        IFingerprintAnalyzer analyzer;
+        try
+        {
+            analyzer = engine.CreateAnalyzer(info.SampleRate, info.Channels);
+        }
+        catch (FingerprintException e)
+        {
+            throw new FingerprintException(e.Kind, $"{path}: {e.Message}", e);
+        }
+
+        var buffer = ArrayPool<float>.Shared.Rent(BlockFrames * info.Channels);
+        try
+        {
+            using (analyzer)
+            {
+                long frames = 0;
+                int read;
+                while ((read = reader.Read(buffer.AsSpan(0, BlockFrames * info.Channels))) > 0)
+                {
+                    cancellationToken.ThrowIfCancellationRequested();
+                    analyzer.Push(buffer.AsSpan(0, read * info.Channels));
+                    frames += read;
+                }
+
+                if (frames == 0)
+                {
+                    throw new AudioDecodeException(path, AudioErrorKind.Corrupt, $"{path}: no audio frames could be decoded (empty or damaged stream); re-encode or replace the file");
+                }
+
+                return new FileFingerprint(path, engine.Name, info, frames, analyzer.Finish());
+            }
+        }
+        catch (FingerprintException e) when (!e.Message.StartsWith(path, StringComparison.Ordinal))
+        {
+            throw new FingerprintException(e.Kind, $"{path}: {e.Message}", e);
+        }
+        finally
+        {
+            ArrayPool<float>.Shared.Return(buffer);
+        }
+    }
+}
