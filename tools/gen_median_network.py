@@ -9,7 +9,7 @@ the comparators the middle output (wire 8) depends on. The script checks the res
 inputs and on every 0/1 input (0-1 principle), then prints it for Rust and C#.
 
 Usage: python3 tools/gen_median_network.py   (output is pasted into native/src/analysis/hpss.rs
-and src/Auralis.Core/Fingerprinting/Median17.cs; rerun only if the network ever changes).
+and src/Auralis.Core/Fingerprinting/Managed/Median17.cs; rerun only if the network ever changes).
 """
 import itertools
 import random

@@ -1,0 +1,13 @@
+using Auralis.Benchmarks;
+using BenchmarkDotNet.Running;
+
+// `dotnet run -c Release -- [BenchmarkDotNet args]` runs the in-process benchmarks;
+// `dotnet run -c Release -- decode-vs-extract [--workers N] FILE_OR_DIR...` times decode-only
+// against decode+extract on the same files in one run and prints the ratio (SPEC.md 12).
+if (args.Length > 0 && args[0] == "decode-vs-extract")
+{
+    return DecodeVsExtract.Run(args[1..]);
+}
+
+BenchmarkSwitcher.FromAssembly(typeof(ExtractionBenchmarks).Assembly).Run(args);
+return 0;

@@ -1,0 +1,101 @@
+#!/usr/bin/env bash
+# Builds and tests Auralis. Usage:
+#   ./build.sh          build everything (Rust core, header check, .NET solution, staged CLI)
+#   ./build.sh test     build, then run every test (cargo test and dotnet test)
+#   ./build.sh demo     build, then run `auralis demo`
+#   ./build.sh header   regenerate native/include/auralis.h after an ABI change
+# Missing system packages are installed with apt-get when running as root or with sudo:
+# CI and new machines start bare, so everything the project needs is installed from here.
+set -euo pipefail
+cd "$(dirname "$0")"
+ROOT=$(pwd)
+MODE=${1:-build}
+CONFIG=Release
+export DOTNET_CLI_TELEMETRY_OPTOUT=1 DOTNET_NOLOGO=1 DOTNET_SKIP_FIRST_TIME_EXPERIENCE=1
+
+log() { printf '\033[1m==> %s\033[0m\n' "$*"; }
+die() { printf 'build.sh: error: %s\n' "$*" >&2; exit 1; }
+
+# --- system packages -------------------------------------------------------------------------
+apt_updated=0
+apt_install() {
+  local missing=("$@")
+  [ ${#missing[@]} -eq 0 ] && return 0
+  local sudo=""
+  if [ "$(id -u)" -ne 0 ]; then
+    if command -v sudo >/dev/null && sudo -n true 2>/dev/null; then sudo="sudo -n"; else
+      die "missing packages: ${missing[*]}; install them (apt-get install ${missing[*]}) or run as root"
+    fi
+  fi
+  command -v apt-get >/dev/null || die "missing packages: ${missing[*]}, and no apt-get to install them"
+  if [ $apt_updated -eq 0 ]; then
+    log "apt-get update"
+    $sudo apt-get update -qq >/dev/null
+    apt_updated=1
+  fi
+  log "installing ${missing[*]}"
+  DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+}
+
+ensure_packages() {
+  local need=()
+  ldconfig -p 2>/dev/null | grep -q 'libsndfile\.so\.1 ' || need+=(libsndfile1)
+  command -v cbindgen >/dev/null || need+=(cbindgen)
+  command -v ffmpeg >/dev/null || need+=(ffmpeg)
+  if [ "$MODE" = test ]; then
+    # Real music for the integration tests: one small package (3 MP3s, 10 MB) and a few Vorbis
+    # tracks; the tests skip with a visible reason where they are absent.
+    dpkg -s asc-music >/dev/null 2>&1 || need+=(asc-music)
+    dpkg -s frozen-bubble-data >/dev/null 2>&1 || need+=(frozen-bubble-data)
+  fi
+  apt_install "${need[@]}"
+  command -v cargo >/dev/null || die "cargo (Rust) is not on PATH"
+  command -v dotnet >/dev/null || die "dotnet (.NET SDK 10) is not on PATH"
+}
+
+# --- native core -----------------------------------------------------------------------------
+build_native() {
+  log "cargo build --release (native/)"
+  (cd native && cargo build --release --locked --quiet)
+}
+
+check_header() {
+  local generated
+  generated=$(mktemp)
+  (cd native && cbindgen --quiet --config cbindgen.toml --crate auralis-native --output "$generated")
+  if [ "$MODE" = header ]; then
+    mv "$generated" native/include/auralis.h
+    log "regenerated native/include/auralis.h"
+    return
+  fi
+  if ! diff -u native/include/auralis.h "$generated" >&2; then
+    rm -f "$generated"
+    die "native/include/auralis.h is out of date with native/src/ffi.rs: run ./build.sh header and commit it"
+  fi
+  rm -f "$generated"
+  log "C header is current"
+}
+
+# --- .NET ------------------------------------------------------------------------------------
+build_dotnet() {
+  log "dotnet build Auralis.sln -c $CONFIG"
+  dotnet build Auralis.sln -c $CONFIG --nologo -v quiet -clp:ErrorsOnly
+  log "staging the CLI (artifacts/cli)"
+  dotnet publish src/Auralis.Cli -c $CONFIG --no-build --nologo -v quiet -o artifacts/cli
+}
+
+run_tests() {
+  log "cargo test --release"
+  (cd native && cargo test --release --locked --quiet)
+  log "dotnet test"
+  dotnet test Auralis.sln -c $CONFIG --no-build --nologo -v quiet
+}
+
+ensure_packages
+case "$MODE" in
+  build) build_native; check_header; build_dotnet ;;
+  header) check_header ;;
+  test) build_native; check_header; build_dotnet; run_tests ;;
+  demo) build_native; check_header; build_dotnet; "$ROOT/auralis" demo ;;
+  *) die "unknown mode '$MODE' (use: build, test, demo, header)" ;;
+esac
