@@ -540,3 +540,4 @@ pub fn analyze(interleaved: &[f32], sample_rate: u32, channels: u32) -> Result<F
 
 #[cfg(test)]
 mod tests;
+

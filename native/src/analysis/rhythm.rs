@@ -68,8 +68,15 @@ pub struct Rhythm {
 /// Envelopes whose mean flux is below this (nepers per frame) have no onsets worth the name:
 /// float rounding on a steady tone stays orders of magnitude below it.
 const MIN_MEAN_FLUX: f64 = 0.02;
-/// Below this normalized autocorrelation the envelope is called aperiodic (tempo 0).
-const MIN_PERIODICITY: f64 = 0.1;
+/// Below this normalized autocorrelation the envelope is called aperiodic (tempo 0). White noise
+/// reaches ~0.10 at its best lag by chance alone.
+const MIN_PERIODICITY: f64 = 0.15;
+/// Onset threshold: an onset must rise this much (nepers summed over the bands, about the rise
+/// a struck note or drum makes) and stand 1.5 standard deviations above the local mean: a
+/// threshold relative to the mean alone let noise-like passages (rain, pads) count 9 onsets a
+/// second.
+const MIN_ONSET_FLUX: f64 = 2.5;
+const ONSET_STD_FACTOR: f64 = 1.5;
 /// A faster candidate (period / 2, 3 or 4) replaces the chosen one when its peak is at least
 /// this strong relative to it: on a plain pulse the sub-multiples of the true period are exactly
 /// as periodic, so the fastest strong one is the beat.
@@ -81,17 +88,22 @@ pub fn analyze(envelope: &[f32], frame_rate: f64, duration_s: f64) -> Rhythm {
     Rhythm { tempo_bpm, stability, transient_density }
 }
 
-/// Onsets: local maxima of the envelope above an adaptive threshold (1.5 x the mean over +-0.5 s,
-/// and above an absolute floor), at least 50 ms apart (the stronger one wins).
+/// Onsets: local maxima of the envelope above an adaptive threshold (the mean plus 1.5 standard
+/// deviations over +-0.5 s, and at least MIN_ONSET_FLUX), at least 50 ms apart (the stronger one
+/// wins).
 fn count_onsets(envelope: &[f32], frame_rate: f64) -> usize {
     let n = envelope.len();
     if n < 3 {
         return 0;
     }
     let mut prefix = Vec::with_capacity(n + 1);
+    let mut prefix_sq = Vec::with_capacity(n + 1);
     prefix.push(0.0f64);
+    prefix_sq.push(0.0f64);
     for &o in envelope {
-        prefix.push(prefix.last().unwrap() + o as f64);
+        let o = o as f64;
+        prefix.push(prefix.last().unwrap() + o);
+        prefix_sq.push(prefix_sq.last().unwrap() + o * o);
     }
     let half = (0.5 * frame_rate).round() as usize;
     let min_gap = (0.05 * frame_rate).ceil() as usize;
@@ -105,8 +117,10 @@ fn count_onsets(envelope: &[f32], frame_rate: f64) -> usize {
             continue;
         }
         let (lo, hi) = (t.saturating_sub(half), (t + half + 1).min(n));
-        let local_mean = (prefix[hi] - prefix[lo]) / (hi - lo) as f64;
-        if (o as f64) <= (1.5 * local_mean).max(0.3) {
+        let width = (hi - lo) as f64;
+        let local_mean = (prefix[hi] - prefix[lo]) / width;
+        let local_var = ((prefix_sq[hi] - prefix_sq[lo]) / width - local_mean * local_mean).max(0.0);
+        if (o as f64) <= (local_mean + ONSET_STD_FACTOR * local_var.sqrt()).max(MIN_ONSET_FLUX) {
             continue;
         }
         match last {
@@ -194,7 +208,10 @@ fn tempo(envelope: &[f32], frame_rate: f64) -> (f64, f64) {
         return (0.0, 0.0);
     }
     let refine_lag = ((frame_rate * 4.0) as usize).min(n / 2).max(max_lag + 1);
-    let r = autocorrelation(envelope, refine_lag + 2);
+    // Frame 0 is left out here too: its rise out of silence can be a hundred times any beat and
+    // would dominate r(0), hiding the pulse of a whole track (a loud, compressed 128 BPM kick
+    // read as aperiodic).
+    let r = autocorrelation(&envelope[1..], refine_lag + 2);
     if r[0] <= 0.0 {
         return (0.0, 0.0);
     }

@@ -8,12 +8,19 @@ internal static class Consoles
     public static IAnsiConsole For(TextWriter writer)
     {
         var interactive = ReferenceEquals(writer, Console.Out) && !Console.IsOutputRedirected;
-        return AnsiConsole.Create(new AnsiConsoleSettings
+        var console = AnsiConsole.Create(new AnsiConsoleSettings
         {
             Out = new AnsiConsoleOutput(writer),
             Ansi = interactive ? AnsiSupport.Detect : AnsiSupport.No,
             ColorSystem = interactive ? ColorSystemSupport.Detect : ColorSystemSupport.NoColors,
             Interactive = interactive ? InteractionSupport.Detect : InteractionSupport.No,
         });
+        if (!interactive)
+        {
+            // Redirected output has no terminal width; 80 columns would wrap every table.
+            console.Profile.Width = 120;
+        }
+
+        return console;
     }
 }

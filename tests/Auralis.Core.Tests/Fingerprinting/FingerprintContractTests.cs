@@ -266,6 +266,44 @@ public abstract class FingerprintContractTests
         AssertAtMost("clicks harmonic_ratio", Analyze(S.Clicks(120.0, 10.0))[Dim("harmonic_ratio")], 0.2);
     }
 
+    /// <summary>
+    /// Loudness-war material: a 128 BPM kick under a sustained saw chord, driven into tanh
+    /// clipping (crest ~3 dB). The rise of the first frame out of silence once dominated the
+    /// autocorrelation and hid this pulse entirely.
+    /// </summary>
+    [Fact]
+    public void Loud_clipped_music_keeps_its_tempo()
+    {
+        var pcm = S.Synth(20.0, 2, (_, i) =>
+        {
+            var t = (double)i / Sr;
+            var since = t % (60.0 / 128);
+            var kick = since > 0.3 ? 0 : Math.Exp(-since * 12) * Math.Sin(2 * Math.PI * (50 + (90 * Math.Exp(-since * 30))) * since);
+            var saw = (2 * ((261.6 * t) % 1.0)) - 1 + (2 * ((392.0 * t) % 1.0)) - 1;
+            return Math.Tanh(3.0 * ((1.2 * kick) + (0.25 * saw))) * 0.99;
+        });
+        var f = Analyze(pcm);
+        AssertAtMost("crest of clipped material", f[Dim("crest_db")], 6.0);
+        AssertNear("tempo of clipped 128 BPM kicks", f[Dim("tempo_bpm")], 128.0, 1.0);
+    }
+
+    /// <summary>
+    /// Noise has few onsets and no pulse: a threshold relative to the local mean alone once counted
+    /// nine onsets a second in plain noise, and white noise reached the periodicity gate by chance.
+    /// Pink noise still reads ~1.5 onsets/s (its energy sits in the lowest onset band, whose few
+    /// bins fluctuate strongly; see docs/fingerprint.md), hence the bound of 2 per second.
+    /// </summary>
+    [Fact]
+    public void Noise_has_almost_no_onsets_and_no_tempo()
+    {
+        foreach (var (name, pcm) in new[] { ("white", S.WhiteNoise(20.0, 0.3, 17)), ("pink", S.PinkNoise(20.0)) })
+        {
+            var f = Analyze(pcm);
+            AssertAtMost($"{name} noise transient_density", f[Dim("transient_density")], 0.2);
+            AssertNear($"{name} noise tempo", f[Dim("tempo_bpm")], 0.0, 0.0);
+        }
+    }
+
     [Fact]
     public void Steady_sine_has_stable_concentrated_chroma_and_white_noise_flat_chroma()
     {

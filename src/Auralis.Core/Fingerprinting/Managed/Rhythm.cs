@@ -97,8 +97,20 @@ internal static class Rhythm
     /// </summary>
     private const double MinMeanFlux = 0.02;
 
-    /// <summary>Below this normalized autocorrelation the envelope is called aperiodic (tempo 0).</summary>
-    private const double MinPeriodicity = 0.1;
+    /// <summary>
+    /// Below this normalized autocorrelation the envelope is called aperiodic (tempo 0). White
+    /// noise reaches ~0.10 at its best lag by chance alone.
+    /// </summary>
+    private const double MinPeriodicity = 0.15;
+
+    /// <summary>
+    /// Onset threshold: an onset must rise this much (nepers summed over the bands, about the
+    /// rise a struck note or drum makes) and stand 1.5 standard deviations above the local mean:
+    /// a threshold relative to the mean alone let noise-like passages count 9 onsets a second.
+    /// </summary>
+    private const double MinOnsetFlux = 2.5;
+
+    private const double OnsetStdFactor = 1.5;
 
     /// <summary>
     /// A faster candidate (period / 2, 3 or 4) replaces the chosen one when its peak is at least
@@ -115,8 +127,9 @@ internal static class Rhythm
     }
 
     /// <summary>
-    /// Onsets: local maxima of the envelope above an adaptive threshold (1.5 x the mean over
-    /// ±0.5 s, and above an absolute floor), at least 50 ms apart (the stronger one wins).
+    /// Onsets: local maxima of the envelope above an adaptive threshold (the mean plus 1.5
+    /// standard deviations over ±0.5 s, and at least MinOnsetFlux), at least 50 ms apart (the
+    /// stronger one wins).
     /// </summary>
     private static int CountOnsets(ReadOnlySpan<float> envelope, double frameRate)
     {
@@ -127,9 +140,12 @@ internal static class Rhythm
         }
 
         var prefix = new double[n + 1];
+        var prefixSquares = new double[n + 1];
         for (var i = 0; i < n; i++)
         {
-            prefix[i + 1] = prefix[i] + envelope[i];
+            double o = envelope[i];
+            prefix[i + 1] = prefix[i] + o;
+            prefixSquares[i + 1] = prefixSquares[i] + (o * o);
         }
 
         var half = (int)Rounding.HalfAwayFromZero(0.5 * frameRate);
@@ -149,8 +165,10 @@ internal static class Rhythm
 
             var lo = Math.Max(t - half, 0);
             var hi = Math.Min(t + half + 1, n);
-            var localMean = (prefix[hi] - prefix[lo]) / (hi - lo);
-            if (o <= Math.Max(1.5 * localMean, 0.3))
+            double width = hi - lo;
+            var localMean = (prefix[hi] - prefix[lo]) / width;
+            var localVariance = Math.Max(((prefixSquares[hi] - prefixSquares[lo]) / width) - (localMean * localMean), 0.0);
+            if (o <= Math.Max(localMean + (OnsetStdFactor * Math.Sqrt(localVariance)), MinOnsetFlux))
             {
                 continue;
             }
@@ -291,7 +309,9 @@ internal static class Rhythm
         }
 
         var refineLag = Math.Max(Math.Min((int)(frameRate * 4.0), n / 2), maxLag + 1);
-        var r = Autocorrelation(envelope, refineLag + 2);
+        // Frame 0 is left out here too: its rise out of silence can be a hundred times any beat
+        // and would dominate r(0), hiding the pulse of a whole track.
+        var r = Autocorrelation(envelope[1..], refineLag + 2);
         if (r[0] <= 0.0)
         {
             return (0.0, 0.0);
