@@ -85,10 +85,22 @@ build_dotnet() {
 }
 
 run_tests() {
+  local log
+  log=$(mktemp)
   log "cargo test --release"
-  (cd native && cargo test --release --locked --quiet)
+  # --lib: the crate's tests (the crate has no doc tests, and an empty doc-test run would print
+  # a misleading "0 passed" as cargo's last word).
+  (cd native && cargo test --release --locked --quiet --lib) 2>&1 | tee -a "$log"
   log "dotnet test"
-  dotnet test Auralis.sln -c $CONFIG --no-build --nologo -v quiet
+  local status=0
+  dotnet test Auralis.sln -c $CONFIG --no-build --nologo -v quiet 2>&1 | tee -a "$log" || status=$?
+  # One closing line over both runners.
+  awk '
+    /^test result:/ { for (i = 1; i <= NF; i++) { if ($(i+1) ~ /^passed/) p += $i; if ($(i+1) ~ /^failed/) f += $i; if ($(i+1) ~ /^ignored/) s += $i } }
+    /(Passed|Failed)!/ { for (i = 1; i <= NF; i++) { if ($i == "Failed:") f += $(i+1); if ($i == "Passed:") p += $(i+1); if ($i == "Skipped:") s += $(i+1) } }
+    END { printf "tests: %d passed, %d failed, %d skipped\n", p, f, s }' "$log"
+  rm -f "$log"
+  return $status
 }
 
 ensure_packages

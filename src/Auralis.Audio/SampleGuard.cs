@@ -44,4 +44,18 @@ internal static class SampleGuard
                 $"sample {block[bad]} at frame {frame} (channel {bad % channels}) is not a finite number");
         }
     }
+
+    /// <summary>Whole frames that fit in a caller's buffer; a buffer smaller than one frame is a caller error.</summary>
+    public static int FramesThatFit(int samples, int channels)
+    {
+        int frames = samples / channels;
+        if (frames == 0)
+        {
+            throw new ArgumentException(
+                $"The buffer holds {samples} samples; at least one frame ({channels}) is needed.",
+                nameof(samples));
+        }
+
+        return frames;
+    }
 }

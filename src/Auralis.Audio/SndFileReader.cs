@@ -67,13 +67,7 @@ internal sealed class SndFileReader : IAudioReader
     {
         ObjectDisposedException.ThrowIf(_handle.IsClosed, this);
         int channels = Info.Channels;
-        int wanted = interleaved.Length / channels;
-        if (wanted == 0)
-        {
-            throw new ArgumentException(
-                $"The buffer holds {interleaved.Length} samples; at least one frame ({channels}) is needed.",
-                nameof(interleaved));
-        }
+        int wanted = SampleGuard.FramesThatFit(interleaved.Length, channels);
 
         long got;
         fixed (float* buffer = interleaved)

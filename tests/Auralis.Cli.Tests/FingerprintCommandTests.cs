@@ -7,7 +7,7 @@ namespace Auralis.Cli.Tests;
 /// <summary>`auralis fingerprint` keeps its contract: JSON shape, formats, exit codes, errors.</summary>
 public sealed class FingerprintCommandTests : IDisposable
 {
-    private readonly TempFolder _temp = new();
+    private readonly TempDirectory _temp = new();
 
     public void Dispose() => _temp.Dispose();
 

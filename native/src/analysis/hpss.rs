@@ -50,15 +50,6 @@ fn median17(v: &mut [Lane; KERNEL]) -> Lane {
     v[HALF]
 }
 
-#[cfg(target_arch = "x86_64")]
-fn avx_available() -> bool {
-    is_x86_feature_detected!("avx")
-}
-
-#[cfg(not(target_arch = "x86_64"))]
-fn avx_available() -> bool {
-    false
-}
 
 pub struct Hpss {
     /// Bins separated: 0..bins (0-5 kHz).
@@ -97,7 +88,7 @@ impl Hpss {
             next_to_separate: 0,
             harmonic_energy: 0.0,
             percussive_energy: 0.0,
-            avx: allow_avx && avx_available(),
+            avx: allow_avx && super::simd::avx_available(),
         }
     }
 

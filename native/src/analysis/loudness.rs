@@ -108,7 +108,7 @@ impl KWeighting {
             warmup,
             history: (0..channels).map(|_| vec![0.0; warmup]).collect(),
             segments: Vec::new(),
-            avx: avx_available(),
+            avx: super::simd::avx_available(),
         }
     }
 
@@ -222,19 +222,10 @@ impl KWeighting {
 
     #[cfg(test)]
     fn set_avx(&mut self, avx: bool) {
-        self.avx = avx && avx_available();
+        self.avx = avx && super::simd::avx_available();
     }
 }
 
-#[cfg(target_arch = "x86_64")]
-fn avx_available() -> bool {
-    is_x86_feature_detected!("avx")
-}
-
-#[cfg(not(target_arch = "x86_64"))]
-fn avx_available() -> bool {
-    false
-}
 
 /// One step of both stages for every lane.
 #[inline(always)]

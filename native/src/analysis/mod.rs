@@ -10,6 +10,7 @@ mod hpss;
 mod kernels;
 mod loudness;
 mod rhythm;
+mod simd;
 mod spectrum;
 
 use crate::fft::RealFft;

@@ -227,6 +227,22 @@ impl RealFft {
         })
     }
 
+    /// The bins a vectorized split loop leaves: 0, `done..=m-done` (around m/2) and m, when the
+    /// loop has produced bins 1..done and m-done+1..m-1. Shared by the scalar and SIMD paths.
+    #[inline]
+    fn split_remaining<const POWER: bool>(&self, zr: &[f32], zi: &[f32], a: &mut [f32], b: &mut [f32], done: usize) {
+        let m = zr.len();
+        for k in std::iter::once(0).chain(done..=m - done).chain(std::iter::once(m)) {
+            let (xr, xi) = self.split_bin(zr, zi, k);
+            if POWER {
+                a[k] = xr * xr + xi * xi;
+            } else {
+                a[k] = xr;
+                b[k] = xi;
+            }
+        }
+    }
+
     /// Real-spectrum bin k (0..=m) from the complex FFT Z of the packed signal (m = zr.len()).
     ///
     /// With A = Z[k], B = conj(Z[m-k]) (indices mod m), the even and odd samples' spectra are

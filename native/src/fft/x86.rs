@@ -309,17 +309,5 @@ fn split<const POWER: bool>(plan: &RealFft, zr: &[f32], zi: &[f32], a: &mut [f32
         }
         k += 8;
     }
-    // Done: bins 1..k and m-k+1..m-1. Left: 0, k..=m-k (around m/2) and m.
-    for k in std::iter::once(0)
-        .chain(k..=m - k)
-        .chain(std::iter::once(m))
-    {
-        let (xr, xi) = plan.split_bin(zr, zi, k);
-        if POWER {
-            a[k] = xr * xr + xi * xi;
-        } else {
-            a[k] = xr;
-            b[k] = xi;
-        }
-    }
+    plan.split_remaining::<POWER>(zr, zi, a, b, k);
 }

@@ -98,13 +98,7 @@ internal sealed class FfmpegReader : IAudioReader
     {
         ObjectDisposedException.ThrowIf(_disposed, this);
         int channels = Info.Channels;
-        int wanted = interleaved.Length / channels;
-        if (wanted == 0)
-        {
-            throw new ArgumentException(
-                $"The buffer holds {interleaved.Length} samples; at least one frame ({channels}) is needed.",
-                nameof(interleaved));
-        }
+        int wanted = SampleGuard.FramesThatFit(interleaved.Length, channels);
 
         if (_ended)
         {

@@ -6,17 +6,6 @@ namespace Auralis.Cli.Output;
 /// <summary>The human-readable fingerprint: one table, grouped by the seven categories.</summary>
 internal static class FingerprintTable
 {
-    private static readonly string[] Units =
-    [
-        "%", "%", "%", "%", "%", "%", "%",
-        "LUFS", "dB", "dB",
-        "BPM", "0-1", "0-1", "0-1",
-        "0-1", "0-1", "0-1",
-        "0-1", "0-1", "1/12-1",
-        "LU", "LU", "0-1",
-        "0-1", "-1..1",
-    ];
-
     public static void Write(TextWriter output, FileFingerprint result)
     {
         var console = Consoles.For(output);
@@ -31,7 +20,7 @@ internal static class FingerprintTable
             var first = true;
             foreach (var i in indexes)
             {
-                table.AddRow(first ? group : "", FingerprintDimensions.Names[i], result.Fingerprint[i].ToString("0.####"), Units[i]);
+                table.AddRow(first ? group : "", FingerprintDimensions.Names[i], result.Fingerprint[i].ToString("0.####"), FingerprintDimensions.Units[i]);
                 first = false;
             }
         }

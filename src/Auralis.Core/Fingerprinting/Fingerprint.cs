@@ -93,6 +93,18 @@ public static class FingerprintDimensions
         ("stereo", [23, 24]),
     ]);
 
+    /// <summary>The unit of each dimension, for display.</summary>
+    public static readonly ReadOnlyCollection<string> Units = new(
+    [
+        "%", "%", "%", "%", "%", "%", "%",
+        "LUFS", "dB", "dB",
+        "BPM", "0-1", "0-1", "0-1",
+        "0-1", "0-1", "0-1",
+        "0-1", "0-1", "1/12-1",
+        "LU", "LU", "0-1",
+        "0-1", "-1..1",
+    ]);
+
     private static readonly Dictionary<string, int> Index = Names.Select((n, i) => (n, i)).ToDictionary(p => p.n, p => p.i);
 
     /// <summary>Unit kind per dimension, which decides the parity tolerance.</summary>

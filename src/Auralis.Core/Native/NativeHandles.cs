@@ -2,10 +2,13 @@ using System.Runtime.InteropServices;
 
 namespace Auralis.Native;
 
-/// <summary>Owns an AuAnalyzer*; freed exactly once by the runtime.</summary>
-internal sealed class AnalyzerHandle : SafeHandle
+/// <summary>
+/// Owns one native object, freed exactly once by the runtime through the object's null-safe
+/// <c>_free</c> export.
+/// </summary>
+internal abstract class OwnedNativeHandle : SafeHandle
 {
-    public AnalyzerHandle()
+    protected OwnedNativeHandle()
         : base(nint.Zero, ownsHandle: true)
     {
     }
@@ -16,26 +19,21 @@ internal sealed class AnalyzerHandle : SafeHandle
 
     protected override bool ReleaseHandle()
     {
-        NativeMethods.au_analyzer_free(handle);
+        Free(handle);
         return true;
     }
+
+    protected abstract void Free(nint value);
 }
 
-/// <summary>Owns an AuFftPlan*; freed exactly once by the runtime.</summary>
-internal sealed class FftPlanHandle : SafeHandle
+/// <summary>An AuAnalyzer*.</summary>
+internal sealed class AnalyzerHandle : OwnedNativeHandle
 {
-    public FftPlanHandle()
-        : base(nint.Zero, ownsHandle: true)
-    {
-    }
+    protected override void Free(nint value) => NativeMethods.au_analyzer_free(value);
+}
 
-    public override bool IsInvalid => handle == nint.Zero;
-
-    internal void Attach(nint value) => SetHandle(value);
-
-    protected override bool ReleaseHandle()
-    {
-        NativeMethods.au_fft_plan_free(handle);
-        return true;
-    }
+/// <summary>An AuFftPlan*.</summary>
+internal sealed class FftPlanHandle : OwnedNativeHandle
+{
+    protected override void Free(nint value) => NativeMethods.au_fft_plan_free(value);
 }

@@ -1,11 +1,11 @@
-namespace Auralis.Audio.Tests.Support;
+namespace Auralis.Tests.Support;
 
 /// <summary>A private folder for one test's fixtures, deleted afterwards (even files made unreadable).</summary>
 public sealed class TempDirectory : IDisposable
 {
     public TempDirectory()
     {
-        Path = System.IO.Path.Combine(System.IO.Path.GetTempPath(), "auralis-audio-tests-" + Guid.NewGuid().ToString("N"));
+        Path = System.IO.Path.Combine(System.IO.Path.GetTempPath(), "auralis-tests-" + Guid.NewGuid().ToString("N"));
         Directory.CreateDirectory(Path);
     }
 
