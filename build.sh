@@ -47,6 +47,8 @@ ensure_packages() {
     # tracks; the tests skip with a visible reason where they are absent.
     dpkg -s asc-music >/dev/null 2>&1 || need+=(asc-music)
     dpkg -s frozen-bubble-data >/dev/null 2>&1 || need+=(frozen-bubble-data)
+    # libebur128: the reference loudness library the tests compare against.
+    ldconfig -p 2>/dev/null | grep -q 'libebur128\.so\.1 ' || need+=(libebur128-1)
   fi
   apt_install "${need[@]}"
   command -v cargo >/dev/null || die "cargo (Rust) is not on PATH"
