@@ -1,6 +1,6 @@
-namespace Auralis.Tests.Native;
+namespace Auralis.Tests.Support;
 
-internal static class RepoPaths
+public static class RepoPaths
 {
     /// <summary>The repository root: the nearest ancestor of the test binaries holding native/include/auralis.h.</summary>
     public static string Root

@@ -1,0 +1,216 @@
+using System.Globalization;
+using Auralis.Fingerprinting;
+using Microsoft.Data.Sqlite;
+
+namespace Auralis.Library.Database;
+
+/// <summary>A row of <c>track_fingerprints</c>.</summary>
+public sealed record StoredFingerprint(long TrackId, Fingerprint Fingerprint, int Version, string CreatedAt, string UpdatedAt);
+
+/// <summary>
+/// The fingerprint repository of seeds/001: add, get, update, upsert, delete, paging, counts,
+/// missing/stale tracks and range queries on the indexed dimensions. Every write is checked;
+/// "stored" means the row is there.
+/// </summary>
+public sealed class FingerprintRepository(LibraryDatabase database)
+{
+    private static readonly string DimensionList = string.Join(", ", Schema.Dimensions);
+    private static readonly string Parameters = string.Join(", ", Schema.Dimensions.Select((_, i) => $"$d{i}"));
+    private static readonly string Columns = $"track_id, {DimensionList}, fingerprint_version, created_at, updated_at";
+
+    private static readonly string InsertSql =
+        $"INSERT INTO track_fingerprints (track_id, {DimensionList}, fingerprint_version, created_at, updated_at) " +
+        $"VALUES ($track, {Parameters}, $version, $now, $now)";
+
+    private static readonly string UpsertSql = InsertSql +
+        " ON CONFLICT(track_id) DO UPDATE SET " +
+        string.Join(", ", Schema.Dimensions.Select(d => $"{d} = excluded.{d}")) +
+        ", fingerprint_version = excluded.fingerprint_version, updated_at = excluded.updated_at";
+
+    private static readonly string UpdateSql =
+        "UPDATE track_fingerprints SET " +
+        string.Join(", ", Schema.Dimensions.Select((d, i) => $"{d} = $d{i}")) +
+        ", fingerprint_version = $version, updated_at = $now WHERE track_id = $track";
+
+    public void Add(long trackId, Fingerprint fingerprint, int version = Fingerprint.FingerprintVersion) =>
+        database.Write($"add fingerprint of track {trackId}", t => Checked.One(database, Run(InsertSql, t, trackId, fingerprint, version), $"add fingerprint of track {trackId}"));
+
+    public void Update(long trackId, Fingerprint fingerprint, int version = Fingerprint.FingerprintVersion) =>
+        database.Write($"update fingerprint of track {trackId}", t => Checked.One(database, Run(UpdateSql, t, trackId, fingerprint, version), $"update fingerprint of track {trackId}"));
+
+    public void Upsert(long trackId, Fingerprint fingerprint, int version = Fingerprint.FingerprintVersion) =>
+        database.Write($"store fingerprint of track {trackId}", t => Checked.One(database, Run(UpsertSql, t, trackId, fingerprint, version), $"store fingerprint of track {trackId}"));
+
+    /// <summary>
+    /// Stores many fingerprints and marks their tracks complete, in one transaction: either every
+    /// one is stored and complete, or the call throws and none is.
+    /// </summary>
+    public void StoreCompleted(IReadOnlyList<(long TrackId, Fingerprint Fingerprint)> results, int version = Fingerprint.FingerprintVersion)
+    {
+        if (results.Count == 0)
+        {
+            return;
+        }
+
+        database.Write($"store {results.Count} fingerprints", transaction =>
+        {
+            var now = LibraryDatabase.Now();
+            using var upsert = database.Command(UpsertSql, transaction);
+            using var complete = database.Command(
+                "UPDATE tracks SET fingerprint_status = 'complete', fingerprint_computed_at = $now, fingerprint_error_message = NULL, updated_at = $now WHERE id = $track",
+                transaction);
+            complete.Parameters.AddWithValue("$now", now);
+            var track = complete.Parameters.Add("$track", SqliteType.Integer);
+            foreach (var (trackId, fingerprint) in results)
+            {
+                Bind(upsert, trackId, fingerprint, version, now);
+                Checked.One(database, upsert.ExecuteNonQuery(), $"store fingerprint of track {trackId}");
+                track.Value = trackId;
+                Checked.One(database, complete.ExecuteNonQuery(), $"mark track {trackId} complete");
+            }
+
+            return results.Count;
+        });
+    }
+
+    public StoredFingerprint? Get(long trackId)
+    {
+        using var command = database.Command($"SELECT {Columns} FROM track_fingerprints WHERE track_id = $track");
+        command.Parameters.AddWithValue("$track", trackId);
+        return Read(command).SingleOrDefault();
+    }
+
+    public bool Delete(long trackId) => database.Write($"delete fingerprint of track {trackId}", transaction =>
+    {
+        using var command = database.Command("DELETE FROM track_fingerprints WHERE track_id = $track", transaction);
+        command.Parameters.AddWithValue("$track", trackId);
+        return command.ExecuteNonQuery() == 1;
+    });
+
+    /// <summary>A page of fingerprints in track id order.</summary>
+    public IReadOnlyList<StoredFingerprint> List(int limit, int offset = 0)
+    {
+        using var command = database.Command($"SELECT {Columns} FROM track_fingerprints ORDER BY track_id LIMIT $limit OFFSET $offset");
+        command.Parameters.AddWithValue("$limit", limit);
+        command.Parameters.AddWithValue("$offset", offset);
+        return Read(command);
+    }
+
+    public long Count() => Convert.ToInt64(database.Scalar("SELECT COUNT(*) FROM track_fingerprints"), CultureInfo.InvariantCulture);
+
+    public bool Exists(long trackId)
+    {
+        using var command = database.Command("SELECT EXISTS (SELECT 1 FROM track_fingerprints WHERE track_id = $track)");
+        command.Parameters.AddWithValue("$track", trackId);
+        return Convert.ToInt64(command.ExecuteScalar(), CultureInfo.InvariantCulture) == 1;
+    }
+
+    /// <summary>Tracks with no fingerprint, or one from an older algorithm version (stale), in id order.</summary>
+    public IReadOnlyList<long> MissingOrStale(int currentVersion = Fingerprint.FingerprintVersion, int limit = int.MaxValue)
+    {
+        using var command = database.Command(
+            "SELECT t.id FROM tracks t LEFT JOIN track_fingerprints f ON f.track_id = t.id " +
+            "WHERE f.track_id IS NULL OR f.fingerprint_version < $version ORDER BY t.id LIMIT $limit");
+        command.Parameters.AddWithValue("$version", currentVersion);
+        command.Parameters.AddWithValue("$limit", limit);
+        var ids = new List<long>();
+        using var reader = command.ExecuteReader();
+        while (reader.Read())
+        {
+            ids.Add(reader.GetInt64(0));
+        }
+
+        return ids;
+    }
+
+    /// <summary>Fingerprints whose <paramref name="dimension"/> lies in [min, max].</summary>
+    public IReadOnlyList<StoredFingerprint> ByDimensionRange(string dimension, double min, double max) =>
+        ByDimensionRanges(new Dictionary<string, (double, double)> { [dimension] = (min, max) });
+
+    /// <summary>Fingerprints inside every given [min, max] range (a pre-filter for similarity search).</summary>
+    public IReadOnlyList<StoredFingerprint> ByDimensionRanges(IReadOnlyDictionary<string, (double Min, double Max)> ranges)
+    {
+        ArgumentNullException.ThrowIfNull(ranges);
+        if (ranges.Count == 0)
+        {
+            throw new ArgumentException("At least one dimension range is needed.", nameof(ranges));
+        }
+
+        using var command = database.Command(RangeSql(ranges.Keys.ToList()));
+        var i = 0;
+        foreach (var (_, (min, max)) in ranges)
+        {
+            command.Parameters.AddWithValue($"$min{i}", min);
+            command.Parameters.AddWithValue($"$max{i}", max);
+            i++;
+        }
+
+        return Read(command);
+    }
+
+    /// <summary>The range query's SQL; dimension names are checked against the schema (never interpolated raw).</summary>
+    internal static string RangeSql(IReadOnlyList<string> dimensions)
+    {
+        var conditions = dimensions.Select((name, i) =>
+        {
+            _ = FingerprintDimensions.IndexOf(name); // throws for anything that is not a dimension column
+            return $"{name} BETWEEN $min{i} AND $max{i}";
+        });
+        return $"SELECT {Columns} FROM track_fingerprints WHERE {string.Join(" AND ", conditions)} ORDER BY track_id";
+    }
+
+    private int Run(string sql, SqliteTransaction transaction, long trackId, Fingerprint fingerprint, int version)
+    {
+        using var command = database.Command(sql, transaction);
+        Bind(command, trackId, fingerprint, version, LibraryDatabase.Now());
+        return command.ExecuteNonQuery();
+    }
+
+    private static void Bind(SqliteCommand command, long trackId, Fingerprint fingerprint, int version, string now)
+    {
+        // Prepared once per command, rebound per row: batches reuse one statement.
+        if (command.Parameters.Count == 0)
+        {
+            command.Parameters.Add("$track", SqliteType.Integer);
+            for (var i = 0; i < Fingerprint.Dimensions; i++)
+            {
+                command.Parameters.Add($"$d{i}", SqliteType.Real);
+            }
+
+            command.Parameters.Add("$version", SqliteType.Integer);
+            command.Parameters.Add("$now", SqliteType.Text);
+        }
+
+        command.Parameters["$track"].Value = trackId;
+        for (var i = 0; i < Fingerprint.Dimensions; i++)
+        {
+            command.Parameters[$"$d{i}"].Value = (double)fingerprint[i];
+        }
+
+        command.Parameters["$version"].Value = version;
+        command.Parameters["$now"].Value = now;
+    }
+
+    private static List<StoredFingerprint> Read(SqliteCommand command)
+    {
+        var list = new List<StoredFingerprint>();
+        Span<float> values = stackalloc float[Fingerprint.Dimensions];
+        using var r = command.ExecuteReader();
+        while (r.Read())
+        {
+            for (var i = 0; i < Fingerprint.Dimensions; i++)
+            {
+                values[i] = (float)r.GetDouble(1 + i);
+            }
+
+            list.Add(new StoredFingerprint(
+                r.GetInt64(0),
+                new Fingerprint(values),
+                r.GetInt32(1 + Fingerprint.Dimensions),
+                r.GetString(2 + Fingerprint.Dimensions),
+                r.GetString(3 + Fingerprint.Dimensions)));
+        }
+
+        return list;
+    }
+}

@@ -1,0 +1,214 @@
+using System.Globalization;
+using Microsoft.Data.Sqlite;
+
+namespace Auralis.Library.Database;
+
+/// <summary>
+/// One SQLite library database (SPEC.md section 5): WAL, foreign keys on, a busy timeout, and the
+/// migrations applied on open. Not thread-safe: one instance per thread; the extraction queue
+/// funnels all writes through a single writer.
+/// </summary>
+public sealed class LibraryDatabase : IDisposable
+{
+    private static readonly Lazy<bool> SqliteInitialized = new(() =>
+    {
+        SQLitePCL.Batteries_V2.Init();
+        return true;
+    });
+
+    private LibraryDatabase(string path, SqliteConnection connection)
+    {
+        Path = path;
+        Connection = connection;
+    }
+
+    public string Path { get; }
+
+    internal SqliteConnection Connection { get; }
+
+    /// <summary>Default path: $AURALIS_DB, else ~/.local/share/auralis/library.db.</summary>
+    public static string DefaultPath
+    {
+        get
+        {
+            var fromEnvironment = Environment.GetEnvironmentVariable("AURALIS_DB");
+            if (!string.IsNullOrWhiteSpace(fromEnvironment))
+            {
+                return fromEnvironment;
+            }
+
+            var data = Environment.GetEnvironmentVariable("XDG_DATA_HOME");
+            if (string.IsNullOrWhiteSpace(data))
+            {
+                data = System.IO.Path.Combine(Environment.GetFolderPath(Environment.SpecialFolder.UserProfile), ".local", "share");
+            }
+
+            return System.IO.Path.Combine(data, "auralis", "library.db");
+        }
+    }
+
+    /// <summary>Opens (creating if needed) the database at <paramref name="path"/> and migrates it.</summary>
+    /// <exception cref="LibraryDatabaseException">The file cannot be opened, is not a database, or is from a newer Auralis.</exception>
+    public static LibraryDatabase Open(string path)
+    {
+        ArgumentException.ThrowIfNullOrWhiteSpace(path);
+        _ = SqliteInitialized.Value;
+        var full = System.IO.Path.GetFullPath(path);
+        try
+        {
+            var folder = System.IO.Path.GetDirectoryName(full);
+            if (!string.IsNullOrEmpty(folder))
+            {
+                Directory.CreateDirectory(folder);
+            }
+
+            var connection = new SqliteConnection(new SqliteConnectionStringBuilder
+            {
+                DataSource = full,
+                Mode = SqliteOpenMode.ReadWriteCreate,
+                Pooling = false,
+            }.ToString());
+            connection.Open();
+            var database = new LibraryDatabase(full, connection);
+            try
+            {
+                database.Configure();
+                database.Migrate();
+                return database;
+            }
+            catch
+            {
+                database.Dispose();
+                throw;
+            }
+        }
+        catch (Exception e) when (e is SqliteException or IOException or UnauthorizedAccessException)
+        {
+            throw new LibraryDatabaseException(full, "open", e);
+        }
+    }
+
+    /// <summary>The schema version the database is at.</summary>
+    public int SchemaVersion => Convert.ToInt32(Scalar("SELECT COALESCE(MAX(version), 0) FROM schema_version"), CultureInfo.InvariantCulture);
+
+    public void Dispose() => Connection.Dispose();
+
+    /// <summary>UTC now as stored in the database (ISO 8601, sortable).</summary>
+    internal static string Now() => DateTime.UtcNow.ToString("yyyy-MM-dd'T'HH:mm:ss.fffffff'Z'", CultureInfo.InvariantCulture);
+
+    internal SqliteCommand Command(string sql, SqliteTransaction? transaction = null)
+    {
+        var command = Connection.CreateCommand();
+        command.CommandText = sql;
+        command.Transaction = transaction;
+        return command;
+    }
+
+    internal object? Scalar(string sql)
+    {
+        using var command = Command(sql);
+        return command.ExecuteScalar();
+    }
+
+    /// <summary>Runs <paramref name="work"/> in a write transaction (BEGIN IMMEDIATE), committing only if it returns.</summary>
+    internal T Write<T>(string operation, Func<SqliteTransaction, T> work)
+    {
+        try
+        {
+            // Deferred transactions can fail with SQLITE_BUSY at their first write; IMMEDIATE
+            // takes the write lock up front, where the busy timeout applies.
+            using var transaction = Connection.BeginTransaction(deferred: false);
+            var result = work(transaction);
+            transaction.Commit();
+            return result;
+        }
+        catch (SqliteException e)
+        {
+            throw new LibraryDatabaseException(Path, operation, e);
+        }
+    }
+
+    private void Configure()
+    {
+        foreach (var pragma in new[] { "PRAGMA foreign_keys = ON", "PRAGMA busy_timeout = 10000", "PRAGMA synchronous = NORMAL" })
+        {
+            using var command = Command(pragma);
+            command.ExecuteNonQuery();
+        }
+
+        // WAL fails on a read-only file; the database then stays readable and every write fails loudly.
+        using var wal = Command("PRAGMA journal_mode = WAL");
+        wal.ExecuteScalar();
+    }
+
+    private void Migrate()
+    {
+        using (var create = Command("CREATE TABLE IF NOT EXISTS schema_version (version INTEGER PRIMARY KEY, name TEXT NOT NULL, applied_at TEXT NOT NULL)"))
+        {
+            create.ExecuteNonQuery();
+        }
+
+        var current = SchemaVersion;
+        if (current > Schema.LatestVersion)
+        {
+            throw new LibraryDatabaseException(
+                Path,
+                "open",
+                $"the database is at schema version {current}, newer than this Auralis understands ({Schema.LatestVersion}); upgrade Auralis or use another --db");
+        }
+
+        foreach (var migration in Schema.Migrations.Where(m => m.Version > current))
+        {
+            Write($"migrate to schema version {migration.Version}", transaction =>
+            {
+                using (var command = Command(migration.Sql, transaction))
+                {
+                    command.ExecuteNonQuery();
+                }
+
+                using var record = Command("INSERT INTO schema_version (version, name, applied_at) VALUES ($v, $n, $t)", transaction);
+                record.Parameters.AddWithValue("$v", migration.Version);
+                record.Parameters.AddWithValue("$n", migration.Name);
+                record.Parameters.AddWithValue("$t", Now());
+                return record.ExecuteNonQuery();
+            });
+        }
+    }
+}
+
+/// <summary>A database operation failed; the message names the database file, the operation and the cause.</summary>
+public sealed class LibraryDatabaseException : Exception
+{
+    public LibraryDatabaseException(string path, string operation, Exception inner)
+        : base($"{path}: {operation} failed: {inner.Message}", inner)
+    {
+        DatabasePath = path;
+        Operation = operation;
+    }
+
+    public LibraryDatabaseException(string path, string operation, string cause)
+        : base($"{path}: {operation} failed: {cause}")
+    {
+        DatabasePath = path;
+        Operation = operation;
+    }
+
+    public LibraryDatabaseException()
+        : this("(unknown)", "database operation", "unknown error")
+    {
+    }
+
+    public LibraryDatabaseException(string message)
+        : this("(unknown)", "database operation", message)
+    {
+    }
+
+    public LibraryDatabaseException(string message, Exception inner)
+        : this("(unknown)", message, inner)
+    {
+    }
+
+    public string DatabasePath { get; }
+
+    public string Operation { get; }
+}

@@ -1,0 +1,69 @@
+namespace Auralis.Library.Database;
+
+/// <summary>
+/// The forward-only migrations (SPEC.md section 5). A new database is created by running them in
+/// order, never by a second code path; each runs in one transaction together with its
+/// <c>schema_version</c> row. Append new migrations; never edit a released one.
+/// docs/database.md documents the resulting schema and a test checks the two agree.
+/// </summary>
+internal static class Schema
+{
+    public sealed record Migration(int Version, string Name, string Sql);
+
+    public static IReadOnlyList<Migration> Migrations { get; } =
+    [
+        new(1, "tracks, fingerprints and the similarity graph", $"""
+            CREATE TABLE tracks (
+                id INTEGER PRIMARY KEY,
+                filepath TEXT NOT NULL UNIQUE,
+                size_bytes INTEGER NOT NULL,
+                mtime_ns INTEGER NOT NULL,
+                duration_s REAL,
+                sample_rate INTEGER,
+                channels INTEGER,
+                format TEXT,
+                title TEXT,
+                artist TEXT,
+                album TEXT,
+                added_at TEXT NOT NULL,
+                updated_at TEXT NOT NULL,
+                fingerprint_status TEXT NOT NULL DEFAULT 'pending'
+                    CHECK (fingerprint_status IN ('pending', 'processing', 'complete', 'error')),
+                fingerprint_computed_at TEXT,
+                fingerprint_error_message TEXT,
+                fingerprint_attempts INTEGER NOT NULL DEFAULT 0
+            );
+            CREATE INDEX idx_tracks_fingerprint_status ON tracks(fingerprint_status);
+
+            CREATE TABLE track_fingerprints (
+                id INTEGER PRIMARY KEY,
+                track_id INTEGER NOT NULL UNIQUE REFERENCES tracks(id) ON DELETE CASCADE,
+            {string.Join("\n", Dimensions.Select(d => $"    {d} REAL NOT NULL,"))}
+                fingerprint_version INTEGER NOT NULL,
+                created_at TEXT NOT NULL,
+                updated_at TEXT NOT NULL
+            );
+            CREATE INDEX idx_fingerprints_bass_pct ON track_fingerprints(bass_pct);
+            CREATE INDEX idx_fingerprints_mid_pct ON track_fingerprints(mid_pct);
+            CREATE INDEX idx_fingerprints_lufs ON track_fingerprints(lufs);
+            CREATE INDEX idx_fingerprints_crest_db ON track_fingerprints(crest_db);
+            CREATE INDEX idx_fingerprints_tempo_bpm ON track_fingerprints(tempo_bpm);
+            CREATE INDEX idx_fingerprints_composite ON track_fingerprints(lufs, crest_db, bass_pct, tempo_bpm);
+            CREATE INDEX idx_fingerprints_version ON track_fingerprints(fingerprint_version);
+
+            CREATE TABLE similarity_graph (
+                track_id INTEGER NOT NULL REFERENCES tracks(id) ON DELETE CASCADE,
+                neighbor_id INTEGER NOT NULL REFERENCES tracks(id) ON DELETE CASCADE,
+                rank INTEGER NOT NULL,
+                distance REAL NOT NULL,
+                PRIMARY KEY (track_id, rank)
+            );
+            CREATE INDEX idx_similarity_neighbor ON similarity_graph(neighbor_id);
+            """),
+    ];
+
+    /// <summary>The dimension columns, in storage order (FINGERPRINT.md names).</summary>
+    public static IReadOnlyList<string> Dimensions => Auralis.Fingerprinting.FingerprintDimensions.Names;
+
+    public static int LatestVersion => Migrations[^1].Version;
+}
