@@ -11,6 +11,8 @@ internal static class AuralisCli
         var root = new RootCommand(
             "Auralis: analyse a music library (25-dimension acoustic fingerprints), find similar tracks, master playback.");
         root.Subcommands.Add(FingerprintCommand.Create(context));
+        root.Subcommands.Add(ScanCommand.Create(context));
+        root.Subcommands.Add(StatusCommand.Create(context));
         root.Subcommands.Add(DemoCommand.Create(context));
         return root;
     }

@@ -18,6 +18,21 @@ internal static class CliRunner
     /// <summary>Runs the built CLI (auralis.dll next to the tests) as a real process.</summary>
     public static CliResult RunProcess(IDictionary<string, string> environment, params string[] args)
     {
+        using var process = Start(environment, args);
+        var output = process.StandardOutput.ReadToEndAsync();
+        var error = process.StandardError.ReadToEndAsync();
+        if (!process.WaitForExit(120_000))
+        {
+            process.Kill(entireProcessTree: true);
+            throw new TimeoutException($"auralis {string.Join(' ', args)} did not finish in 120 s");
+        }
+
+        return new CliResult(process.ExitCode, output.Result, error.Result);
+    }
+
+    /// <summary>Starts the built CLI as a process with redirected output (the caller owns it).</summary>
+    public static Process Start(IDictionary<string, string> environment, params string[] args)
+    {
         var dll = Path.Combine(AppContext.BaseDirectory, "auralis.dll");
         var start = new ProcessStartInfo("dotnet")
         {
@@ -36,15 +51,6 @@ internal static class CliRunner
             start.Environment[k] = v;
         }
 
-        using var process = Process.Start(start)!;
-        var output = process.StandardOutput.ReadToEndAsync();
-        var error = process.StandardError.ReadToEndAsync();
-        if (!process.WaitForExit(120_000))
-        {
-            process.Kill(entireProcessTree: true);
-            throw new TimeoutException($"auralis {string.Join(' ', args)} did not finish in 120 s");
-        }
-
-        return new CliResult(process.ExitCode, output.Result, error.Result);
+        return Process.Start(start)!;
     }
 }

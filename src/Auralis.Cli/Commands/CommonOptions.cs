@@ -7,6 +7,25 @@ internal static class CommonOptions
 {
     public static Option<bool> Json() => new("--json") { Description = "Print machine-readable JSON instead of a table." };
 
+    public static Option<string?> Database() => new("--db")
+    {
+        Description = "Library database file (default: $AURALIS_DB, else ~/.local/share/auralis/library.db).",
+    };
+
+    /// <summary>Opens the library database, or writes a clear error and returns null.</summary>
+    public static Auralis.Library.Database.LibraryDatabase? OpenDatabase(CliContext context, string? path)
+    {
+        try
+        {
+            return Auralis.Library.Database.LibraryDatabase.Open(path ?? Auralis.Library.Database.LibraryDatabase.DefaultPath);
+        }
+        catch (Auralis.Library.Database.LibraryDatabaseException e)
+        {
+            context.Fail(e.Message);
+            return null;
+        }
+    }
+
     public static Option<string> Engine()
     {
         var option = new Option<string>("--engine")

@@ -4,6 +4,8 @@ using Auralis.Audio;
 using Auralis.Cli.Output;
 using Auralis.Demo;
 using Auralis.Fingerprinting;
+using Auralis.Library.Database;
+using Auralis.Library.Scanning;
 using Spectre.Console;
 
 namespace Auralis.Cli.Commands;
@@ -15,17 +17,17 @@ namespace Auralis.Cli.Commands;
 /// </summary>
 internal static class DemoCommand
 {
-    private static readonly string[] AudioExtensions = [".flac", ".mp3", ".ogg", ".opus", ".wav", ".aiff", ".aif", ".m4a"];
 
     public static Command Create(CliContext context)
     {
         var engine = CommonOptions.Engine();
-        var command = new Command("demo", "Fingerprint a demo library ($AURALIS_MUSIC, or generated tracks made once into the cache folder).") { engine };
-        command.SetAction(parse => Run(context, parse.GetValue(engine)!));
+        var db = CommonOptions.Database();
+        var command = new Command("demo", "Scan a demo library ($AURALIS_MUSIC, or generated tracks made once into the cache folder) into the library database and show what the fingerprints say.") { engine, db };
+        command.SetAction(parse => Run(context, parse.GetValue(engine)!, parse.GetValue(db)));
         return command;
     }
 
-    private static int Run(CliContext context, string engineChoice)
+    private static int Run(CliContext context, string engineChoice, string? dbPath)
     {
         var console = Consoles.For(context.Out);
         var selected = CommonOptions.SelectEngine(context, engineChoice);
@@ -36,6 +38,7 @@ internal static class DemoCommand
 
         IReadOnlyList<string> paths;
         var music = Environment.GetEnvironmentVariable("AURALIS_MUSIC");
+        var folder = Path.GetFullPath(string.IsNullOrWhiteSpace(music) ? DemoLibrary.DefaultFolder : music);
         if (!string.IsNullOrWhiteSpace(music))
         {
             if (!Directory.Exists(music))
@@ -44,14 +47,13 @@ internal static class DemoCommand
             }
 
             paths = Directory.EnumerateFiles(music, "*", SearchOption.AllDirectories)
-                .Where(p => AudioExtensions.Contains(Path.GetExtension(p).ToLowerInvariant()))
+                .Where(AudioFiles.HasAudioExtension)
                 .Order(StringComparer.Ordinal)
                 .ToList();
             console.MarkupLine($"Demo library: [bold]{Markup.Escape(music)}[/] (AURALIS_MUSIC), {paths.Count} audio files");
         }
         else
         {
-            var folder = DemoLibrary.DefaultFolder;
             var started = Stopwatch.StartNew();
             (paths, var generated) = DemoLibrary.Ensure(folder);
             console.MarkupLine(generated
@@ -59,47 +61,49 @@ internal static class DemoCommand
                 : $"Demo library: [bold]{Markup.Escape(folder)}[/] ({paths.Count} generated tracks; set AURALIS_MUSIC to use your own music)");
         }
 
+        using var database = CommonOptions.OpenDatabase(context, dbPath);
+        if (database is null)
+        {
+            return ExitCodes.Fatal;
+        }
+
+        console.MarkupLine($"Scanning it into [bold]{Markup.Escape(database.Path)}[/] with the {selected.Name} engine:");
+        var exit = ScanCommand.Execute(context, database, [folder], Environment.ProcessorCount, sidecars: true, json: false, selected);
+        if (exit == ExitCodes.Fatal)
+        {
+            return exit;
+        }
+
         var table = new Table().Border(TableBorder.Rounded)
             .AddColumn("track").AddColumn(new TableColumn("LUFS").RightAligned()).AddColumn(new TableColumn("crest dB").RightAligned())
             .AddColumn(new TableColumn("BPM").RightAligned()).AddColumn(new TableColumn("bass %").RightAligned())
             .AddColumn(new TableColumn("width").RightAligned()).AddColumn(new TableColumn("silence").RightAligned()).AddColumn("character");
-        var failures = new List<string>();
-        var timer = Stopwatch.StartNew();
-        double audioSeconds = 0;
+        var tracks = new TrackRepository(database);
+        var fingerprints = new FingerprintRepository(database);
         foreach (var path in paths)
         {
-            try
+            if (tracks.GetByPath(Path.GetFullPath(path)) is not { } track || fingerprints.Get(track.Id) is not { } stored)
             {
-                var result = FileFingerprinter.Compute(path, selected);
-                audioSeconds += result.DurationSeconds;
-                var f = result.Fingerprint;
-                table.AddRow(
-                    Markup.Escape(Path.GetFileNameWithoutExtension(path)),
-                    f["lufs"].ToString("0.0"),
-                    f["crest_db"].ToString("0.0"),
-                    f["tempo_bpm"] > 0 ? f["tempo_bpm"].ToString("0") : "-",
-                    (f["sub_bass_pct"] + f["bass_pct"]).ToString("0"),
-                    f["stereo_width"].ToString("0.00"),
-                    f["silence_ratio"].ToString("0.00"),
-                    Markup.Escape(Describe(f)));
+                continue;
             }
-            catch (Exception e) when (e is AudioDecodeException or FingerprintException)
-            {
-                failures.Add(e.Message);
-            }
+
+            var f = stored.Fingerprint;
+            table.AddRow(
+                Markup.Escape(Path.GetFileNameWithoutExtension(path)),
+                f["lufs"].ToString("0.0"),
+                f["crest_db"].ToString("0.0"),
+                f["tempo_bpm"] > 0 ? f["tempo_bpm"].ToString("0") : "-",
+                (f["sub_bass_pct"] + f["bass_pct"]).ToString("0"),
+                f["stereo_width"].ToString("0.00"),
+                f["silence_ratio"].ToString("0.00"),
+                Markup.Escape(Describe(f)));
         }
 
         console.Write(table);
-        var rate = timer.Elapsed.TotalSeconds > 0 ? audioSeconds / timer.Elapsed.TotalSeconds : 0;
-        console.MarkupLine(
-            $"{paths.Count - failures.Count} of {paths.Count} tracks fingerprinted with the {selected.Name} engine in {timer.Elapsed.TotalSeconds:0.00} s " +
-            $"({audioSeconds / 60:0.0} min of audio, {rate:0}x realtime including decoding).");
-        foreach (var failure in failures)
-        {
-            context.Error.WriteLine($"auralis: failed: {failure}");
-        }
-
-        return failures.Count == 0 ? ExitCodes.Success : ExitCodes.SomeTracksFailed;
+        console.MarkupLine("What each column is: LUFS = integrated loudness, crest = peak-to-RMS ratio (low means compressed), " +
+            "BPM = tempo (- when there is no steady pulse), bass % = share of power below 250 Hz, width = stereo width (0 = mono).");
+        console.MarkupLine("Next: [bold]auralis status[/] for the library, [bold]auralis fingerprint FILE[/] for all 25 dimensions of one file.");
+        return exit;
     }
 
     /// <summary>A few words from the numbers, so a newcomer sees what the fingerprint captures.</summary>

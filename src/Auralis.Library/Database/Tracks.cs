@@ -81,6 +81,50 @@ public sealed class TrackRepository(LibraryDatabase database)
         return counts;
     }
 
+    /// <summary>Tracks per status among those under <paramref name="roots"/> (all tracks when null).</summary>
+    public IReadOnlyDictionary<FingerprintStatus, long> CountByStatus(IReadOnlyList<string>? roots)
+    {
+        if (roots is null)
+        {
+            return CountByStatus();
+        }
+
+        var counts = Enum.GetValues<FingerprintStatus>().ToDictionary(s => s, _ => 0L);
+        foreach (var (path, status, _) in StatusRows())
+        {
+            if (IsUnder(path, roots))
+            {
+                counts[status]++;
+            }
+        }
+
+        return counts;
+    }
+
+    /// <summary>Every track in error (under <paramref name="roots"/> when given), with its message, in path order.</summary>
+    public IReadOnlyList<(string Path, string Message)> Failures(IReadOnlyList<string>? roots = null) =>
+        StatusRows()
+            .Where(r => r.Status == FingerprintStatus.Error && (roots is null || IsUnder(r.Path, roots)))
+            .Select(r => (r.Path, r.Message ?? "(no message)"))
+            .OrderBy(r => r.Path, StringComparer.Ordinal)
+            .ToList();
+
+    private static bool IsUnder(string path, IReadOnlyList<string> roots) =>
+        roots.Any(root => path.StartsWith(root + Path.DirectorySeparatorChar, StringComparison.Ordinal));
+
+    private List<(string Path, FingerprintStatus Status, string? Message)> StatusRows()
+    {
+        using var command = database.Command("SELECT filepath, fingerprint_status, fingerprint_error_message FROM tracks");
+        using var reader = command.ExecuteReader();
+        var rows = new List<(string, FingerprintStatus, string?)>();
+        while (reader.Read())
+        {
+            rows.Add((reader.GetString(0), ParseStatus(reader.GetString(1)), reader.IsDBNull(2) ? null : reader.GetString(2)));
+        }
+
+        return rows;
+    }
+
     /// <summary>Tracks in a status, in id order.</summary>
     public IReadOnlyList<TrackRecord> WithStatus(FingerprintStatus status, int limit = int.MaxValue)
     {
@@ -142,6 +186,74 @@ public sealed class TrackRepository(LibraryDatabase database)
         using var command = database.Command("DELETE FROM tracks WHERE id = $id", transaction);
         command.Parameters.AddWithValue("$id", id);
         return command.ExecuteNonQuery() == 1;
+    });
+
+    /// <summary>Id and file signature of every track under the given folders (full paths, no trailing separator).</summary>
+    public IReadOnlyDictionary<string, (long Id, Sidecars.AudioFileSignature Signature)> Signatures(IReadOnlyList<string> roots)
+    {
+        var result = new Dictionary<string, (long, Sidecars.AudioFileSignature)>(StringComparer.Ordinal);
+        using var command = database.Command("SELECT id, filepath, size_bytes, mtime_ns FROM tracks");
+        using var reader = command.ExecuteReader();
+        while (reader.Read())
+        {
+            var path = reader.GetString(1);
+            if (IsUnder(path, roots))
+            {
+                result[path] = (reader.GetInt64(0), new Sidecars.AudioFileSignature(reader.GetInt64(2), reader.GetInt64(3)));
+            }
+        }
+
+        return result;
+    }
+
+    /// <summary>
+    /// Applies a scan's differences in one transaction: adds new files (pending), marks changed
+    /// files pending without their fingerprint, and removes vanished ones.
+    /// </summary>
+    public void ApplyScan(
+        IReadOnlyList<(string Path, Sidecars.AudioFileSignature Signature)> added,
+        IReadOnlyList<(long Id, Sidecars.AudioFileSignature Signature)> changed,
+        IReadOnlyList<long> removed) => database.Write($"record a scan ({added.Count} new, {changed.Count} changed, {removed.Count} removed)", transaction =>
+    {
+        var now = LibraryDatabase.Now();
+        using var insert = database.Command(
+            "INSERT INTO tracks (filepath, size_bytes, mtime_ns, added_at, updated_at) VALUES ($p, $s, $m, $now, $now)", transaction);
+        insert.Parameters.AddWithValue("$now", now);
+        var p = insert.Parameters.Add("$p", SqliteType.Text);
+        var s = insert.Parameters.Add("$s", SqliteType.Integer);
+        var m = insert.Parameters.Add("$m", SqliteType.Integer);
+        foreach (var (path, signature) in added)
+        {
+            (p.Value, s.Value, m.Value) = (path, signature.SizeBytes, signature.MtimeNs);
+            Checked.One(database, insert.ExecuteNonQuery(), $"add track {path}");
+        }
+
+        using var drop = database.Command("DELETE FROM track_fingerprints WHERE track_id = $id", transaction);
+        var dropId = drop.Parameters.Add("$id", SqliteType.Integer);
+        using var update = database.Command(
+            "UPDATE tracks SET size_bytes = $s, mtime_ns = $m, updated_at = $now, fingerprint_status = 'pending', " +
+            "fingerprint_computed_at = NULL, fingerprint_error_message = NULL, fingerprint_attempts = 0 WHERE id = $id", transaction);
+        update.Parameters.AddWithValue("$now", now);
+        var us = update.Parameters.Add("$s", SqliteType.Integer);
+        var um = update.Parameters.Add("$m", SqliteType.Integer);
+        var uid = update.Parameters.Add("$id", SqliteType.Integer);
+        foreach (var (id, signature) in changed)
+        {
+            dropId.Value = id;
+            drop.ExecuteNonQuery();
+            (us.Value, um.Value, uid.Value) = (signature.SizeBytes, signature.MtimeNs, id);
+            Checked.One(database, update.ExecuteNonQuery(), $"mark track {id} changed");
+        }
+
+        using var delete = database.Command("DELETE FROM tracks WHERE id = $id", transaction);
+        var did = delete.Parameters.Add("$id", SqliteType.Integer);
+        foreach (var id in removed)
+        {
+            did.Value = id;
+            Checked.One(database, delete.ExecuteNonQuery(), $"remove track {id}");
+        }
+
+        return added.Count + changed.Count + removed.Count;
     });
 
     internal static string StatusText(FingerprintStatus status) => status.ToString().ToLowerInvariant();

@@ -1,0 +1,249 @@
+using System.CommandLine;
+using System.Diagnostics;
+using Auralis.Cli.Output;
+using Auralis.Library.Database;
+using Auralis.Library.Scanning;
+using Spectre.Console;
+
+namespace Auralis.Cli.Commands;
+
+/// <summary>
+/// <c>auralis scan DIR... [--db PATH] [--workers N] [--no-sidecars] [--json]</c>: brings the
+/// library in line with the folders and fingerprints every track that needs it.
+/// </summary>
+internal static class ScanCommand
+{
+    public static Command Create(CliContext context)
+    {
+        var folders = new Argument<string[]>("DIR") { Description = "Music folders to scan (recursively).", Arity = ArgumentArity.OneOrMore };
+        var db = CommonOptions.Database();
+        var workers = new Option<int>("--workers")
+        {
+            Description = "Parallel extraction workers (default: all cores).",
+            DefaultValueFactory = _ => Environment.ProcessorCount,
+        };
+        workers.Validators.Add(r =>
+        {
+            if (r.GetValueOrDefault<int>() < 1)
+            {
+                r.AddError("--workers must be at least 1");
+            }
+        });
+        var noSidecars = new Option<bool>("--no-sidecars") { Description = "Neither read nor write .25d sidecar files." };
+        var json = CommonOptions.Json();
+        var engine = CommonOptions.Engine();
+        var command = new Command("scan", "Scan music folders: add, update and remove tracks, and fingerprint every track that needs it.")
+        {
+            folders, db, workers, noSidecars, json, engine,
+        };
+        command.SetAction(parse => Run(
+            context,
+            parse.GetValue(folders)!,
+            parse.GetValue(db),
+            parse.GetValue(workers),
+            !parse.GetValue(noSidecars),
+            parse.GetValue(json),
+            parse.GetValue(engine)!));
+        return command;
+    }
+
+    private static int Run(CliContext context, string[] folders, string? dbPath, int workers, bool sidecars, bool json, string engineChoice)
+    {
+        var engine = CommonOptions.SelectEngine(context, engineChoice);
+        if (engine is null)
+        {
+            return ExitCodes.Fatal;
+        }
+
+        using var database = CommonOptions.OpenDatabase(context, dbPath);
+        return database is null ? ExitCodes.Fatal : Execute(context, database, folders, workers, sidecars, json, engine);
+    }
+
+    /// <summary>The scan itself (also the first half of `auralis demo`): sync, extract, summarize.</summary>
+    internal static int Execute(CliContext context, LibraryDatabase database, IReadOnlyList<string> folders, int workers, bool sidecars, bool json, Auralis.Fingerprinting.IFingerprintEngine engine)
+    {
+        var clock = Stopwatch.StartNew();
+
+        var roots = folders.Select(f => Path.TrimEndingDirectorySeparator(Path.GetFullPath(f))).ToList();
+        var console = Consoles.For(context.Out);
+        using var interrupt = new CancellationTokenSource();
+        ConsoleCancelEventHandler onCancel = (_, e) =>
+        {
+            // First Ctrl-C: finish cleanly (in-flight tracks return to pending). A second one kills.
+            if (!interrupt.IsCancellationRequested)
+            {
+                e.Cancel = true;
+                context.Error.WriteLine("auralis: stopping: finishing the tracks in progress (Ctrl-C again to abort)...");
+                interrupt.Cancel();
+            }
+        };
+        Console.CancelKeyPress += onCancel;
+        try
+        {
+            ScanChanges changes;
+            try
+            {
+                changes = new LibraryScanner(database).Sync(roots);
+            }
+            catch (DirectoryNotFoundException e)
+            {
+                return context.Fail(e.Message);
+            }
+
+            foreach (var folder in changes.UnreadableFolders)
+            {
+                context.Error.WriteLine($"auralis: warning: cannot read folder {folder}");
+            }
+
+            if (!json)
+            {
+                console.MarkupLine(
+                    $"Found {changes.Found} audio files in {Markup.Escape(string.Join(", ", roots))}: " +
+                    $"{changes.Added} new, {changes.Changed} changed, {changes.Removed} removed.");
+            }
+
+            var queue = new ExtractionQueue(database);
+            var options = new ExtractionOptions(engine, workers, sidecars);
+            var result = RunQueue(queue, options, console, context, json, interrupt.Token);
+            return Summarize(context, console, database, roots, result, json, clock.Elapsed);
+        }
+        catch (LibraryDatabaseException e)
+        {
+            // The seeds/004 lesson: a database that cannot be written stops the scan, loudly.
+            return context.Fail($"{e.Message}; the scan stopped, and only tracks reported complete before this error are stored");
+        }
+        finally
+        {
+            Console.CancelKeyPress -= onCancel;
+        }
+    }
+
+    private static ExtractionResult RunQueue(ExtractionQueue queue, ExtractionOptions options, IAnsiConsole console, CliContext context, bool json, CancellationToken token)
+    {
+        var total = queue.WorkList().Count;
+        if (json)
+        {
+            var last = TimeSpan.Zero;
+            var progress = new SynchronousProgress(p =>
+            {
+                if (p.Elapsed - last < TimeSpan.FromSeconds(1) && p.Done < p.Total)
+                {
+                    return;
+                }
+
+                last = p.Elapsed;
+                JsonLines.Write(context.Out, w =>
+                {
+                    w.WriteString("event", "progress");
+                    w.WriteNumber("done", p.Done);
+                    w.WriteNumber("total", p.Total);
+                    w.WriteNumber("failed", p.Failed);
+                    w.WriteNumber("rate_per_s", Math.Round(p.TracksPerSecond, 2));
+                    if (p.Remaining is { } eta)
+                    {
+                        w.WriteNumber("eta_s", Math.Round(eta.TotalSeconds, 1));
+                    }
+                });
+            });
+            return queue.RunAsync(options, progress, token).GetAwaiter().GetResult();
+        }
+
+        if (total == 0)
+        {
+            return queue.RunAsync(options, null, token).GetAwaiter().GetResult();
+        }
+
+        if (console.Profile.Capabilities.Interactive)
+        {
+            ExtractionResult? result = null;
+            console.Progress().Columns(
+                    new TaskDescriptionColumn(), new ProgressBarColumn(), new PercentageColumn(), new RemainingTimeColumn(), new SpinnerColumn())
+                .Start(ctx =>
+                {
+                    var task = ctx.AddTask("fingerprinting", maxValue: total);
+                    var progress = new SynchronousProgress(p =>
+                    {
+                        task.Value = p.Done;
+                        task.Description = $"fingerprinting ({p.Done}/{p.Total}, {p.TracksPerSecond:0.0}/s, {p.Failed} failed)";
+                    });
+                    result = queue.RunAsync(options, progress, token).GetAwaiter().GetResult();
+                });
+            return result!;
+        }
+
+        // Not a terminal (a log, a pipe): a plain line every few seconds.
+        var lastLine = TimeSpan.Zero;
+        var plain = new SynchronousProgress(p =>
+        {
+            if (p.Elapsed - lastLine < TimeSpan.FromSeconds(5) && p.Done < p.Total)
+            {
+                return;
+            }
+
+            lastLine = p.Elapsed;
+            var eta = p.Remaining is { } r ? $", about {r.TotalSeconds:0} s left" : "";
+            context.Out.WriteLine($"fingerprinted {p.Done}/{p.Total} ({p.TracksPerSecond:0.0} tracks/s, {p.Failed} failed{eta})");
+        });
+        return queue.RunAsync(options, plain, token).GetAwaiter().GetResult();
+    }
+
+    private static int Summarize(CliContext context, IAnsiConsole console, LibraryDatabase database, IReadOnlyList<string> roots, ExtractionResult result, bool json, TimeSpan elapsed)
+    {
+        var tracks = new TrackRepository(database);
+        var counts = tracks.CountByStatus(roots);
+        var failures = tracks.Failures(roots);
+        var total = counts.Values.Sum();
+        var skipped = total - result.Total;
+        if (json)
+        {
+            foreach (var (path, message) in failures)
+            {
+                JsonLines.Write(context.Out, w =>
+                {
+                    w.WriteString("event", "failure");
+                    w.WriteString("path", path);
+                    w.WriteString("message", message);
+                });
+            }
+
+            JsonLines.Write(context.Out, w =>
+            {
+                w.WriteNumber("total", total);
+                w.WriteNumber("complete", counts[FingerprintStatus.Complete]);
+                w.WriteNumber("error", counts[FingerprintStatus.Error]);
+                w.WriteNumber("skipped", skipped);
+                w.WriteNumber("elapsed_s", Math.Round(elapsed.TotalSeconds, 3));
+            });
+        }
+        else
+        {
+            console.MarkupLine(
+                $"{total} tracks: {counts[FingerprintStatus.Complete]} complete, {counts[FingerprintStatus.Error]} failed, " +
+                $"{skipped} already up to date; this run fingerprinted {result.Completed - result.FromSidecars}, " +
+                $"reused {result.FromSidecars} sidecars, in {elapsed.TotalSeconds:0.0} s.");
+            FailureList.Write(console, failures);
+        }
+
+        if (result.Cancelled)
+        {
+            context.Error.WriteLine($"auralis: interrupted: {result.Returned} tracks in progress went back to pending; run the same scan again to continue");
+            return ExitCodes.Fatal;
+        }
+
+        return counts[FingerprintStatus.Error] > 0 ? ExitCodes.SomeTracksFailed : ExitCodes.Success;
+    }
+
+    /// <summary>IProgress that reports on the calling thread (Progress&lt;T&gt; posts to the thread pool out of order).</summary>
+    private sealed class SynchronousProgress(Action<ExtractionProgress> report) : IProgress<ExtractionProgress>
+    {
+        private readonly Lock _gate = new();
+
+        public void Report(ExtractionProgress value)
+        {
+            lock (_gate)
+            {
+                report(value);
+            }
+        }
+    }
+}

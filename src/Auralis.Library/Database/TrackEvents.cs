@@ -1,0 +1,110 @@
+using Auralis.Audio;
+using Auralis.Fingerprinting;
+using Microsoft.Data.Sqlite;
+
+namespace Auralis.Library.Database;
+
+/// <summary>What happened to a track during extraction; the single writer applies these in order.</summary>
+public abstract record TrackEvent(long TrackId)
+{
+    public sealed record Started(long TrackId) : TrackEvent(TrackId);
+
+    /// <summary>Fingerprinted; <paramref name="Audio"/> is null when it came from a sidecar (nothing decoded).</summary>
+    public sealed record Completed(long TrackId, Fingerprint Fingerprint, AudioInfo? Audio, double? DurationSeconds) : TrackEvent(TrackId);
+
+    public sealed record Failed(long TrackId, string Message) : TrackEvent(TrackId);
+
+    /// <summary>Interrupted (Ctrl-C): back to pending, to be done next time.</summary>
+    public sealed record Returned(long TrackId) : TrackEvent(TrackId);
+}
+
+/// <summary>Applies batches of track events, each batch in one transaction.</summary>
+public sealed class TrackEventWriter(LibraryDatabase database)
+{
+    private static readonly string UpsertFingerprint =
+        $"INSERT INTO track_fingerprints (track_id, {string.Join(", ", Schema.Dimensions)}, fingerprint_version, created_at, updated_at) " +
+        $"VALUES ($track, {string.Join(", ", Schema.Dimensions.Select((_, i) => $"$d{i}"))}, $version, $now, $now) " +
+        "ON CONFLICT(track_id) DO UPDATE SET " + string.Join(", ", Schema.Dimensions.Select(d => $"{d} = excluded.{d}")) +
+        ", fingerprint_version = excluded.fingerprint_version, updated_at = excluded.updated_at";
+
+    public void Apply(IReadOnlyList<TrackEvent> events)
+    {
+        if (events.Count == 0)
+        {
+            return;
+        }
+
+        database.Write($"record {events.Count} extraction results", transaction =>
+        {
+            var now = LibraryDatabase.Now();
+            foreach (var e in events)
+            {
+                switch (e)
+                {
+                    case TrackEvent.Started s:
+                        Status(transaction, s.TrackId, "processing", null, now);
+                        break;
+                    case TrackEvent.Returned r:
+                        Status(transaction, r.TrackId, "pending", null, now);
+                        break;
+                    case TrackEvent.Failed f:
+                        Status(transaction, f.TrackId, "error", f.Message, now);
+                        break;
+                    case TrackEvent.Completed c:
+                        Complete(transaction, c, now);
+                        break;
+                    default:
+                        throw new InvalidOperationException($"unknown track event {e}");
+                }
+            }
+
+            return events.Count;
+        });
+    }
+
+    private void Status(SqliteTransaction transaction, long id, string status, string? message, string now)
+    {
+        using var command = database.Command(
+            "UPDATE tracks SET fingerprint_status = $s, fingerprint_error_message = $m, updated_at = $now, " +
+            "fingerprint_attempts = fingerprint_attempts + (CASE WHEN $s = 'error' THEN 1 ELSE 0 END) WHERE id = $id",
+            transaction);
+        command.Parameters.AddWithValue("$s", status);
+        command.Parameters.AddWithValue("$m", (object?)message ?? DBNull.Value);
+        command.Parameters.AddWithValue("$now", now);
+        command.Parameters.AddWithValue("$id", id);
+        Checked.One(database, command.ExecuteNonQuery(), $"set track {id} {status}");
+    }
+
+    private void Complete(SqliteTransaction transaction, TrackEvent.Completed c, string now)
+    {
+        using (var upsert = database.Command(UpsertFingerprint, transaction))
+        {
+            upsert.Parameters.AddWithValue("$track", c.TrackId);
+            for (var i = 0; i < Fingerprint.Dimensions; i++)
+            {
+                upsert.Parameters.AddWithValue($"$d{i}", (double)c.Fingerprint[i]);
+            }
+
+            upsert.Parameters.AddWithValue("$version", Fingerprint.FingerprintVersion);
+            upsert.Parameters.AddWithValue("$now", now);
+            Checked.One(database, upsert.ExecuteNonQuery(), $"store fingerprint of track {c.TrackId}");
+        }
+
+        using var track = database.Command(
+            "UPDATE tracks SET fingerprint_status = 'complete', fingerprint_computed_at = $now, fingerprint_error_message = NULL, updated_at = $now, " +
+            "duration_s = COALESCE($duration, duration_s), sample_rate = COALESCE($rate, sample_rate), channels = COALESCE($channels, channels), " +
+            "format = COALESCE($format, format), title = COALESCE($title, title), artist = COALESCE($artist, artist), album = COALESCE($album, album) " +
+            "WHERE id = $id",
+            transaction);
+        track.Parameters.AddWithValue("$now", now);
+        track.Parameters.AddWithValue("$duration", (object?)c.DurationSeconds ?? DBNull.Value);
+        track.Parameters.AddWithValue("$rate", (object?)c.Audio?.SampleRate ?? DBNull.Value);
+        track.Parameters.AddWithValue("$channels", (object?)c.Audio?.Channels ?? DBNull.Value);
+        track.Parameters.AddWithValue("$format", (object?)c.Audio?.Format ?? DBNull.Value);
+        track.Parameters.AddWithValue("$title", (object?)c.Audio?.Title ?? DBNull.Value);
+        track.Parameters.AddWithValue("$artist", (object?)c.Audio?.Artist ?? DBNull.Value);
+        track.Parameters.AddWithValue("$album", (object?)c.Audio?.Album ?? DBNull.Value);
+        track.Parameters.AddWithValue("$id", c.TrackId);
+        Checked.One(database, track.ExecuteNonQuery(), $"mark track {c.TrackId} complete");
+    }
+}

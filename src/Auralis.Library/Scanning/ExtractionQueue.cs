@@ -1,0 +1,222 @@
+using System.Diagnostics;
+using System.Threading.Channels;
+using Auralis.Audio;
+using Auralis.Fingerprinting;
+using Auralis.Library.Database;
+using Auralis.Library.Sidecars;
+
+namespace Auralis.Library.Scanning;
+
+public sealed record ExtractionOptions(IFingerprintEngine Engine, int Workers, bool UseSidecars = true, SidecarStore? Sidecars = null)
+{
+    /// <summary>Results per writer transaction, and the longest a result waits to be written.</summary>
+    public int BatchSize { get; init; } = 64;
+
+    public TimeSpan BatchInterval { get; init; } = TimeSpan.FromMilliseconds(250);
+
+    /// <summary>Attempts for transient I/O errors (decode errors are never retried).</summary>
+    public int MaxAttempts { get; init; } = 3;
+}
+
+/// <summary>Progress of an extraction run, reported after each written batch.</summary>
+public sealed record ExtractionProgress(int Done, int Total, int Failed, int FromSidecars, TimeSpan Elapsed)
+{
+    public double TracksPerSecond => Elapsed.TotalSeconds > 0 ? Done / Elapsed.TotalSeconds : 0;
+
+    public TimeSpan? Remaining => TracksPerSecond > 0 ? TimeSpan.FromSeconds((Total - Done) / TracksPerSecond) : null;
+}
+
+public sealed record ExtractionResult(int Total, int Completed, int Failed, int FromSidecars, int Returned, bool Cancelled, TimeSpan Elapsed);
+
+/// <summary>
+/// The extraction queue (SPEC.md section 6). Work is ordered by priority (newly added tracks,
+/// most recent first, then stale ones) and taken by N workers; each track goes pending ->
+/// processing -> complete or error. Workers never write to the database: a single writer applies
+/// their events in batched transactions, and a failed write stops the whole run loudly (nothing
+/// is reported stored that is not). Cancellation returns in-flight tracks to pending.
+/// </summary>
+[System.Diagnostics.CodeAnalysis.SuppressMessage("Naming", "CA1711", Justification = "The domain's name (SPEC.md section 6): the extraction queue.")]
+public sealed class ExtractionQueue(LibraryDatabase database)
+{
+    /// <summary>The tracks that need work, in the order they will be processed.</summary>
+    public IReadOnlyList<(long Id, string Path)> WorkList()
+    {
+        using var command = database.Command(
+            "SELECT t.id, t.filepath, CASE WHEN f.track_id IS NULL THEN 0 ELSE 1 END AS stale FROM tracks t " +
+            "LEFT JOIN track_fingerprints f ON f.track_id = t.id " +
+            "WHERE t.fingerprint_status = 'pending' OR (f.track_id IS NOT NULL AND f.fingerprint_version < $version) " +
+            "ORDER BY stale, t.added_at DESC, t.id DESC");
+        command.Parameters.AddWithValue("$version", Fingerprint.FingerprintVersion);
+        var work = new List<(long, string)>();
+        using var reader = command.ExecuteReader();
+        while (reader.Read())
+        {
+            work.Add((reader.GetInt64(0), reader.GetString(1)));
+        }
+
+        return work;
+    }
+
+    public async Task<ExtractionResult> RunAsync(ExtractionOptions options, IProgress<ExtractionProgress>? progress = null, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(options);
+        var clock = Stopwatch.StartNew();
+        // Tracks a crash left in 'processing' go back to 'pending' first: nothing is lost.
+        new TrackRepository(database).ResetProcessing();
+        var work = WorkList();
+        var sidecars = options.UseSidecars ? options.Sidecars ?? new SidecarStore() : null;
+        var events = Channel.CreateUnbounded<TrackEvent>(new UnboundedChannelOptions { SingleReader = true });
+        using var stop = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+        var counts = new Counts();
+
+        var writer = Task.Run(() => WriteLoop(events.Reader, options, counts, work.Count, clock, progress, stop), CancellationToken.None);
+        var next = -1;
+        var workers = Enumerable.Range(0, Math.Max(1, options.Workers)).Select(_ => Task.Factory.StartNew(
+            () =>
+            {
+                int i;
+                while (!stop.IsCancellationRequested && (i = Interlocked.Increment(ref next)) < work.Count)
+                {
+                    Process(work[i].Id, work[i].Path, options, sidecars, events.Writer, counts, stop.Token);
+                }
+            },
+            CancellationToken.None,
+            TaskCreationOptions.LongRunning,
+            TaskScheduler.Default)).ToArray();
+
+        await Task.WhenAll(workers).ConfigureAwait(false);
+        events.Writer.Complete();
+        await writer.ConfigureAwait(false); // rethrows a failed database write
+
+        return new ExtractionResult(work.Count, counts.Completed, counts.Failed, counts.FromSidecars, counts.Returned, cancellationToken.IsCancellationRequested, clock.Elapsed);
+    }
+
+    private static void Process(long id, string path, ExtractionOptions options, SidecarStore? sidecars, ChannelWriter<TrackEvent> events, Counts counts, CancellationToken token)
+    {
+        events.TryWrite(new TrackEvent.Started(id));
+        for (var attempt = 1; ; attempt++)
+        {
+            try
+            {
+                var signature = TrySignature(path);
+                if (sidecars is not null && signature is { } cached && sidecars.TryRead(path, cached, out _) is { } fromSidecar)
+                {
+                    Interlocked.Increment(ref counts.FromSidecars);
+                    Interlocked.Increment(ref counts.Completed);
+                    events.TryWrite(new TrackEvent.Completed(id, fromSidecar, null, null));
+                    return;
+                }
+
+                var result = FileFingerprinter.Compute(path, options.Engine, token);
+                if (sidecars is not null && signature is { } current)
+                {
+                    WriteSidecar(sidecars, path, current, result.Fingerprint);
+                }
+
+                Interlocked.Increment(ref counts.Completed);
+                events.TryWrite(new TrackEvent.Completed(id, result.Fingerprint, result.Audio, result.DurationSeconds));
+                return;
+            }
+            catch (OperationCanceledException) when (token.IsCancellationRequested)
+            {
+                Interlocked.Increment(ref counts.Returned);
+                events.TryWrite(new TrackEvent.Returned(id));
+                return;
+            }
+            catch (Exception e) when (IsTransient(e) && attempt < options.MaxAttempts)
+            {
+                // Transient I/O (a busy network share...): back off and try again.
+                Thread.Sleep(TimeSpan.FromMilliseconds(100 * Math.Pow(4, attempt - 1)));
+            }
+            catch (Exception e) when (e is not OutOfMemoryException)
+            {
+                // Decode and analysis errors name the file and the cause; anything else still ends
+                // this track as an error and the scan goes on.
+                var message = e is AudioDecodeException or FingerprintException ? e.Message : $"{path}: unexpected error: {e.Message}";
+                Interlocked.Increment(ref counts.Failed);
+                events.TryWrite(new TrackEvent.Failed(id, message));
+                return;
+            }
+        }
+    }
+
+    private static bool IsTransient(Exception e) =>
+        e is AudioDecodeException { IsTransient: true } || (e is IOException && e is not FileNotFoundException and not DirectoryNotFoundException);
+
+    private static AudioFileSignature? TrySignature(string path)
+    {
+        try
+        {
+            return File.Exists(path) ? AudioFileSignature.Of(path) : null;
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            return null; // the decoder reports the real problem
+        }
+    }
+
+    private static void WriteSidecar(SidecarStore sidecars, string path, AudioFileSignature signature, Fingerprint fingerprint)
+    {
+        try
+        {
+            sidecars.Write(path, signature, fingerprint);
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            // The database holds the fingerprint; a missing sidecar only costs a recomputation later.
+        }
+    }
+
+    private void WriteLoop(ChannelReader<TrackEvent> reader, ExtractionOptions options, Counts counts, int total, Stopwatch clock, IProgress<ExtractionProgress>? progress, CancellationTokenSource stop)
+    {
+        var writer = new TrackEventWriter(database);
+        var batch = new List<TrackEvent>(options.BatchSize);
+        var done = 0;
+        try
+        {
+            // WaitToReadAsync is false once the workers are done and every event has been read.
+            while (reader.WaitToReadAsync().AsTask().GetAwaiter().GetResult())
+            {
+                // Gather a batch: up to BatchSize events, waiting at most BatchInterval for more.
+                var deadline = Stopwatch.GetTimestamp() + (long)(options.BatchInterval.TotalSeconds * Stopwatch.Frequency);
+                while (batch.Count < options.BatchSize)
+                {
+                    if (reader.TryRead(out var e))
+                    {
+                        batch.Add(e);
+                        continue;
+                    }
+
+                    var left = Stopwatch.GetElapsedTime(Stopwatch.GetTimestamp(), deadline);
+                    if (left <= TimeSpan.Zero || !reader.WaitToReadAsync().AsTask().Wait(left))
+                    {
+                        break;
+                    }
+                }
+
+                writer.Apply(batch);
+                done += batch.Count(e => e is TrackEvent.Completed or TrackEvent.Failed);
+                batch.Clear();
+                progress?.Report(new ExtractionProgress(done, total, Volatile.Read(ref counts.Failed), Volatile.Read(ref counts.FromSidecars), clock.Elapsed));
+            }
+        }
+        catch
+        {
+            // A failed write stops the run: the workers finish their current track and stop, and
+            // the error reaches the caller. Nothing unwritten is reported as stored.
+            stop.Cancel();
+            throw;
+        }
+    }
+
+    /// <summary>Outcome counters, updated by the workers with Interlocked.</summary>
+    private sealed class Counts
+    {
+#pragma warning disable CA1051 // Interlocked needs fields.
+        public int Completed;
+        public int Failed;
+        public int FromSidecars;
+        public int Returned;
+#pragma warning restore CA1051
+    }
+}

@@ -1,0 +1,242 @@
+using System.Security.Cryptography;
+using System.Text;
+using Auralis.Fingerprinting;
+
+namespace Auralis.Library.Sidecars;
+
+/// <summary>Where a sidecar was written.</summary>
+public enum SidecarLocation
+{
+    /// <summary><c>&lt;audio file name&gt;.25d</c> in the audio file's folder.</summary>
+    BesideAudio,
+
+    /// <summary><c>&lt;SHA-256 of the audio's full path&gt;.25d</c> in <see cref="SidecarStore.CacheRoot"/>.</summary>
+    Cache,
+}
+
+/// <summary>
+/// Reads and writes <c>.25d</c> sidecars (docs/sidecar.md): beside the audio when its folder is
+/// writable, else in a per-user cache folder. A sidecar is only ever trusted when it is valid for
+/// exactly the audio's current signature and <see cref="Fingerprint.FingerprintVersion"/>.
+/// </summary>
+public sealed class SidecarStore
+{
+    /// <summary>Appended to the audio file's name (and to the cache's hash names).</summary>
+    public const string Extension = ".25d";
+
+    private readonly Func<string, FileStream> _createTempFile;
+
+    /// <param name="cacheRoot">
+    /// Folder for sidecars that cannot sit beside their audio; default
+    /// <c>$XDG_CACHE_HOME/auralis/sidecars</c> (<c>~/.cache/auralis/sidecars</c> when unset).
+    /// </param>
+    public SidecarStore(string? cacheRoot = null)
+        : this(cacheRoot, CreateTempFile)
+    {
+    }
+
+    /// <summary>
+    /// For tests only: <paramref name="createTempFile"/> creates and opens for writing the temp
+    /// file it is given (the default is <see cref="CreateTempFile"/>). Tests make it throw as the
+    /// OS would (EACCES, EROFS) for the audio's folder, because they run as root, for whom chmod
+    /// makes nothing unwritable, and no read-only filesystem can be relied on.
+    /// </summary>
+    internal SidecarStore(string? cacheRoot, Func<string, FileStream> createTempFile)
+    {
+        CacheRoot = Path.GetFullPath(cacheRoot ?? DefaultCacheRoot(
+            Environment.GetEnvironmentVariable("XDG_CACHE_HOME"),
+            Environment.GetFolderPath(Environment.SpecialFolder.UserProfile)));
+        _createTempFile = createTempFile;
+    }
+
+    /// <summary>Absolute folder for sidecars that cannot sit beside their audio.</summary>
+    public string CacheRoot { get; }
+
+    /// <summary><c>"&lt;audio file name&gt;.25d"</c> beside the audio (<c>song.flac</c> -> <c>song.flac.25d</c>).</summary>
+    public static string BesidePath(string audioPath)
+    {
+        ArgumentException.ThrowIfNullOrEmpty(audioPath);
+        if (Path.GetFileName(audioPath).Length == 0)
+        {
+            throw new ArgumentException($"'{audioPath}' names a folder, not an audio file.", nameof(audioPath));
+        }
+
+        return audioPath + Extension;
+    }
+
+    /// <summary>
+    /// <c>CacheRoot/&lt;lowercase hex SHA-256 of the UTF-8 full path of the audio&gt;.25d</c>; the full
+    /// path is <see cref="Path.GetFullPath(string)"/> (absolute, "." and ".." removed, symbolic links
+    /// not resolved).
+    /// </summary>
+    public string CachePath(string audioPath)
+    {
+        ArgumentException.ThrowIfNullOrEmpty(audioPath);
+        var hash = SHA256.HashData(Encoding.UTF8.GetBytes(Path.GetFullPath(audioPath)));
+        return Path.Combine(CacheRoot, Convert.ToHexStringLower(hash) + Extension);
+    }
+
+    /// <summary>
+    /// Reads the sidecar for the audio file (beside first, then cache) and returns the fingerprint
+    /// only if it is valid for exactly this signature and <see cref="Fingerprint.FingerprintVersion"/>;
+    /// anything else (missing, corrupt, stale, unreadable) returns null with the reason in
+    /// <paramref name="reason"/> (for logs). Never throws for bad sidecar content or I/O errors on
+    /// the sidecar.
+    /// </summary>
+    public Fingerprint? TryRead(string audioPath, AudioFileSignature signature, out string reason)
+    {
+        var beside = BesidePath(audioPath);
+        if (TryReadFile(beside, signature, out var fingerprint, out var besideReason))
+        {
+            reason = $"read {beside}";
+            return fingerprint;
+        }
+
+        // A beside sidecar that is stale (say the folder became read-only after it was written
+        // and the audio then changed) must not hide a valid one written to the cache since.
+        var cache = CachePath(audioPath);
+        if (TryReadFile(cache, signature, out fingerprint, out var cacheReason))
+        {
+            reason = $"read {cache}";
+            return fingerprint;
+        }
+
+        reason = $"{beside}: {besideReason}; {cache}: {cacheReason}";
+        return null;
+    }
+
+    /// <summary>
+    /// Writes atomically (temp file in the same folder, write, flush to disk, rename over the
+    /// target). Beside the audio when that folder is writable, else in the cache (when creating
+    /// or writing the temp file beside the audio fails with UnauthorizedAccessException or an
+    /// IOException such as EROFS/EACCES). Returns where it went. Throws IOException naming the
+    /// paths only when neither location can be written.
+    /// </summary>
+    public SidecarLocation Write(string audioPath, AudioFileSignature signature, Fingerprint fingerprint)
+    {
+        ArgumentNullException.ThrowIfNull(fingerprint);
+        var bytes = SidecarFormat.Encode(fingerprint, Fingerprint.FingerprintVersion, signature);
+
+        var beside = BesidePath(audioPath);
+        Exception besideError;
+        try
+        {
+            WriteAtomically(beside, bytes);
+            return SidecarLocation.BesideAudio;
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            besideError = e;
+        }
+
+        var cache = CachePath(audioPath);
+        try
+        {
+            Directory.CreateDirectory(CacheRoot);
+            WriteAtomically(cache, bytes);
+            return SidecarLocation.Cache;
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            throw new IOException(
+                $"Cannot write the sidecar of '{audioPath}': not beside it ('{beside}': {besideError.Message}) " +
+                $"nor in the cache ('{cache}': {e.Message}). Make the audio's folder or '{CacheRoot}' writable " +
+                "(or set XDG_CACHE_HOME to a writable folder).",
+                new AggregateException(besideError, e));
+        }
+    }
+
+    /// <summary>The default temp file opener: a new file (never an existing one), unbuffered.</summary>
+    internal static FileStream CreateTempFile(string path) =>
+        new(path, FileMode.CreateNew, FileAccess.Write, FileShare.None, bufferSize: 0);
+
+    /// <summary>XDG Base Directory rules: a relative or empty XDG_CACHE_HOME is ignored.</summary>
+    internal static string DefaultCacheRoot(string? xdgCacheHome, string? home)
+    {
+        var cacheHome = !string.IsNullOrEmpty(xdgCacheHome) && Path.IsPathFullyQualified(xdgCacheHome)
+            ? xdgCacheHome
+            : Path.Combine(string.IsNullOrEmpty(home) ? Path.GetTempPath() : home, ".cache");
+        return Path.Combine(cacheHome, "auralis", "sidecars");
+    }
+
+    /// <summary>The hidden temp file name used next to <paramref name="target"/>.</summary>
+    internal static string TempPathFor(string target) =>
+        Path.Combine(
+            Path.GetDirectoryName(Path.GetFullPath(target)) ?? throw new ArgumentException($"'{target}' has no folder.", nameof(target)),
+            $".{Path.GetFileName(target)}.{RandomNumberGenerator.GetHexString(8, lowercase: true)}.tmp");
+
+    private static bool TryReadFile(string path, AudioFileSignature signature, out Fingerprint? fingerprint, out string reason)
+    {
+        fingerprint = null;
+        try
+        {
+            // Checked before opening: a FIFO (length 0) would block open(), a huge file would be
+            // read for nothing, and a folder or broken link is simply no sidecar.
+            var info = new FileInfo(path);
+            if (!info.Exists)
+            {
+                reason = "no sidecar";
+                return false;
+            }
+
+            if (info.Length != SidecarFormat.Length)
+            {
+                reason = $"length is {info.Length} bytes, a sidecar has exactly {SidecarFormat.Length}";
+                return false;
+            }
+
+            // One byte more than a sidecar, so a file that grew since the stat is still rejected.
+            Span<byte> buffer = stackalloc byte[SidecarFormat.Length + 1];
+            int read;
+            using (var stream = new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.ReadWrite | FileShare.Delete, bufferSize: 0))
+            {
+                read = stream.ReadAtLeast(buffer, buffer.Length, throwOnEndOfStream: false);
+            }
+
+            return SidecarFormat.TryDecode(buffer[..read], Fingerprint.FingerprintVersion, signature, out fingerprint, out reason);
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            reason = $"unreadable: {e.Message}";
+            return false;
+        }
+    }
+
+    private void WriteAtomically(string target, byte[] bytes)
+    {
+        var temp = TempPathFor(target);
+        var renamed = false;
+        try
+        {
+            using (var stream = _createTempFile(temp))
+            {
+                stream.Write(bytes);
+                stream.Flush(flushToDisk: true);
+            }
+
+            // rename(2): readers see the old sidecar or the new one, never a partial file.
+            File.Move(temp, target, overwrite: true);
+            renamed = true;
+        }
+        finally
+        {
+            if (!renamed)
+            {
+                DeleteLeftover(temp);
+            }
+        }
+    }
+
+    private static void DeleteLeftover(string temp)
+    {
+        try
+        {
+            File.Delete(temp);
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            // The write's own exception is the one that matters and is on its way up; a temp
+            // file that cannot be deleted is in a folder we could not write anyway.
+        }
+    }
+}
