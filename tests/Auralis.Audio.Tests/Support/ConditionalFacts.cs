@@ -20,22 +20,6 @@ public sealed class FfmpegFactAttribute : FactAttribute
     }
 }
 
-/// <summary>A fact about file permissions, meaningless as root (root reads mode-000 files).</summary>
-public sealed class NotRootFactAttribute : FactAttribute
-{
-    public NotRootFactAttribute()
-    {
-        if (OperatingSystem.IsWindows())
-        {
-            Skip = "Unix permissions only";
-        }
-        else if (ExternalTools.IsRoot)
-        {
-            Skip = "running as root, which can read any file regardless of its mode";
-        }
-    }
-}
-
 /// <summary>A fact that relies on Unix tools (sh, head, printf) or Unix file modes.</summary>
 public sealed class UnixFactAttribute : FactAttribute
 {

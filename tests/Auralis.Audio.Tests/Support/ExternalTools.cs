@@ -7,7 +7,6 @@ public static class ExternalTools
 {
     public static string? Ffmpeg { get; } = Find("ffmpeg");
 
-    public static bool IsRoot { get; } = !OperatingSystem.IsWindows() && Environment.UserName == "root";
 
     private static readonly Lazy<string> Encoders = new(() =>
         Ffmpeg is null ? "" : Run(Ffmpeg, "-hide_banner", "-encoders").Output);
