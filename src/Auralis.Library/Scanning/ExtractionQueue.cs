@@ -29,8 +29,8 @@ public sealed record ExtractionProgress(int Done, int Total, int Failed, int Fro
 public sealed record ExtractionResult(int Total, int Completed, int Failed, int FromSidecars, int Returned, bool Cancelled, TimeSpan Elapsed);
 
 /// <summary>
-/// The extraction queue (SPEC.md section 6). Work is ordered by priority (newly added tracks,
-/// most recent first, then stale ones) and taken by N workers; each track goes pending ->
+/// The extraction queue (SPEC.md section 6). Work is ordered by priority (on-demand requests,
+/// then newly added tracks, most recent first, then stale ones) and taken by N workers; each track goes pending ->
 /// processing -> complete or error. Workers never write to the database: a single writer applies
 /// their events in batched transactions, and a failed write stops the whole run loudly (nothing
 /// is reported stored that is not). Cancellation returns in-flight tracks to pending.
@@ -38,6 +38,14 @@ public sealed record ExtractionResult(int Total, int Completed, int Failed, int 
 [System.Diagnostics.CodeAnalysis.SuppressMessage("Naming", "CA1711", Justification = "The domain's name (SPEC.md section 6): the extraction queue.")]
 public sealed class ExtractionQueue(LibraryDatabase database)
 {
+    private readonly System.Collections.Concurrent.ConcurrentQueue<(long Id, string Path)> _onDemand = new();
+
+    /// <summary>
+    /// Asks for a track before everything else (a track about to play): the next free worker takes
+    /// it, ahead of new and stale tracks. Takes effect for a run in progress or the next run.
+    /// </summary>
+    public void RequestNow(long trackId, string path) => _onDemand.Enqueue((trackId, path));
+
     /// <summary>The tracks that need work, in the order they will be processed.</summary>
     public IReadOnlyList<(long Id, string Path)> WorkList()
     {
@@ -71,13 +79,37 @@ public sealed class ExtractionQueue(LibraryDatabase database)
 
         var writer = Task.Run(() => WriteLoop(events.Reader, options, counts, work.Count, clock, progress, stop), CancellationToken.None);
         var next = -1;
+        var claimed = new System.Collections.Concurrent.ConcurrentDictionary<long, bool>();
+        bool TryTake(out (long Id, string Path) item)
+        {
+            // On-demand requests first, then the ordered work; a track is taken at most once.
+            while (_onDemand.TryDequeue(out item))
+            {
+                if (claimed.TryAdd(item.Id, true))
+                {
+                    return true;
+                }
+            }
+
+            int i;
+            while ((i = Interlocked.Increment(ref next)) < work.Count)
+            {
+                if (claimed.TryAdd(work[i].Id, true))
+                {
+                    item = work[i];
+                    return true;
+                }
+            }
+
+            return false;
+        }
+
         var workers = Enumerable.Range(0, Math.Max(1, options.Workers)).Select(_ => Task.Factory.StartNew(
             () =>
             {
-                int i;
-                while (!stop.IsCancellationRequested && (i = Interlocked.Increment(ref next)) < work.Count)
+                while (!stop.IsCancellationRequested && TryTake(out var item))
                 {
-                    Process(work[i].Id, work[i].Path, options, sidecars, events.Writer, counts, stop.Token);
+                    Process(item.Id, item.Path, options, sidecars, events.Writer, counts, stop.Token);
                 }
             },
             CancellationToken.None,

@@ -73,6 +73,28 @@ public sealed class ExtractionQueueTests : IDisposable
     }
 
     [Fact]
+    public async Task An_on_demand_request_is_taken_before_everything_else()
+    {
+        var paths = Enumerable.Range(0, 6).Select(i => _lib.AddTrack($"t{i}.wav")).ToList();
+        new LibraryScanner(_lib.Database).Sync([_lib.Music]);
+        var queue = new ExtractionQueue(_lib.Database);
+        var last = queue.WorkList()[^1];
+        queue.RequestNow(last.Id, last.Path);
+        using var cancel = new CancellationTokenSource();
+        // One worker, stopped when its second analysis starts: only the first track taken completes.
+        var engine = new CountingEngine(FingerprintEngines.Managed, onAnalysis: n =>
+        {
+            if (n == 2)
+            {
+                cancel.Cancel();
+            }
+        });
+        await queue.RunAsync(Options(engine, sidecars: false, workers: 1), null, cancel.Token);
+        Assert.Equal(FingerprintStatus.Complete, _lib.Tracks.Get(last.Id)!.Status);
+        Assert.Equal(1, _lib.Tracks.CountByStatus()[FingerprintStatus.Complete]);
+    }
+
+    [Fact]
     public void Tracks_a_crash_left_processing_are_done_on_the_next_run()
     {
         var path = _lib.AddTrack("a.wav");
