@@ -15,7 +15,47 @@ internal static class DecodeVsExtract
 {
     private static readonly string[] Extensions = [".flac", ".mp3", ".ogg", ".opus", ".wav", ".aiff"];
 
+    public static int DecodeOnlySeconds(string[] args)
+    {
+        var (workers, _, files) = ParseArguments(args);
+        if (files.Count == 0)
+        {
+            Console.Error.WriteLine("decode-only: no audio files given");
+            return 2;
+        }
+
+        DecodeOnly(files, workers); // warm-up: page cache, JIT
+        Console.WriteLine(Time(() => DecodeOnly(files, workers)).ToString("0.000", System.Globalization.CultureInfo.InvariantCulture));
+        return 0;
+    }
+
     public static int Run(string[] args)
+    {
+        var (workers, engineChoice, files) = ParseArguments(args);
+        if (files.Count == 0)
+        {
+            Console.Error.WriteLine("decode-vs-extract: no audio files given");
+            return 2;
+        }
+
+        var selection = FingerprintEngines.Select(engineChoice);
+        if (selection.Notice is not null)
+        {
+            Console.Error.WriteLine($"note: {selection.Notice}");
+        }
+
+        DecodeOnly(files, workers); // warm-up: page cache, JIT
+        var decode = Time(() => DecodeOnly(files, workers));
+        var extract = Time(() => DecodeAndExtract(files, workers, selection.Engine));
+        var audioSeconds = files.Sum(f => AudioSeconds(f));
+        Console.WriteLine($"files: {files.Count}, audio: {audioSeconds / 60:0.0} min, workers: {workers}, engine: {selection.Engine.Name}");
+        Console.WriteLine($"decode only:        {decode:0.000} s ({audioSeconds / decode:0}x realtime)");
+        Console.WriteLine($"decode + extract:   {extract:0.000} s ({audioSeconds / extract:0}x realtime)");
+        Console.WriteLine($"extraction overhead: {((extract / decode) - 1) * 100:0.0} % (target <= 50 %), ratio {extract / decode:0.00}");
+        return 0;
+    }
+
+    private static (int Workers, EngineChoice Engine, List<string> Files) ParseArguments(string[] args)
     {
         var workers = Environment.ProcessorCount;
         var engineChoice = EngineChoice.Auto;
@@ -41,27 +81,7 @@ internal static class DecodeVsExtract
                 : [p])
             .Order(StringComparer.Ordinal)
             .ToList();
-        if (files.Count == 0)
-        {
-            Console.Error.WriteLine("decode-vs-extract: no audio files given");
-            return 2;
-        }
-
-        var selection = FingerprintEngines.Select(engineChoice);
-        if (selection.Notice is not null)
-        {
-            Console.Error.WriteLine($"note: {selection.Notice}");
-        }
-
-        DecodeOnly(files, workers); // warm-up: page cache, JIT
-        var decode = Time(() => DecodeOnly(files, workers));
-        var extract = Time(() => DecodeAndExtract(files, workers, selection.Engine));
-        var audioSeconds = files.Sum(f => AudioSeconds(f));
-        Console.WriteLine($"files: {files.Count}, audio: {audioSeconds / 60:0.0} min, workers: {workers}, engine: {selection.Engine.Name}");
-        Console.WriteLine($"decode only:        {decode:0.000} s ({audioSeconds / decode:0}x realtime)");
-        Console.WriteLine($"decode + extract:   {extract:0.000} s ({audioSeconds / extract:0}x realtime)");
-        Console.WriteLine($"extraction overhead: {((extract / decode) - 1) * 100:0.0} % (target <= 50 %), ratio {extract / decode:0.00}");
-        return 0;
+        return (workers, engineChoice, files);
     }
 
     private static double Time(Action action)

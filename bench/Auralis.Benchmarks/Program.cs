@@ -9,5 +9,12 @@ if (args.Length > 0 && args[0] == "decode-vs-extract")
     return DecodeVsExtract.Run(args[1..]);
 }
 
+// `decode-only [--workers N] FILE_OR_DIR...`: seconds to decode every file (after a warm-up pass),
+// for scripts that compare a whole `auralis scan` against decoding alone.
+if (args.Length > 0 && args[0] == "decode-only")
+{
+    return DecodeVsExtract.DecodeOnlySeconds(args[1..]);
+}
+
 BenchmarkSwitcher.FromAssembly(typeof(ExtractionBenchmarks).Assembly).Run(args);
 return 0;
