@@ -73,6 +73,44 @@ public sealed class ScanCommandTests : IDisposable
         Assert.Contains("dir.db", badDb.Error, StringComparison.Ordinal);
     }
 
+    [UnixFact]
+    [System.Runtime.Versioning.UnsupportedOSPlatform("windows")]
+    public void A_read_only_database_file_makes_the_scan_fail_loudly_and_nothing_is_reported_complete()
+    {
+        AddTone("a.wav", 1);
+        AddTone("b.wav", 1);
+        Assert.Equal(0, CliRunner.Run("status", "--db", Db).ExitCode); // creates and migrates the database
+        File.SetUnixFileMode(Db, UnixFileMode.UserRead | UnixFileMode.GroupRead | UnixFileMode.OtherRead);
+        // Root ignores file modes; the immutable attribute stops even root (ext4 and friends).
+        var immutable = Environment.IsPrivilegedProcess && Chattr("+i", Db);
+        try
+        {
+            Assert.True(!Environment.IsPrivilegedProcess || immutable, "cannot make the database read-only for root here (chattr +i failed)");
+            var scan = CliRunner.Run("scan", Music, "--db", Db, "--json", "--no-sidecars");
+            Assert.Equal(1, scan.ExitCode);
+            Assert.Contains(Db, scan.Error, StringComparison.Ordinal);
+            Assert.Contains("readonly", scan.Error.Replace("-", "", StringComparison.Ordinal).Replace(" ", "", StringComparison.Ordinal), StringComparison.OrdinalIgnoreCase);
+            Assert.DoesNotContain("\"complete\"", scan.Out, StringComparison.Ordinal);
+        }
+        finally
+        {
+            if (immutable)
+            {
+                Chattr("-i", Db);
+            }
+        }
+
+        using var db = LibraryDatabase.Open(Db);
+        Assert.Equal(0, new TrackRepository(db).CountByStatus()[FingerprintStatus.Complete]);
+    }
+
+    private static bool Chattr(string flag, string path)
+    {
+        using var process = System.Diagnostics.Process.Start(new System.Diagnostics.ProcessStartInfo("chattr", [flag, path]) { RedirectStandardError = true })!;
+        process.WaitForExit();
+        return process.ExitCode == 0;
+    }
+
     [Fact]
     public void Kill_9_during_a_scan_then_a_rescan_leaves_every_track_complete_and_none_duplicated()
     {

@@ -110,7 +110,7 @@ internal static class ScanCommand
         catch (LibraryDatabaseException e)
         {
             // The seeds/004 lesson: a database that cannot be written stops the scan, loudly.
-            return context.Fail($"{e.Message}; the scan stopped, and only tracks reported complete before this error are stored");
+            return context.Fail($"{e.Message.TrimEnd('.')}; the scan stopped, and only tracks reported complete before this error are stored");
         }
         finally
         {
