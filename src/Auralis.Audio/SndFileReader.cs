@@ -18,6 +18,8 @@ internal sealed class SndFileReader : IAudioReader
         _lengthIsExact = info.Format == "flac";
     }
 
+    private static readonly Lock OpenLock = new();
+
     public AudioInfo Info { get; }
 
     public long FramesRead { get; private set; }
@@ -26,15 +28,21 @@ internal sealed class SndFileReader : IAudioReader
     internal static SndFileReader? TryOpen(string path, out string failure, out int errorNumber)
     {
         var sfInfo = default(SF_INFO);
-        SndFileHandle handle = sf_open(path, SFM_READ, ref sfInfo);
+        SndFileHandle handle;
+        // sf_open's error lives in a process-wide slot: opens are serialized until their error is
+        // read, so a concurrent failed open on another worker cannot overwrite it (opening takes
+        // well under a millisecond; decoding, the long part, runs in parallel).
+        lock (OpenLock)
+        {
+            handle = sf_open(path, SFM_READ, ref sfInfo);
+            errorNumber = handle.IsInvalid ? sf_error_last(0) : SF_ERR_NO_ERROR;
+            failure = !handle.IsInvalid ? string.Empty
+                : errorNumber == SFE_BAD_FILE ? "no decodable audio stream found (the file exists and is readable)" // not "possibly a pipe?"
+                : LastOpenErrorText();
+        }
+
         if (handle.IsInvalid)
         {
-            // sf_open's error lives in a process-wide slot, so a concurrent failed open on another
-            // thread can overwrite it; the message may then describe the other file's problem.
-            errorNumber = sf_error_last(0);
-            failure = errorNumber == SFE_BAD_FILE
-                ? "no decodable audio stream found (the file exists and is readable)" // not "possibly a pipe?"
-                : LastOpenErrorText();
             handle.Dispose();
             return null;
         }
