@@ -1,4 +1,3 @@
-using System.Text.Json;
 using Auralis.Fingerprinting;
 
 namespace Auralis.Cli.Output;
@@ -9,28 +8,20 @@ namespace Auralis.Cli.Output;
 /// </summary>
 internal static class FingerprintJson
 {
-    public static void Write(TextWriter output, FileFingerprint result)
+    public static void Write(TextWriter output, FileFingerprint result) => JsonLines.Write(output, json =>
     {
-        using var stream = new MemoryStream();
-        using (var json = new Utf8JsonWriter(stream, new JsonWriterOptions { Indented = true }))
+        json.WriteString("path", result.Path);
+        json.WriteString("engine", result.Engine);
+        json.WriteNumber("fingerprint_version", Fingerprint.FingerprintVersion);
+        json.WriteNumber("duration_s", Math.Round(result.DurationSeconds, 6));
+        json.WriteNumber("sample_rate", result.Audio.SampleRate);
+        json.WriteNumber("channels", result.Audio.Channels);
+        json.WriteStartObject("fingerprint");
+        foreach (var (name, value) in result.Fingerprint.Named())
         {
-            json.WriteStartObject();
-            json.WriteString("path", result.Path);
-            json.WriteString("engine", result.Engine);
-            json.WriteNumber("fingerprint_version", Fingerprint.FingerprintVersion);
-            json.WriteNumber("duration_s", Math.Round(result.DurationSeconds, 6));
-            json.WriteNumber("sample_rate", result.Audio.SampleRate);
-            json.WriteNumber("channels", result.Audio.Channels);
-            json.WriteStartObject("fingerprint");
-            foreach (var (name, value) in result.Fingerprint.Named())
-            {
-                json.WriteNumber(name, value);
-            }
-
-            json.WriteEndObject();
-            json.WriteEndObject();
+            json.WriteNumber(name, value);
         }
 
-        output.WriteLine(System.Text.Encoding.UTF8.GetString(stream.ToArray()));
-    }
+        json.WriteEndObject();
+    }, indented: true);
 }
