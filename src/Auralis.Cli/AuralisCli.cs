@@ -13,6 +13,7 @@ internal static class AuralisCli
         root.Subcommands.Add(FingerprintCommand.Create(context));
         root.Subcommands.Add(ScanCommand.Create(context));
         root.Subcommands.Add(StatusCommand.Create(context));
+        root.Subcommands.Add(SimilarCommand.Create(context));
         root.Subcommands.Add(DemoCommand.Create(context));
         return root;
     }

@@ -60,6 +60,15 @@ internal static class Schema
             );
             CREATE INDEX idx_similarity_neighbor ON similarity_graph(neighbor_id);
             """),
+        new(2, "similarity normalizer", """
+            CREATE TABLE similarity_normalizer (
+                dimension TEXT PRIMARY KEY,
+                low REAL NOT NULL,
+                high REAL NOT NULL,
+                fitted_at TEXT NOT NULL,
+                track_count INTEGER NOT NULL
+            );
+            """),
     ];
 
     /// <summary>The dimension columns, in storage order (FINGERPRINT.md names).</summary>

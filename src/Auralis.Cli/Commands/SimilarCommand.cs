@@ -1,0 +1,132 @@
+using System.CommandLine;
+using System.Globalization;
+using Auralis.Audio;
+using Auralis.Cli.Output;
+using Auralis.Fingerprinting;
+using Auralis.Library.Database;
+using Auralis.Similarity;
+using Spectre.Console;
+
+namespace Auralis.Cli.Commands;
+
+/// <summary><c>auralis similar (TRACK_ID | FILE) [-k N] [--db PATH] [--json]</c>: the nearest tracks of the library.</summary>
+internal static class SimilarCommand
+{
+    public static Command Create(CliContext context)
+    {
+        var target = new Argument<string>("TRACK_ID|FILE") { Description = "A track id of the library, or an audio file (fingerprinted on the fly when it is not in the library)." };
+        var k = new Option<int>("-k") { Description = "How many similar tracks.", DefaultValueFactory = _ => 10 };
+        k.Validators.Add(r =>
+        {
+            if (r.GetValueOrDefault<int>() < 1)
+            {
+                r.AddError("-k must be at least 1");
+            }
+        });
+        var db = CommonOptions.Database();
+        var json = CommonOptions.Json();
+        var refit = new Option<bool>("--refit") { Description = "Refit the normalizer on the library before searching." };
+        var command = new Command("similar", "Find the tracks that sound most alike (weighted distance over the normalized 25D fingerprints).") { target, k, db, json, refit };
+        command.SetAction(parse => Run(context, parse.GetValue(target)!, parse.GetValue(k), parse.GetValue(db), parse.GetValue(json), parse.GetValue(refit)));
+        return command;
+    }
+
+    private static int Run(CliContext context, string target, int k, string? dbPath, bool json, bool refit)
+    {
+        using var database = CommonOptions.OpenDatabase(context, dbPath);
+        if (database is null)
+        {
+            return ExitCodes.Fatal;
+        }
+
+        var tracks = new TrackRepository(database);
+        LibrarySimilarity.Loaded loaded;
+        try
+        {
+            loaded = LibrarySimilarity.Load(database, refit: refit);
+        }
+        catch (InvalidOperationException e)
+        {
+            return context.Fail(e.Message);
+        }
+
+        IReadOnlyList<Neighbor> neighbors;
+        if (long.TryParse(target, NumberStyles.None, CultureInfo.InvariantCulture, out var id) && tracks.Get(id) is not null)
+        {
+            if (!new FingerprintRepository(database).Exists(id))
+            {
+                return context.Fail($"track {id} has no fingerprint yet ({tracks.Get(id)!.Status.ToString().ToLowerInvariant()}); run `auralis scan` first");
+            }
+
+            neighbors = loaded.Index.Nearest(id, k);
+        }
+        else if (File.Exists(target) || Directory.Exists(target))
+        {
+            var path = Path.GetFullPath(target);
+            if (tracks.GetByPath(path) is { } known && new FingerprintRepository(database).Exists(known.Id))
+            {
+                neighbors = loaded.Index.Nearest(known.Id, k);
+            }
+            else
+            {
+                var engine = CommonOptions.SelectEngine(context, "auto");
+                if (engine is null)
+                {
+                    return ExitCodes.Fatal;
+                }
+
+                try
+                {
+                    neighbors = loaded.Index.Nearest(FileFingerprinter.Compute(path, engine).Fingerprint, k);
+                }
+                catch (Exception e) when (e is AudioDecodeException or FingerprintException)
+                {
+                    return context.Fail(e.Message);
+                }
+            }
+        }
+        else
+        {
+            return context.Fail($"'{target}' is neither a track id of {database.Path} nor an existing file");
+        }
+
+        var rows = neighbors.Select(n => (n.TrackId, Path: tracks.Get(n.TrackId)?.FilePath ?? "(removed)", n.Distance)).ToList();
+        if (json)
+        {
+            using var stream = new MemoryStream();
+            using (var writer = new System.Text.Json.Utf8JsonWriter(stream, new System.Text.Json.JsonWriterOptions { Indented = true }))
+            {
+                writer.WriteStartArray();
+                foreach (var (trackId, path, distance) in rows)
+                {
+                    writer.WriteStartObject();
+                    writer.WriteNumber("track_id", trackId);
+                    writer.WriteString("path", path);
+                    writer.WriteNumber("distance", Math.Round(distance, 6));
+                    writer.WriteEndObject();
+                }
+
+                writer.WriteEndArray();
+            }
+
+            context.Out.WriteLine(System.Text.Encoding.UTF8.GetString(stream.ToArray()));
+            return ExitCodes.Success;
+        }
+
+        var console = Consoles.For(context.Out);
+        if (loaded.Refitted)
+        {
+            console.MarkupLine($"[grey](normalizer fitted on {loaded.TrackCount} tracks)[/]");
+        }
+
+        var table = new Table().Border(TableBorder.Rounded).AddColumn("#").AddColumn("track id").AddColumn("file").AddColumn(new TableColumn("distance").RightAligned());
+        var rank = 1;
+        foreach (var (trackId, path, distance) in rows)
+        {
+            table.AddRow((rank++).ToString(CultureInfo.InvariantCulture), trackId.ToString(CultureInfo.InvariantCulture), Markup.Escape(path), distance.ToString("0.0000", CultureInfo.InvariantCulture));
+        }
+
+        console.Write(table);
+        return ExitCodes.Success;
+    }
+}
