@@ -92,6 +92,24 @@ public sealed class SimilarityIndex
         return contributions.OrderByDescending(c => c.Item2).ThenBy(c => c.Item1, StringComparer.Ordinal).ToList();
     }
 
+    /// <summary>Each dimension's contribution to the squared distance between two indexed tracks, largest first.</summary>
+    public IReadOnlyList<(string Dimension, double Contribution)> Explain(long a, long b)
+    {
+        var x = Row(a);
+        var y = Row(b);
+        var contributions = new List<(string Dimension, double Contribution)>(Fingerprint.Dimensions);
+        for (var d = 0; d < Fingerprint.Dimensions; d++)
+        {
+            var diff = x[d] - y[d];
+            contributions.Add((FingerprintDimensions.Names[d], diff * diff));
+        }
+
+        return contributions.OrderByDescending(c => c.Contribution).ThenBy(c => c.Dimension, StringComparer.Ordinal).ToList();
+    }
+
+    private ReadOnlySpan<float> Row(long trackId) =>
+        _rowOf.TryGetValue(trackId, out var row) ? _rows.AsSpan(row * Stride, Stride) : throw new KeyNotFoundException($"Track {trackId} is not in the similarity index.");
+
     /// <summary>Distances between every pair of the given tracks (a symmetric matrix, zero diagonal).</summary>
     public double[,] DistanceMatrix(IReadOnlyList<long> trackIds)
     {

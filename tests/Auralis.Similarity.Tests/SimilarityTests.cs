@@ -82,6 +82,9 @@ public sealed class SimilarityTests
         Assert.Equal(Fingerprint.Dimensions, parts.Count);
         Assert.Equal(Math.Pow(index.Distance(tracks[0].Item2, tracks[1].Item2), 2), parts.Sum(p => p.Contribution), 9);
         Assert.True(parts.Zip(parts.Skip(1)).All(p => p.First.Contribution >= p.Second.Contribution));
+        // The indexed-track form agrees with the search's own distance.
+        var byId = index.Explain(tracks[0].Item1, tracks[1].Item1);
+        Assert.Equal(index.SquaredDistanceBetween(tracks[0].Item1, tracks[1].Item1), byId.Sum(p => p.Contribution), 4);
     }
 
     [Fact]

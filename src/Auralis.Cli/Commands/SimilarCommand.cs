@@ -51,6 +51,7 @@ internal static class SimilarCommand
         }
 
         IReadOnlyList<Neighbor> neighbors;
+        long? queryId = null;
         if (long.TryParse(target, NumberStyles.None, CultureInfo.InvariantCulture, out var id) && tracks.Get(id) is not null)
         {
             if (!new FingerprintRepository(database).Exists(id))
@@ -59,6 +60,7 @@ internal static class SimilarCommand
             }
 
             neighbors = loaded.Index.Nearest(id, k);
+            queryId = id;
         }
         else if (File.Exists(target) || Directory.Exists(target))
         {
@@ -66,6 +68,7 @@ internal static class SimilarCommand
             if (tracks.GetByPath(path) is { } known && new FingerprintRepository(database).Exists(known.Id))
             {
                 neighbors = loaded.Index.Nearest(known.Id, k);
+                queryId = known.Id;
             }
             else
             {
@@ -120,10 +123,24 @@ internal static class SimilarCommand
         }
 
         var table = new Table().Border(TableBorder.Rounded).AddColumn("#").AddColumn("track id").AddColumn("file").AddColumn(new TableColumn("distance").RightAligned());
+        if (queryId is not null)
+        {
+            table.AddColumn("differs most in");
+        }
+
         var rank = 1;
         foreach (var (trackId, path, distance) in rows)
         {
-            table.AddRow((rank++).ToString(CultureInfo.InvariantCulture), trackId.ToString(CultureInfo.InvariantCulture), Markup.Escape(path), distance.ToString("0.0000", CultureInfo.InvariantCulture));
+            var cells = new List<string> { (rank++).ToString(CultureInfo.InvariantCulture), trackId.ToString(CultureInfo.InvariantCulture), Markup.Escape(path), distance.ToString("0.0000", CultureInfo.InvariantCulture) };
+            if (queryId is { } q)
+            {
+                // Why the distance is what it is: the dimensions that contribute most.
+                var total = distance * distance;
+                cells.Add(total <= 0 ? "(identical)" : string.Join(", ", loaded.Index.Explain(q, trackId).Take(3)
+                    .Select(c => $"{c.Dimension} {100 * c.Contribution / total:0}%")));
+            }
+
+            table.AddRow(cells.ToArray());
         }
 
         console.Write(table);
