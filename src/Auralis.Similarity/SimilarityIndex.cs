@@ -53,6 +53,11 @@ public sealed class SimilarityIndex
 
     public int Count => _ids.Length;
 
+    /// <summary>The indexed tracks, in index order.</summary>
+    public IReadOnlyList<long> TrackIds => _ids;
+
+    public bool Contains(long trackId) => _rowOf.ContainsKey(trackId);
+
     /// <summary>The k nearest tracks to a track of the index (itself excluded), nearest first.</summary>
     public IReadOnlyList<Neighbor> Nearest(long trackId, int k)
     {

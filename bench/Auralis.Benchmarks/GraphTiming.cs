@@ -1,0 +1,23 @@
+using System.Diagnostics;
+using Auralis.Fingerprinting;
+using Auralis.Similarity;
+
+namespace Auralis.Benchmarks;
+
+internal static class GraphTiming
+{
+    public static int Run(int tracks)
+    {
+        var rng = new Random(42);
+        var library = Enumerable.Range(0, tracks)
+            .Select(i => ((long)i, new Fingerprint(Enumerable.Range(0, Fingerprint.Dimensions).Select(_ => (float)rng.NextDouble()).ToArray())))
+            .ToList();
+        var index = new SimilarityIndex(library, Normalizer.Fit(library.Take(10_000).Select(t => t.Item2).ToList()), DimensionWeights.Default);
+        var watch = Stopwatch.StartNew();
+        var graph = SimilarityGraph.Build(index);
+        watch.Stop();
+        Console.WriteLine($"k-NN graph (k = {SimilarityGraph.DefaultK}) of {tracks} tracks on {Environment.ProcessorCount} cores: {watch.Elapsed.TotalSeconds:0.0} s " +
+            $"({graph.Count} lists; target <= 60 s for 100,000)");
+        return 0;
+    }
+}

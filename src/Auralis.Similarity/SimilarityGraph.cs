@@ -1,0 +1,97 @@
+using Auralis.Library.Database;
+
+namespace Auralis.Similarity;
+
+/// <summary>
+/// The k-nearest-neighbour graph of a library (SPEC.md section 7): each track's k most similar
+/// tracks, nearest first, as the exact search ranks them. <see cref="Update"/> keeps a graph equal
+/// to a full <see cref="Build"/> after tracks are added, changed or removed, as long as the
+/// normalizer and weights are unchanged (a refitted normalizer changes every distance: rebuild).
+/// </summary>
+public static class SimilarityGraph
+{
+    public const int DefaultK = 10;
+
+    /// <summary>Every track's k nearest neighbours, computed in parallel.</summary>
+    public static Dictionary<long, IReadOnlyList<Neighbor>> Build(SimilarityIndex index, int k = DefaultK, int parallelism = 0)
+    {
+        ArgumentNullException.ThrowIfNull(index);
+        var ids = index.TrackIds.ToArray();
+        var lists = new IReadOnlyList<Neighbor>[ids.Length];
+        Parallel.For(0, ids.Length, new ParallelOptions { MaxDegreeOfParallelism = parallelism > 0 ? parallelism : Environment.ProcessorCount }, i =>
+            lists[i] = index.Nearest(ids[i], k));
+        return ids.Select((id, i) => (id, lists[i])).ToDictionary(p => p.id, p => p.Item2);
+    }
+
+    /// <summary>
+    /// Brings <paramref name="graph"/> (built with the same normalizer and weights) up to date with
+    /// <paramref name="index"/> after <paramref name="changed"/> tracks were added or changed and
+    /// <paramref name="removed"/> tracks were removed. Only the affected lists are recomputed.
+    /// </summary>
+    public static Dictionary<long, IReadOnlyList<Neighbor>> Update(
+        IReadOnlyDictionary<long, IReadOnlyList<Neighbor>> graph,
+        SimilarityIndex index,
+        IReadOnlyCollection<long> changed,
+        IReadOnlyCollection<long> removed,
+        int k = DefaultK)
+    {
+        ArgumentNullException.ThrowIfNull(graph);
+        ArgumentNullException.ThrowIfNull(index);
+        var gone = new HashSet<long>(removed.Concat(changed));
+        var result = new Dictionary<long, IReadOnlyList<Neighbor>>();
+        foreach (var id in index.TrackIds)
+        {
+            if (changed.Contains(id) || !graph.TryGetValue(id, out var old) || old.Any(n => gone.Contains(n.TrackId)))
+            {
+                // New or changed, or it lost a neighbour: recompute the whole list.
+                result[id] = index.Nearest(id, k);
+                continue;
+            }
+
+            // Unaffected so far: only the changed tracks can enter its list.
+            var list = old.ToList();
+            foreach (var c in changed)
+            {
+                if (!index.Contains(c))
+                {
+                    continue;
+                }
+
+                var candidate = new Neighbor(c, Math.Sqrt(index.SquaredDistanceBetween(id, c)));
+                var at = list.FindIndex(n => candidate.Distance < n.Distance || (candidate.Distance == n.Distance && candidate.TrackId < n.TrackId));
+                if (at < 0)
+                {
+                    if (list.Count < k)
+                    {
+                        list.Add(candidate);
+                    }
+                }
+                else
+                {
+                    list.Insert(at, candidate);
+                    if (list.Count > k)
+                    {
+                        list.RemoveAt(k);
+                    }
+                }
+            }
+
+            result[id] = list;
+        }
+
+        return result;
+    }
+
+    /// <summary>Replaces the stored graph in one transaction (rank 1 = nearest).</summary>
+    public static void Save(LibraryDatabase database, IReadOnlyDictionary<long, IReadOnlyList<Neighbor>> graph)
+    {
+        ArgumentNullException.ThrowIfNull(graph);
+        var edges = graph.SelectMany(p => p.Value.Select((n, r) => (p.Key, n.TrackId, r + 1, n.Distance))).ToList();
+        new SimilarityGraphRows(database).Replace(edges);
+    }
+
+    public static Dictionary<long, IReadOnlyList<Neighbor>> Load(LibraryDatabase database) =>
+        new SimilarityGraphRows(database).Load()
+            .GroupBy(e => e.TrackId)
+            .ToDictionary(g => g.Key, g => (IReadOnlyList<Neighbor>)g.OrderBy(e => e.Rank).Select(e => new Neighbor(e.NeighborId, e.Distance)).ToList());
+}
