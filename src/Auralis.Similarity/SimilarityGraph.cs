@@ -41,9 +41,12 @@ public static class SimilarityGraph
         var result = new Dictionary<long, IReadOnlyList<Neighbor>>();
         foreach (var id in index.TrackIds)
         {
-            if (changed.Contains(id) || !graph.TryGetValue(id, out var old) || old.Any(n => gone.Contains(n.TrackId)))
+            if (changed.Contains(id) || !graph.TryGetValue(id, out var old) || old.Any(n => gone.Contains(n.TrackId))
+                || old.Count < Math.Min(k, index.Count - 1))
             {
-                // New or changed, or it lost a neighbour: recompute the whole list.
+                // New or changed, or it lost a neighbour: recompute the whole list. A short list has
+                // lost one too, even unnamed: deleting a track cascades to the stored edges that
+                // pointed at it, so a list read back from the database no longer shows it.
                 result[id] = index.Nearest(id, k);
                 continue;
             }
@@ -94,4 +97,42 @@ public static class SimilarityGraph
         new SimilarityGraphRows(database).Load()
             .GroupBy(e => e.TrackId)
             .ToDictionary(g => g.Key, g => (IReadOnlyList<Neighbor>)g.OrderBy(e => e.Rank).Select(e => new Neighbor(e.NeighborId, e.Distance)).ToList());
+
+    /// <summary>What <see cref="Refresh"/> did.</summary>
+    public sealed record RefreshResult(bool Rebuilt, int ListsWritten, int Tracks);
+
+    /// <summary>
+    /// Brings the stored graph up to date after a scan: a full rebuild when the normalizer was
+    /// (re)fitted or no graph is stored, else an incremental update; only lists that changed are
+    /// written.
+    /// </summary>
+    public static RefreshResult Refresh(LibraryDatabase database, IReadOnlyCollection<long> changed, IReadOnlyCollection<long> removed, int k = DefaultK)
+    {
+        ArgumentNullException.ThrowIfNull(database);
+        var loaded = LibrarySimilarity.Load(database);
+        var stored = Load(database);
+        if (loaded.Refitted || stored.Count == 0)
+        {
+            var full = Build(loaded.Index, k);
+            Save(database, full);
+            return new RefreshResult(true, full.Count, loaded.TrackCount);
+        }
+
+        // Anything the stored graph mentions that has no current fingerprint any more (removed, or
+        // changed and not yet fingerprinted again) counts as removed, whoever reported it.
+        var index = loaded.Index;
+        var vanished = stored.Keys.Concat(stored.Values.SelectMany(l => l.Select(n => n.TrackId)))
+            .Where(id => !index.Contains(id)).Concat(removed).Distinct().ToList();
+        var updated = Update(stored, index, changed.Where(index.Contains).ToList(), vanished, k);
+        var dirty = updated.Where(p => !stored.TryGetValue(p.Key, out var old) || !old.SequenceEqual(p.Value)).Select(p => p.Key)
+            .Concat(stored.Keys.Where(id => !index.Contains(id))) // their own lists go
+            .ToList();
+        if (dirty.Count > 0)
+        {
+            var edges = dirty.Where(updated.ContainsKey).SelectMany(id => updated[id].Select((n, r) => (id, n.TrackId, r + 1, n.Distance))).ToList();
+            new SimilarityGraphRows(database).ReplaceLists(dirty, edges);
+        }
+
+        return new RefreshResult(false, dirty.Count, loaded.TrackCount);
+    }
 }

@@ -57,6 +57,39 @@ public sealed class SimilarCommandTests : IDisposable
     }
 
     [Fact]
+    public void Each_scan_keeps_the_stored_graph_equal_to_a_full_rebuild()
+    {
+        // 14 tracks: one more or one fewer stays under the 10 % refit threshold, so later scans
+        // take the incremental path (which the scan output names).
+        for (var i = 0; i < 14; i++)
+        {
+            AddTone($"{(char)('a' + i)}.wav", 150 + (i * 97), seconds: 1);
+        }
+
+        void ScanAndCheck(string expect)
+        {
+            var scan = CliRunner.Run("scan", Music, "--db", Db, "--no-sidecars");
+            Assert.True(scan.ExitCode == 0, scan.Error);
+            Assert.Contains(expect, scan.Out, StringComparison.Ordinal);
+            using var db = Auralis.Library.Database.LibraryDatabase.Open(Db);
+            var stored = Auralis.Similarity.SimilarityGraph.Load(db);
+            var rebuilt = Auralis.Similarity.SimilarityGraph.Build(Auralis.Similarity.LibrarySimilarity.Load(db).Index);
+            Assert.Equal(rebuilt.Keys.Order(), stored.Keys.Order());
+            foreach (var (id, list) in rebuilt)
+            {
+                Assert.Equal(list, stored[id]);
+            }
+        }
+
+        ScanAndCheck("graph rebuilt");
+        File.Copy(Path.Combine(Music, "a.wav"), Path.Combine(Music, "a copy.wav"));
+        ScanAndCheck("graph updated"); // a track added
+        AddTone("b.wav", 300, seconds: 2);
+        File.Delete(Path.Combine(Music, "d.wav"));
+        ScanAndCheck("graph updated"); // a track changed and one removed
+    }
+
+    [Fact]
     public void Unknown_targets_and_an_empty_library_are_clear_errors()
     {
         var empty = CliRunner.Run("similar", "1", "--db", Db);

@@ -73,6 +73,23 @@ public sealed class SimilarityGraphTests
     }
 
     [Fact]
+    public void A_list_that_lost_an_edge_without_being_told_is_recomputed()
+    {
+        // The database's cascade deletes edges to a removed track before the update sees them.
+        var rng = new Random(4);
+        var library = Enumerable.Range(0, 40).ToDictionary(i => (long)i, _ => Random(rng));
+        var normalizer = Normalizer.Fit(library.Values.ToList());
+        SimilarityIndex IndexOf() => new(library.Select(p => (p.Key, p.Value)).ToList(), normalizer, DimensionWeights.Default);
+        var graph = SimilarityGraph.Build(IndexOf());
+        var victim = graph[0][^1].TrackId;
+        library.Remove(victim);
+        var afterCascade = graph.Where(p => p.Key != victim)
+            .ToDictionary(p => p.Key, p => (IReadOnlyList<Neighbor>)p.Value.Where(n => n.TrackId != victim).ToList());
+        var index = IndexOf();
+        AssertSameGraph(SimilarityGraph.Build(index), SimilarityGraph.Update(afterCascade, index, [], []));
+    }
+
+    [Fact]
     public void The_graph_is_stored_and_read_back_unchanged()
     {
         using var dir = new TempDirectory();

@@ -105,6 +105,11 @@ internal static class ScanCommand
             var queue = new ExtractionQueue(database);
             var options = new ExtractionOptions(engine, workers, sidecars);
             var result = RunQueue(queue, options, console, context, json, interrupt.Token);
+            if (!result.Cancelled)
+            {
+                RefreshGraph(context, console, database, result, changes, json);
+            }
+
             return Summarize(context, console, database, roots, result, json, clock.Elapsed);
         }
         catch (LibraryDatabaseException e)
@@ -115,6 +120,23 @@ internal static class ScanCommand
         finally
         {
             Console.CancelKeyPress -= onCancel;
+        }
+    }
+
+    /// <summary>Keeps the similarity graph equal to a full rebuild after the library changed.</summary>
+    private static void RefreshGraph(CliContext context, IAnsiConsole console, LibraryDatabase database, ExtractionResult result, ScanChanges changes, bool json)
+    {
+        if (new FingerprintRepository(database).Count() == 0)
+        {
+            return; // nothing to relate yet
+        }
+
+        var refresh = Auralis.Similarity.SimilarityGraph.Refresh(database, result.CompletedIds, changes.RemovedIds);
+        if (!json && (refresh.Rebuilt || refresh.ListsWritten > 0))
+        {
+            console.MarkupLine(refresh.Rebuilt
+                ? $"Similarity graph rebuilt for {refresh.Tracks} tracks."
+                : $"Similarity graph updated ({refresh.ListsWritten} of {refresh.Tracks} lists changed).");
         }
     }
 

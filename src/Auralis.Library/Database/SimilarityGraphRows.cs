@@ -38,4 +38,30 @@ public sealed class SimilarityGraphRows(LibraryDatabase database)
 
             return edges.Count;
         });
+
+    /// <summary>Replaces the lists of the given tracks only, in one transaction.</summary>
+    public void ReplaceLists(IReadOnlyCollection<long> trackIds, IReadOnlyList<(long TrackId, long NeighborId, int Rank, double Distance)> edges) =>
+        database.Write($"update {trackIds.Count} similarity lists", transaction =>
+        {
+            using var clear = database.Command("DELETE FROM similarity_graph WHERE track_id = $t", transaction);
+            var ct = clear.Parameters.Add("$t", Microsoft.Data.Sqlite.SqliteType.Integer);
+            foreach (var id in trackIds)
+            {
+                ct.Value = id;
+                clear.ExecuteNonQuery();
+            }
+
+            using var insert = database.Command("INSERT INTO similarity_graph (track_id, neighbor_id, rank, distance) VALUES ($t, $n, $r, $d)", transaction);
+            var t = insert.Parameters.Add("$t", Microsoft.Data.Sqlite.SqliteType.Integer);
+            var n = insert.Parameters.Add("$n", Microsoft.Data.Sqlite.SqliteType.Integer);
+            var r = insert.Parameters.Add("$r", Microsoft.Data.Sqlite.SqliteType.Integer);
+            var d = insert.Parameters.Add("$d", Microsoft.Data.Sqlite.SqliteType.Real);
+            foreach (var (track, neighbor, rank, distance) in edges)
+            {
+                (t.Value, n.Value, r.Value, d.Value) = (track, neighbor, rank, distance);
+                Checked.One(database, insert.ExecuteNonQuery(), $"store graph edge {track} -> {neighbor}");
+            }
+
+            return edges.Count;
+        });
 }

@@ -26,7 +26,11 @@ public sealed record ExtractionProgress(int Done, int Total, int Failed, int Fro
     public TimeSpan? Remaining => TracksPerSecond > 0 ? TimeSpan.FromSeconds((Total - Done) / TracksPerSecond) : null;
 }
 
-public sealed record ExtractionResult(int Total, int Completed, int Failed, int FromSidecars, int Returned, bool Cancelled, TimeSpan Elapsed);
+public sealed record ExtractionResult(int Total, int Completed, int Failed, int FromSidecars, int Returned, bool Cancelled, TimeSpan Elapsed)
+{
+    /// <summary>Tracks fingerprinted (or taken from a sidecar) in this run.</summary>
+    public IReadOnlyList<long> CompletedIds { get; init; } = [];
+}
 
 /// <summary>
 /// The extraction queue (SPEC.md section 6). Work is ordered by priority (on-demand requests,
@@ -120,7 +124,10 @@ public sealed class ExtractionQueue(LibraryDatabase database)
         events.Writer.Complete();
         await writer.ConfigureAwait(false); // rethrows a failed database write
 
-        return new ExtractionResult(work.Count, counts.Completed, counts.Failed, counts.FromSidecars, counts.Returned, cancellationToken.IsCancellationRequested, clock.Elapsed);
+        return new ExtractionResult(work.Count, counts.Completed, counts.Failed, counts.FromSidecars, counts.Returned, cancellationToken.IsCancellationRequested, clock.Elapsed)
+        {
+            CompletedIds = counts.CompletedIds.ToList(),
+        };
     }
 
     private static void Process(long id, string path, ExtractionOptions options, SidecarStore? sidecars, ChannelWriter<TrackEvent> events, Counts counts, CancellationToken token)
@@ -135,6 +142,7 @@ public sealed class ExtractionQueue(LibraryDatabase database)
                 {
                     Interlocked.Increment(ref counts.FromSidecars);
                     Interlocked.Increment(ref counts.Completed);
+                    counts.CompletedIds.Add(id);
                     events.TryWrite(new TrackEvent.Completed(id, fromSidecar, null, null));
                     return;
                 }
@@ -146,6 +154,7 @@ public sealed class ExtractionQueue(LibraryDatabase database)
                 }
 
                 Interlocked.Increment(ref counts.Completed);
+                counts.CompletedIds.Add(id);
                 events.TryWrite(new TrackEvent.Completed(id, result.Fingerprint, result.Audio, result.DurationSeconds));
                 return;
             }
@@ -249,6 +258,7 @@ public sealed class ExtractionQueue(LibraryDatabase database)
         public int Failed;
         public int FromSidecars;
         public int Returned;
+        public System.Collections.Concurrent.ConcurrentBag<long> CompletedIds = [];
 #pragma warning restore CA1051
     }
 }

@@ -4,7 +4,11 @@ using Auralis.Library.Sidecars;
 namespace Auralis.Library.Scanning;
 
 /// <summary>What a scan changed in the database.</summary>
-public sealed record ScanChanges(int Found, int Added, int Changed, int Removed, IReadOnlyList<string> UnreadableFolders);
+public sealed record ScanChanges(int Found, int Added, int Changed, int Removed, IReadOnlyList<string> UnreadableFolders)
+{
+    /// <summary>Ids of the tracks this scan removed (their graph edges went with them).</summary>
+    public IReadOnlyList<long> RemovedIds { get; init; } = [];
+}
 
 /// <summary>
 /// Brings the database in line with the folders (SPEC.md section 6): new files are added
@@ -45,7 +49,7 @@ public sealed class LibraryScanner(LibraryDatabase database)
             new TrackRepository(database).ApplyScan(added, changed, removed);
         }
 
-        return new ScanChanges(onDisk.Count, added.Count, changed.Count, removed.Count, unreadable);
+        return new ScanChanges(onDisk.Count, added.Count, changed.Count, removed.Count, unreadable) { RemovedIds = removed };
     }
 
     /// <summary>Size and mtime of a regular file; directories and broken links get their own entry's times.</summary>
