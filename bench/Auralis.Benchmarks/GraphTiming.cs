@@ -20,4 +20,27 @@ internal static class GraphTiming
             $"({graph.Count} lists; target <= 60 s for 100,000)");
         return 0;
     }
+
+    public static int MakeLibrary(int tracks, string path)
+    {
+        using var database = Auralis.Library.Database.LibraryDatabase.Open(path);
+        var repository = new Auralis.Library.Database.TrackRepository(database);
+        var rng = new Random(7);
+        var batch = new List<(long, Fingerprint)>();
+        var store = new Auralis.Library.Database.FingerprintRepository(database);
+        for (var i = 0; i < tracks; i++)
+        {
+            var id = repository.Add($"/music/generated/{i:D6}.flac", 1, 1);
+            batch.Add((id, new Fingerprint(Enumerable.Range(0, Fingerprint.Dimensions).Select(_ => (float)rng.NextDouble()).ToArray())));
+            if (batch.Count == 1000)
+            {
+                store.StoreCompleted(batch);
+                batch.Clear();
+            }
+        }
+
+        store.StoreCompleted(batch);
+        Console.WriteLine($"{path}: {tracks} tracks with fingerprints");
+        return 0;
+    }
 }

@@ -23,5 +23,12 @@ if (args.Length > 0 && args[0] == "knn-graph")
     return GraphTiming.Run(args.Length > 1 ? int.Parse(args[1], System.Globalization.CultureInfo.InvariantCulture) : 100_000);
 }
 
+// `make-library N DB`: a database of N tracks with random fingerprints, for CLI-level timing
+// (e.g. `time ./auralis similar 1 --db DB` on 50,000 tracks).
+if (args.Length > 2 && args[0] == "make-library")
+{
+    return GraphTiming.MakeLibrary(int.Parse(args[1], System.Globalization.CultureInfo.InvariantCulture), args[2]);
+}
+
 BenchmarkSwitcher.FromAssembly(typeof(ExtractionBenchmarks).Assembly).Run(args);
 return 0;
