@@ -1,3 +1,5 @@
+using Microsoft.Data.Sqlite;
+
 namespace Auralis.Library.Database;
 
 /// <summary>Rows of <c>similarity_graph</c>: (track, neighbour, rank 1 = nearest, distance).</summary>
@@ -25,43 +27,39 @@ public sealed class SimilarityGraphRows(LibraryDatabase database)
                 clear.ExecuteNonQuery();
             }
 
-            using var insert = database.Command("INSERT INTO similarity_graph (track_id, neighbor_id, rank, distance) VALUES ($t, $n, $r, $d)", transaction);
-            var t = insert.Parameters.Add("$t", Microsoft.Data.Sqlite.SqliteType.Integer);
-            var n = insert.Parameters.Add("$n", Microsoft.Data.Sqlite.SqliteType.Integer);
-            var r = insert.Parameters.Add("$r", Microsoft.Data.Sqlite.SqliteType.Integer);
-            var d = insert.Parameters.Add("$d", Microsoft.Data.Sqlite.SqliteType.Real);
-            foreach (var (track, neighbor, rank, distance) in edges)
-            {
-                (t.Value, n.Value, r.Value, d.Value) = (track, neighbor, rank, distance);
-                Checked.One(database, insert.ExecuteNonQuery(), $"store graph edge {track} -> {neighbor}");
-            }
-
-            return edges.Count;
+            return Insert(transaction, edges);
         });
 
     /// <summary>Replaces the lists of the given tracks only, in one transaction.</summary>
     public void ReplaceLists(IReadOnlyCollection<long> trackIds, IReadOnlyList<(long TrackId, long NeighborId, int Rank, double Distance)> edges) =>
         database.Write($"update {trackIds.Count} similarity lists", transaction =>
         {
-            using var clear = database.Command("DELETE FROM similarity_graph WHERE track_id = $t", transaction);
-            var ct = clear.Parameters.Add("$t", Microsoft.Data.Sqlite.SqliteType.Integer);
-            foreach (var id in trackIds)
+            using (var clear = database.Command("DELETE FROM similarity_graph WHERE track_id = $t", transaction))
             {
-                ct.Value = id;
-                clear.ExecuteNonQuery();
+                var track = clear.Parameters.Add("$t", SqliteType.Integer);
+                foreach (var id in trackIds)
+                {
+                    track.Value = id;
+                    clear.ExecuteNonQuery();
+                }
             }
 
-            using var insert = database.Command("INSERT INTO similarity_graph (track_id, neighbor_id, rank, distance) VALUES ($t, $n, $r, $d)", transaction);
-            var t = insert.Parameters.Add("$t", Microsoft.Data.Sqlite.SqliteType.Integer);
-            var n = insert.Parameters.Add("$n", Microsoft.Data.Sqlite.SqliteType.Integer);
-            var r = insert.Parameters.Add("$r", Microsoft.Data.Sqlite.SqliteType.Integer);
-            var d = insert.Parameters.Add("$d", Microsoft.Data.Sqlite.SqliteType.Real);
-            foreach (var (track, neighbor, rank, distance) in edges)
-            {
-                (t.Value, n.Value, r.Value, d.Value) = (track, neighbor, rank, distance);
-                Checked.One(database, insert.ExecuteNonQuery(), $"store graph edge {track} -> {neighbor}");
-            }
-
-            return edges.Count;
+            return Insert(transaction, edges);
         });
+
+    private int Insert(SqliteTransaction transaction, IReadOnlyList<(long TrackId, long NeighborId, int Rank, double Distance)> edges)
+    {
+        using var insert = database.Command("INSERT INTO similarity_graph (track_id, neighbor_id, rank, distance) VALUES ($t, $n, $r, $d)", transaction);
+        var t = insert.Parameters.Add("$t", SqliteType.Integer);
+        var n = insert.Parameters.Add("$n", SqliteType.Integer);
+        var r = insert.Parameters.Add("$r", SqliteType.Integer);
+        var d = insert.Parameters.Add("$d", SqliteType.Real);
+        foreach (var (track, neighbor, rank, distance) in edges)
+        {
+            (t.Value, n.Value, r.Value, d.Value) = (track, neighbor, rank, distance);
+            Checked.One(database, insert.ExecuteNonQuery(), $"store graph edge {track} -> {neighbor}");
+        }
+
+        return edges.Count;
+    }
 }
