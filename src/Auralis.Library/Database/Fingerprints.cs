@@ -22,7 +22,8 @@ public sealed class FingerprintRepository(LibraryDatabase database)
         $"INSERT INTO track_fingerprints (track_id, {DimensionList}, fingerprint_version, created_at, updated_at) " +
         $"VALUES ($track, {Parameters}, $version, $now, $now)";
 
-    private static readonly string UpsertSql = InsertSql +
+    /// <summary>Insert or replace one fingerprint; shared with the extraction writer.</summary>
+    internal static readonly string UpsertSql = InsertSql +
         " ON CONFLICT(track_id) DO UPDATE SET " +
         string.Join(", ", Schema.Dimensions.Select(d => $"{d} = excluded.{d}")) +
         ", fingerprint_version = excluded.fingerprint_version, updated_at = excluded.updated_at";
@@ -166,7 +167,7 @@ public sealed class FingerprintRepository(LibraryDatabase database)
         return command.ExecuteNonQuery();
     }
 
-    private static void Bind(SqliteCommand command, long trackId, Fingerprint fingerprint, int version, string now)
+    internal static void Bind(SqliteCommand command, long trackId, Fingerprint fingerprint, int version, string now)
     {
         // Prepared once per command, rebound per row: batches reuse one statement.
         if (command.Parameters.Count == 0)

@@ -21,12 +21,6 @@ public abstract record TrackEvent(long TrackId)
 /// <summary>Applies batches of track events, each batch in one transaction.</summary>
 public sealed class TrackEventWriter(LibraryDatabase database)
 {
-    private static readonly string UpsertFingerprint =
-        $"INSERT INTO track_fingerprints (track_id, {string.Join(", ", Schema.Dimensions)}, fingerprint_version, created_at, updated_at) " +
-        $"VALUES ($track, {string.Join(", ", Schema.Dimensions.Select((_, i) => $"$d{i}"))}, $version, $now, $now) " +
-        "ON CONFLICT(track_id) DO UPDATE SET " + string.Join(", ", Schema.Dimensions.Select(d => $"{d} = excluded.{d}")) +
-        ", fingerprint_version = excluded.fingerprint_version, updated_at = excluded.updated_at";
-
     public void Apply(IReadOnlyList<TrackEvent> events)
     {
         if (events.Count == 0)
@@ -77,16 +71,9 @@ public sealed class TrackEventWriter(LibraryDatabase database)
 
     private void Complete(SqliteTransaction transaction, TrackEvent.Completed c, string now)
     {
-        using (var upsert = database.Command(UpsertFingerprint, transaction))
+        using (var upsert = database.Command(FingerprintRepository.UpsertSql, transaction))
         {
-            upsert.Parameters.AddWithValue("$track", c.TrackId);
-            for (var i = 0; i < Fingerprint.Dimensions; i++)
-            {
-                upsert.Parameters.AddWithValue($"$d{i}", (double)c.Fingerprint[i]);
-            }
-
-            upsert.Parameters.AddWithValue("$version", Fingerprint.FingerprintVersion);
-            upsert.Parameters.AddWithValue("$now", now);
+            FingerprintRepository.Bind(upsert, c.TrackId, c.Fingerprint, Fingerprint.FingerprintVersion, now);
             Checked.One(database, upsert.ExecuteNonQuery(), $"store fingerprint of track {c.TrackId}");
         }
 

@@ -138,24 +138,8 @@ public sealed class TrackRepository(LibraryDatabase database)
     /// The file changed (size or mtime): record the new signature, drop its fingerprint and mark it
     /// pending, in one transaction.
     /// </summary>
-    public void MarkChanged(long id, long sizeBytes, long mtimeNs) => database.Write($"mark track {id} changed", transaction =>
-    {
-        using (var drop = database.Command("DELETE FROM track_fingerprints WHERE track_id = $id", transaction))
-        {
-            drop.Parameters.AddWithValue("$id", id);
-            drop.ExecuteNonQuery();
-        }
-
-        using var command = database.Command(
-            "UPDATE tracks SET size_bytes = $s, mtime_ns = $m, updated_at = $now, fingerprint_status = 'pending', " +
-            "fingerprint_computed_at = NULL, fingerprint_error_message = NULL, fingerprint_attempts = 0 WHERE id = $id",
-            transaction);
-        command.Parameters.AddWithValue("$s", sizeBytes);
-        command.Parameters.AddWithValue("$m", mtimeNs);
-        command.Parameters.AddWithValue("$now", LibraryDatabase.Now());
-        command.Parameters.AddWithValue("$id", id);
-        return Checked.One(database, command.ExecuteNonQuery(), $"mark track {id} changed");
-    });
+    public void MarkChanged(long id, long sizeBytes, long mtimeNs) =>
+        ApplyScan([], [(id, new Sidecars.AudioFileSignature(sizeBytes, mtimeNs))], []);
 
     /// <summary>Sets a track's status; an error keeps its message and counts an attempt.</summary>
     public void SetStatus(long id, FingerprintStatus status, string? errorMessage = null) => database.Write($"set status of track {id}", transaction =>
