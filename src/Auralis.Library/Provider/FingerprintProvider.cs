@@ -1,0 +1,306 @@
+using System.Diagnostics;
+using Auralis.Audio;
+using Auralis.Fingerprinting;
+using Auralis.Library.Database;
+using Auralis.Library.Sidecars;
+
+namespace Auralis.Library.Provider;
+
+/// <summary>Where a provided fingerprint came from (SPEC.md section 8, in lookup order).</summary>
+public enum FingerprintSource
+{
+    Database,
+    Sidecar,
+    Server,
+    Computed,
+}
+
+/// <summary>A fingerprint server the provider may ask (the gRPC client implements it).</summary>
+public interface IRemoteFingerprinter
+{
+    /// <summary>Where the server is, for messages ("http://127.0.0.1:8765").</summary>
+    string Address { get; }
+
+    /// <summary>Asks the server to fingerprint a file by path; throws with a clear message when it cannot.</summary>
+    Task<Fingerprint> FingerprintFileAsync(string path, CancellationToken cancellationToken);
+}
+
+public sealed class FingerprintProviderOptions
+{
+    /// <summary>The library database; null when the caller has none (e.g. mastering a loose file).</summary>
+    public LibraryDatabasePool? Database { get; init; }
+
+    /// <summary>Sidecars to read and write; null to use neither.</summary>
+    public SidecarStore? Sidecars { get; init; }
+
+    /// <summary>The fingerprint server to ask before computing locally; null for none.</summary>
+    public IRemoteFingerprinter? Server { get; init; }
+
+    /// <summary>How long the server may take before the provider gives up on it (SPEC: 10 s).</summary>
+    public TimeSpan ServerTimeout { get; init; } = TimeSpan.FromSeconds(10);
+
+    /// <summary>The extractor for the last tier.</summary>
+    public required IFingerprintEngine Engine { get; init; }
+}
+
+/// <summary>A fingerprint and the story of how it was obtained.</summary>
+/// <param name="TrackId">The library track, when the file is one.</param>
+/// <param name="Trail">Why each earlier tier did not answer, in order ("database: no track for ...").</param>
+/// <param name="Warnings">What went wrong storing the result (it is still valid; nothing claims it was stored).</param>
+public sealed record ProvidedFingerprint(
+    string Path,
+    Fingerprint Fingerprint,
+    FingerprintSource Source,
+    long? TrackId,
+    IReadOnlyList<string> Trail,
+    IReadOnlyList<string> Warnings,
+    TimeSpan Elapsed)
+{
+    /// <summary>Set when the fingerprint was computed here (decoded audio facts).</summary>
+    public FileFingerprint? Computed { get; init; }
+
+    /// <summary>True when the database holds this fingerprint for <see cref="TrackId"/> after the call.</summary>
+    public bool StoredInDatabase { get; init; }
+
+    /// <summary>Where the sidecar was written, if one was.</summary>
+    public SidecarLocation? SidecarWritten { get; init; }
+}
+
+/// <summary>No tier could produce a fingerprint; the message lists why, tier by tier.</summary>
+public sealed class FingerprintUnavailableException : Exception
+{
+    public FingerprintUnavailableException(string path, IReadOnlyList<string> trail, Exception? inner)
+        : base($"Cannot fingerprint '{path}': {string.Join("; ", trail)}", inner)
+    {
+        Path = path;
+        Trail = trail;
+    }
+
+    public FingerprintUnavailableException()
+    {
+        Path = "";
+        Trail = [];
+    }
+
+    public FingerprintUnavailableException(string message)
+        : base(message)
+    {
+        Path = "";
+        Trail = [];
+    }
+
+    public FingerprintUnavailableException(string message, Exception inner)
+        : base(message, inner)
+    {
+        Path = "";
+        Trail = [];
+    }
+
+    public string Path { get; }
+
+    public IReadOnlyList<string> Trail { get; }
+}
+
+/// <summary>
+/// The on-demand lookup of SPEC.md section 8: database (current version, file unchanged) ->
+/// valid sidecar -> fingerprint server (bounded by <see cref="FingerprintProviderOptions.ServerTimeout"/>)
+/// -> local extraction. What a lower tier produced is written back to the higher ones (database
+/// when the file is a library track, sidecar always when sidecars are on), so the next lookup is
+/// the fast one. Every step that did not answer leaves its reason in the trail: the original
+/// silently fell back to a 100x slower path for a day (seeds/004); this one says so.
+/// </summary>
+public sealed class FingerprintProvider(FingerprintProviderOptions options)
+{
+    private readonly FingerprintProviderOptions _options = options ?? throw new ArgumentNullException(nameof(options));
+
+    /// <summary>Fingerprint of the library track <paramref name="trackId"/>.</summary>
+    /// <exception cref="KeyNotFoundException">No such track (or no database configured).</exception>
+    /// <exception cref="FingerprintUnavailableException">Every tier failed; the message says why.</exception>
+    public Task<ProvidedFingerprint> GetAsync(long trackId, CancellationToken cancellationToken = default)
+    {
+        var track = _options.Database?.Use(db => new TrackRepository(db).Get(trackId))
+            ?? throw new KeyNotFoundException($"No track {trackId} in the library.");
+        return GetAsync(track.FilePath, cancellationToken);
+    }
+
+    /// <summary>Fingerprint of the audio file at <paramref name="path"/>.</summary>
+    /// <exception cref="FingerprintUnavailableException">Every tier failed; the message says why.</exception>
+    public async Task<ProvidedFingerprint> GetAsync(string path, CancellationToken cancellationToken = default)
+    {
+        ArgumentException.ThrowIfNullOrWhiteSpace(path);
+        var clock = Stopwatch.StartNew();
+        var full = System.IO.Path.GetFullPath(path);
+        var trail = new List<string>();
+        var warnings = new List<string>();
+
+        AudioFileSignature signature;
+        try
+        {
+            signature = AudioFileSignature.Of(full);
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            trail.Add($"file: {e.Message}");
+            throw new FingerprintUnavailableException(full, trail, e);
+        }
+
+        // 1. Database: a current fingerprint of this very file (size and mtime unchanged).
+        var track = _options.Database?.Use(db => new TrackRepository(db).GetByPath(full));
+        if (_options.Database is null)
+        {
+            trail.Add("database: none configured");
+        }
+        else if (track is null)
+        {
+            trail.Add("database: not a library track");
+        }
+        else
+        {
+            var stored = _options.Database.Use(db => new FingerprintRepository(db).Get(track.Id));
+            var unchanged = track.SizeBytes == signature.SizeBytes && track.MtimeNs == signature.MtimeNs;
+            if (stored is not null && stored.Version == Fingerprint.FingerprintVersion && unchanged)
+            {
+                return new ProvidedFingerprint(full, stored.Fingerprint, FingerprintSource.Database, track.Id, trail, warnings, clock.Elapsed)
+                {
+                    StoredInDatabase = true,
+                };
+            }
+
+            trail.Add(stored is null ? $"database: track {track.Id} has no fingerprint yet"
+                : !unchanged ? $"database: track {track.Id} changed on disk since it was fingerprinted"
+                : $"database: track {track.Id} has fingerprint version {stored.Version}, current is {Fingerprint.FingerprintVersion}");
+        }
+
+        // 2. Sidecar.
+        if (_options.Sidecars is null)
+        {
+            trail.Add("sidecar: sidecars off");
+        }
+        else
+        {
+            var fromSidecar = _options.Sidecars.TryRead(full, signature, out var reason);
+            if (fromSidecar is not null)
+            {
+                var result = new ProvidedFingerprint(full, fromSidecar, FingerprintSource.Sidecar, track?.Id, trail, warnings, clock.Elapsed);
+                return Store(result, track, signature, writeSidecar: false, warnings) with { Elapsed = clock.Elapsed };
+            }
+
+            trail.Add($"sidecar: {reason}");
+        }
+
+        // 3. Fingerprint server, bounded in time.
+        if (_options.Server is null)
+        {
+            trail.Add("server: none configured");
+        }
+        else
+        {
+            var fromServer = await AskServerAsync(full, trail, cancellationToken).ConfigureAwait(false);
+            if (fromServer is not null)
+            {
+                var result = new ProvidedFingerprint(full, fromServer, FingerprintSource.Server, track?.Id, trail, warnings, clock.Elapsed);
+                return Store(result, track, signature, writeSidecar: true, warnings) with { Elapsed = clock.Elapsed };
+            }
+        }
+
+        // 4. Local extraction.
+        FileFingerprint computed;
+        try
+        {
+            computed = await Task.Run(() => FileFingerprinter.Compute(full, _options.Engine, cancellationToken), cancellationToken).ConfigureAwait(false);
+        }
+        catch (Exception e) when (e is AudioDecodeException or FingerprintException or IOException or UnauthorizedAccessException)
+        {
+            trail.Add($"local ({_options.Engine.Name}): {e.Message}");
+            throw new FingerprintUnavailableException(full, trail, e);
+        }
+
+        var local = new ProvidedFingerprint(full, computed.Fingerprint, FingerprintSource.Computed, track?.Id, trail, warnings, clock.Elapsed)
+        {
+            Computed = computed,
+        };
+        return Store(local, track, signature, writeSidecar: true, warnings) with { Elapsed = clock.Elapsed };
+    }
+
+    private async Task<Fingerprint?> AskServerAsync(string path, List<string> trail, CancellationToken cancellationToken)
+    {
+        var server = _options.Server!;
+        using var timeout = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+        timeout.CancelAfter(_options.ServerTimeout);
+        try
+        {
+            var fingerprint = await server.FingerprintFileAsync(path, timeout.Token)
+                .WaitAsync(_options.ServerTimeout, cancellationToken).ConfigureAwait(false);
+            if (fingerprint.Values.Length != Fingerprint.Dimensions)
+            {
+                trail.Add($"server {server.Address}: answered with {fingerprint.Values.Length} values, expected {Fingerprint.Dimensions}");
+                return null;
+            }
+
+            return fingerprint;
+        }
+        catch (Exception e) when (!cancellationToken.IsCancellationRequested && e is OperationCanceledException or TimeoutException)
+        {
+            trail.Add($"server {server.Address}: no answer within {_options.ServerTimeout.TotalSeconds:0.###} s");
+            return null;
+        }
+        catch (Exception e) when (!cancellationToken.IsCancellationRequested && e is not OutOfMemoryException)
+        {
+            trail.Add($"server {server.Address}: {e.Message}");
+            return null;
+        }
+        finally
+        {
+            // WaitAsync may give up a moment before CancelAfter fires: make sure an abandoned
+            // call is told to stop now, not left running on the server.
+            await timeout.CancelAsync().ConfigureAwait(false);
+        }
+    }
+
+    /// <summary>Writes the result back to the higher tiers; failures become warnings on the result, never silence.</summary>
+    private ProvidedFingerprint Store(ProvidedFingerprint result, TrackRecord? track, AudioFileSignature signature, bool writeSidecar, List<string> warnings)
+    {
+        SidecarLocation? sidecar = null;
+        if (writeSidecar && _options.Sidecars is not null)
+        {
+            try
+            {
+                sidecar = _options.Sidecars.Write(result.Path, signature, result.Fingerprint);
+            }
+            catch (IOException e)
+            {
+                warnings.Add($"sidecar not written: {e.Message}");
+            }
+        }
+
+        var stored = false;
+        if (track is not null && _options.Database is not null)
+        {
+            try
+            {
+                var audio = result.Computed?.Audio;
+                var duration = result.Computed?.DurationSeconds;
+                _options.Database.Use(db =>
+                {
+                    // Only when the file is still the one we looked at: a rescan owns changed files.
+                    var current = new TrackRepository(db).Get(track.Id);
+                    if (current is null || current.SizeBytes != signature.SizeBytes || current.MtimeNs != signature.MtimeNs)
+                    {
+                        warnings.Add($"database: track {track.Id} changed or was removed meanwhile; not stored (a scan will pick it up)");
+                        return false;
+                    }
+
+                    new TrackEventWriter(db).Apply([new TrackEvent.Completed(track.Id, result.Fingerprint, audio, duration)]);
+                    stored = true;
+                    return true;
+                });
+            }
+            catch (LibraryDatabaseException e)
+            {
+                warnings.Add($"database: not stored: {e.Message}");
+            }
+        }
+
+        return result with { StoredInDatabase = stored, SidecarWritten = sidecar };
+    }
+}
