@@ -251,6 +251,61 @@ public sealed class TrackRepository(LibraryDatabase database)
         _ => throw new InvalidDataException($"unknown fingerprint_status '{text}'"),
     };
 
+    /// <summary>
+    /// A page of tracks whose path, title, artist or album contains <paramref name="text"/>
+    /// (case-insensitive; null or empty matches all), sorted by <paramref name="sort"/>, with the
+    /// total number of matches and each track's loudness and crest factor when it has a
+    /// fingerprint (the library map plots those).
+    /// </summary>
+    public TrackPage Search(string? text, TrackSort sort, bool descending, int limit, int offset)
+    {
+        ArgumentOutOfRangeException.ThrowIfNegative(limit);
+        ArgumentOutOfRangeException.ThrowIfNegative(offset);
+        var where = string.IsNullOrEmpty(text)
+            ? ""
+            : "WHERE t.filepath LIKE $q ESCAPE '\\' OR t.title LIKE $q ESCAPE '\\' OR t.artist LIKE $q ESCAPE '\\' OR t.album LIKE $q ESCAPE '\\'";
+        var pattern = string.IsNullOrEmpty(text)
+            ? null
+            : "%" + text.Replace("\\", "\\\\", StringComparison.Ordinal).Replace("%", "\\%", StringComparison.Ordinal).Replace("_", "\\_", StringComparison.Ordinal) + "%";
+        var order = sort switch
+        {
+            TrackSort.Path => "t.filepath",
+            TrackSort.Title => "t.title COLLATE NOCASE",
+            TrackSort.Artist => "t.artist COLLATE NOCASE",
+            TrackSort.Album => "t.album COLLATE NOCASE",
+            TrackSort.Duration => "t.duration_s",
+            TrackSort.Status => "t.fingerprint_status",
+            TrackSort.Lufs => "f.lufs",
+            TrackSort.Crest => "f.crest_db",
+            _ => "t.id",
+        };
+        var direction = descending ? "DESC" : "ASC";
+
+        using var count = database.Command($"SELECT COUNT(*) FROM tracks t {where}");
+        using var page = database.Command(
+            $"SELECT {string.Join(", ", Columns.Split(", ").Select(c => "t." + c))}, f.lufs, f.crest_db FROM tracks t " +
+            $"LEFT JOIN track_fingerprints f ON f.track_id = t.id {where} ORDER BY {order} {direction}, t.id {direction} LIMIT $limit OFFSET $offset");
+        if (pattern is not null)
+        {
+            count.Parameters.AddWithValue("$q", pattern);
+            page.Parameters.AddWithValue("$q", pattern);
+        }
+
+        page.Parameters.AddWithValue("$limit", limit);
+        page.Parameters.AddWithValue("$offset", offset);
+        var total = Convert.ToInt64(count.ExecuteScalar(), CultureInfo.InvariantCulture);
+        var rows = new List<TrackSummary>();
+        using (var r = page.ExecuteReader())
+        {
+            while (r.Read())
+            {
+                rows.Add(new TrackSummary(ReadRecord(r), r.IsDBNull(17) ? null : r.GetDouble(17), r.IsDBNull(18) ? null : r.GetDouble(18)));
+            }
+        }
+
+        return new TrackPage(total, rows);
+    }
+
     private TrackRecord? QuerySingle(string where, object value)
     {
         using var command = database.Command($"SELECT {Columns} FROM tracks {where}");
@@ -264,29 +319,51 @@ public sealed class TrackRepository(LibraryDatabase database)
         using var r = command.ExecuteReader();
         while (r.Read())
         {
-            list.Add(new TrackRecord(
-                r.GetInt64(0),
-                r.GetString(1),
-                r.GetInt64(2),
-                r.GetInt64(3),
-                r.IsDBNull(4) ? null : r.GetDouble(4),
-                r.IsDBNull(5) ? null : r.GetInt32(5),
-                r.IsDBNull(6) ? null : r.GetInt32(6),
-                r.IsDBNull(7) ? null : r.GetString(7),
-                r.IsDBNull(8) ? null : r.GetString(8),
-                r.IsDBNull(9) ? null : r.GetString(9),
-                r.IsDBNull(10) ? null : r.GetString(10),
-                r.GetString(11),
-                r.GetString(12),
-                ParseStatus(r.GetString(13)),
-                r.IsDBNull(14) ? null : r.GetString(14),
-                r.IsDBNull(15) ? null : r.GetString(15),
-                r.GetInt32(16)));
+            list.Add(ReadRecord(r));
         }
 
         return list;
     }
+
+    private static TrackRecord ReadRecord(SqliteDataReader r) => new(
+        r.GetInt64(0),
+        r.GetString(1),
+        r.GetInt64(2),
+        r.GetInt64(3),
+        r.IsDBNull(4) ? null : r.GetDouble(4),
+        r.IsDBNull(5) ? null : r.GetInt32(5),
+        r.IsDBNull(6) ? null : r.GetInt32(6),
+        r.IsDBNull(7) ? null : r.GetString(7),
+        r.IsDBNull(8) ? null : r.GetString(8),
+        r.IsDBNull(9) ? null : r.GetString(9),
+        r.IsDBNull(10) ? null : r.GetString(10),
+        r.GetString(11),
+        r.GetString(12),
+        ParseStatus(r.GetString(13)),
+        r.IsDBNull(14) ? null : r.GetString(14),
+        r.IsDBNull(15) ? null : r.GetString(15),
+        r.GetInt32(16));
 }
+
+/// <summary>Sort keys of <see cref="TrackRepository.Search"/>.</summary>
+public enum TrackSort
+{
+    Id,
+    Path,
+    Title,
+    Artist,
+    Album,
+    Duration,
+    Status,
+    Lufs,
+    Crest,
+}
+
+/// <summary>A track with the two fingerprint values the library views show.</summary>
+public sealed record TrackSummary(TrackRecord Track, double? Lufs, double? CrestDb);
+
+/// <summary>One page of a search and the number of all matches.</summary>
+public sealed record TrackPage(long Total, IReadOnlyList<TrackSummary> Tracks);
 
 /// <summary>Every write is checked: a statement that should change one row and did not is an error.</summary>
 internal static class Checked
