@@ -1,0 +1,135 @@
+using System.CommandLine;
+using System.Runtime.InteropServices;
+using Auralis.Library.Database;
+using Auralis.Server.Hosting;
+
+namespace Auralis.Cli.Commands;
+
+/// <summary>
+/// <c>auralis serve [--db PATH] [--urls URL] [--root DIR]... [--token T]</c>: the fingerprint server
+/// (gRPC auralis.v1.FingerprintService and the HTTP/JSON API, docs/server.md) until Ctrl-C or SIGTERM.
+/// </summary>
+internal static class ServeCommand
+{
+    public static Command Create(CliContext context)
+    {
+        var db = CommonOptions.Database();
+        var urls = new Option<string>("--urls")
+        {
+            Description = $"Where to listen, ';'-separated (default {ServerSettings.DefaultUrl}: this machine only). Port 0 picks a free port.",
+            DefaultValueFactory = _ => ServerSettings.DefaultUrl,
+        };
+        var grpcUrls = new Option<string?>("--grpc-urls")
+        {
+            Description = "Where gRPC clients connect (cleartext HTTP/2), ';'-separated (default: each --urls address with the next port).",
+        };
+        var roots = new Option<string[]>("--root")
+        {
+            Description = "A library folder whose files clients may have fingerprinted (repeatable). Paths outside every root are refused, symlinks resolved.",
+            AllowMultipleArgumentsPerToken = false,
+        };
+        var token = new Option<string?>("--token")
+        {
+            Description = "Bearer token clients must send (default: $AURALIS_TOKEN). Required when listening beyond loopback.",
+        };
+        var engine = CommonOptions.Engine();
+        var noSidecars = new Option<bool>("--no-sidecars") { Description = "Neither read nor write .25d sidecar files." };
+        var command = new Command("serve", "Run the fingerprint server: gRPC (auralis.v1.FingerprintService) and the HTTP/JSON API on one address.")
+        {
+            db, urls, grpcUrls, roots, token, engine, noSidecars,
+        };
+        command.SetAction((parse, cancellationToken) => RunAsync(
+            context,
+            parse.GetValue(db),
+            parse.GetValue(urls)!,
+            parse.GetValue(grpcUrls),
+            parse.GetValue(roots) ?? [],
+            parse.GetValue(token) ?? Environment.GetEnvironmentVariable("AURALIS_TOKEN"),
+            parse.GetValue(engine)!,
+            !parse.GetValue(noSidecars),
+            cancellationToken));
+        return command;
+    }
+
+    private static async Task<int> RunAsync(CliContext context, string? dbPath, string urls, string? grpcUrls, string[] roots, string? token, string engineChoice, bool sidecars, CancellationToken cancellationToken)
+    {
+        var engine = CommonOptions.SelectEngine(context, engineChoice);
+        if (engine is null)
+        {
+            return ExitCodes.Fatal;
+        }
+
+        var settings = new ServerSettings
+        {
+            DatabasePath = dbPath ?? LibraryDatabase.DefaultPath,
+            Engine = engine,
+            Urls = urls.Split(';', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries),
+            GrpcUrls = grpcUrls?.Split(';', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries),
+            Roots = roots,
+            Token = string.IsNullOrEmpty(token) ? null : token,
+            Sidecars = sidecars ? new Auralis.Library.Sidecars.SidecarStore() : null,
+        };
+
+        AuralisServer server;
+        try
+        {
+            server = AuralisServer.Create(settings);
+        }
+        catch (ServerConfigurationException e)
+        {
+            context.Error.WriteLine($"auralis: error: {e.Message}");
+            return ExitCodes.Usage;
+        }
+        catch (LibraryDatabaseException e)
+        {
+            return context.Fail(e.Message);
+        }
+
+        await using (server.ConfigureAwait(false))
+        {
+            try
+            {
+                await server.StartAsync(cancellationToken).ConfigureAwait(false);
+            }
+            catch (IOException e)
+            {
+                return context.Fail($"cannot listen on {urls}{(grpcUrls is null ? "" : ";" + grpcUrls)}: {e.Message}");
+            }
+
+            using var stop = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+            using var sigterm = PosixSignalRegistration.Create(PosixSignal.SIGTERM, signal =>
+            {
+                signal.Cancel = true;
+                stop.Cancel();
+            });
+            foreach (var address in server.Addresses)
+            {
+                context.Out.WriteLine($"auralis: HTTP/JSON API on {address}/api");
+            }
+
+            foreach (var address in server.GrpcAddresses)
+            {
+                context.Out.WriteLine($"auralis: gRPC auralis.v1.FingerprintService on {address} (HTTP/2 cleartext)");
+            }
+
+            context.Out.WriteLine(server.Roots.Count == 0
+                ? "auralis: no --root given: requests to read files will be refused"
+                : $"auralis: library roots: {string.Join(", ", server.Roots)}");
+            context.Out.WriteLine($"auralis: database {settings.DatabasePath}; engine {engine.Name}; {(settings.Token is null ? "no token (loopback only)" : "bearer token required")}; Ctrl-C to stop");
+            context.Out.Flush();
+
+            try
+            {
+                await Task.Delay(Timeout.Infinite, stop.Token).ConfigureAwait(false);
+            }
+            catch (OperationCanceledException)
+            {
+                // Ctrl-C or SIGTERM: stop cleanly.
+            }
+
+            context.Out.WriteLine("auralis: stopping");
+            await server.StopAsync(CancellationToken.None).ConfigureAwait(false);
+            return ExitCodes.Success;
+        }
+    }
+}

@@ -1,0 +1,295 @@
+using System.Globalization;
+using System.Text.Json;
+using Auralis.Fingerprinting;
+using Auralis.Library.Database;
+using Auralis.Library.Provider;
+using Auralis.Server.Hosting;
+using Auralis.Server.Security;
+using Auralis.Similarity;
+using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.Http;
+using Microsoft.AspNetCore.Routing;
+
+namespace Auralis.Server.Api;
+
+/// <summary>
+/// The HTTP/JSON API (docs/server.md): health, tracks (paging, search, sort), a track's
+/// fingerprint, similar tracks, and scans (start, follow). Names are snake_case as in the CLI's
+/// JSON. Errors are <c>{"error": {"status", "message"}}</c> with the matching HTTP status.
+/// </summary>
+internal static class JsonApi
+{
+    public const int MaxPageSize = 500;
+
+    public static readonly JsonSerializerOptions Json = new()
+    {
+        PropertyNamingPolicy = JsonNamingPolicy.SnakeCaseLower,
+        DictionaryKeyPolicy = null,
+        WriteIndented = false,
+    };
+
+    public static void Map(IEndpointRouteBuilder app, ServerLibrary library)
+    {
+        var api = app.MapGroup("/api");
+        api.MapGet("/health", () => Ok(Health(library)));
+        api.MapGet("/tracks", (HttpRequest request) => ListTracks(library, request));
+        api.MapGet("/tracks/{id:long}", (long id) =>
+            library.Database.Use(db => new TrackRepository(db).Get(id)) is { } track
+                ? Ok(TrackJson(track, null, null))
+                : Error(StatusCodes.Status404NotFound, $"no track {id}"));
+        api.MapGet("/tracks/{id:long}/fingerprint", (long id, CancellationToken token) => TrackFingerprint(library, id, token));
+        api.MapGet("/tracks/{id:long}/similar", (long id, HttpRequest request) => Similar(library, id, request));
+        api.MapPost("/scans", (HttpRequest request) => StartScan(library, request));
+        api.MapGet("/scans/latest", () => library.Scans.Latest is { } job ? Ok(ScanJson(job)) : Error(StatusCodes.Status404NotFound, "no scan has been started"));
+        api.MapGet("/scans/{id:int}", (int id) => library.Scans.Get(id) is { } job ? Ok(ScanJson(job)) : Error(StatusCodes.Status404NotFound, $"no scan {id}"));
+        api.MapFallback(() => Error(StatusCodes.Status404NotFound, "no such API endpoint (see docs/server.md)"));
+    }
+
+    public static IResult Ok(object value, int status = StatusCodes.Status200OK) => Results.Json(value, Json, statusCode: status);
+
+    public static IResult Error(int status, string message) =>
+        Results.Json(new { error = new { status, message } }, Json, statusCode: status);
+
+    public static object Health(ServerLibrary library)
+    {
+        var tracks = library.Database.Use(db => new TrackRepository(db).Count());
+        return new
+        {
+            status = "ok",
+            version = ServerInfo.Version,
+            fingerprint_version = Fingerprint.FingerprintVersion,
+            engine = library.Settings.Engine.Name,
+            tracks,
+        };
+    }
+
+    private static IResult ListTracks(ServerLibrary library, HttpRequest request)
+    {
+        var query = request.Query;
+        if (!TryInt(query["offset"], 0, 0, int.MaxValue, out var offset) || !TryInt(query["limit"], 50, 1, MaxPageSize, out var limit))
+        {
+            return Error(StatusCodes.Status400BadRequest, $"offset must be >= 0 and limit between 1 and {MaxPageSize}");
+        }
+
+        var sortText = query["sort"].ToString();
+        if (!TryParseSort(sortText, out var sort))
+        {
+            return Error(StatusCodes.Status400BadRequest,
+                $"unknown sort '{sortText}'; use one of {string.Join(", ", Enum.GetNames<TrackSort>().Select(n => n.ToLowerInvariant()))}");
+        }
+
+        var order = query["order"].ToString();
+        if (order is not ("" or "asc" or "desc"))
+        {
+            return Error(StatusCodes.Status400BadRequest, "order must be asc or desc");
+        }
+
+        var search = query["q"].ToString();
+        var page = library.Database.Use(db => new TrackRepository(db).Search(search, sort, order == "desc", limit, offset));
+        return Ok(new
+        {
+            total = page.Total,
+            offset,
+            limit,
+            tracks = page.Tracks.Select(t => TrackJson(t.Track, t.Lufs, t.CrestDb)),
+        });
+    }
+
+    private static async Task<IResult> TrackFingerprint(ServerLibrary library, long id, CancellationToken token)
+    {
+        var track = library.Database.Use(db => new TrackRepository(db).Get(id));
+        if (track is null)
+        {
+            return Error(StatusCodes.Status404NotFound, $"no track {id}");
+        }
+
+        if (library.Roots.Check(track.FilePath, out var real) != PathVerdict.Allowed)
+        {
+            // The file is not ours to read; a stored fingerprint needs no file access.
+            var stored = library.Database.Use(db => new FingerprintRepository(db).Get(id));
+            return stored is not null && stored.Version == Fingerprint.FingerprintVersion
+                ? Ok(FingerprintJson(track.Id, track.FilePath, stored.Fingerprint, "database", []))
+                : Error(StatusCodes.Status403Forbidden, $"track {id} has no stored fingerprint and its file is outside the library roots");
+        }
+
+        try
+        {
+            var provided = await library.ProvideAsync(real, token).ConfigureAwait(false);
+            return Ok(FingerprintJson(track.Id, track.FilePath, provided.Fingerprint, SourceName(provided.Source), provided.Trail.Concat(provided.Warnings)));
+        }
+        catch (FingerprintUnavailableException e)
+        {
+            return Error(StatusCodes.Status422UnprocessableEntity, e.Message);
+        }
+    }
+
+    private static IResult Similar(ServerLibrary library, long id, HttpRequest request)
+    {
+        if (!TryInt(request.Query["k"], 10, 1, 1000, out var k))
+        {
+            return Error(StatusCodes.Status400BadRequest, "k must be between 1 and 1000");
+        }
+
+        SimilarityIndex? index;
+        try
+        {
+            index = library.Similarity().Index;
+        }
+        catch (InvalidOperationException)
+        {
+            index = null; // no fingerprints in the library yet
+        }
+
+        if (index is null || !index.Contains(id))
+        {
+            return library.Database.Use(db => new TrackRepository(db).Get(id)) is null
+                ? Error(StatusCodes.Status404NotFound, $"no track {id}")
+                : Error(StatusCodes.Status409Conflict, $"track {id} has no fingerprint yet");
+        }
+
+        var neighbours = index.Nearest(id, k);
+        var paths = library.Database.Use(db =>
+        {
+            var tracks = new TrackRepository(db);
+            return neighbours.Select(n => tracks.Get(n.TrackId)?.FilePath).ToList();
+        });
+        return Ok(neighbours.Select((n, i) => new { track_id = n.TrackId, path = paths[i], distance = Math.Round(n.Distance, 6) }));
+    }
+
+    private static async Task<IResult> StartScan(ServerLibrary library, HttpRequest request)
+    {
+        List<string> roots;
+        if (request.ContentLength is > 0 || request.HasJsonContentType())
+        {
+            ScanRequest? body;
+            try
+            {
+                body = await request.ReadFromJsonAsync<ScanRequest>(Json).ConfigureAwait(false);
+            }
+            catch (JsonException e)
+            {
+                return Error(StatusCodes.Status400BadRequest, $"the body must be JSON like {{\"roots\": [\"/music\"]}}: {e.Message}");
+            }
+
+            roots = body?.Roots?.ToList() ?? [];
+        }
+        else
+        {
+            roots = [];
+        }
+
+        if (roots.Count == 0)
+        {
+            roots = [.. library.Roots.Roots];
+        }
+
+        if (roots.Count == 0)
+        {
+            return Error(StatusCodes.Status400BadRequest, "no library roots: start the server with --root DIR");
+        }
+
+        var resolved = new List<string>();
+        foreach (var root in roots)
+        {
+            switch (library.Roots.Check(root, out var real))
+            {
+                case PathVerdict.Allowed when Directory.Exists(real):
+                    resolved.Add(real);
+                    break;
+                case PathVerdict.Allowed or PathVerdict.Missing:
+                    return Error(StatusCodes.Status404NotFound, $"'{root}' is not a folder");
+                default:
+                    return Error(StatusCodes.Status403Forbidden, $"'{root}' is outside the library roots");
+            }
+        }
+
+        var job = library.Scans.TryStart(resolved);
+        return job is null
+            ? Error(StatusCodes.Status409Conflict, "a scan is already running; follow it at /api/scans/latest")
+            : Ok(ScanJson(job), StatusCodes.Status202Accepted);
+    }
+
+    public static object TrackJson(TrackRecord t, double? lufs, double? crest) => new
+    {
+        id = t.Id,
+        path = t.FilePath,
+        title = t.Title,
+        artist = t.Artist,
+        album = t.Album,
+        duration_s = t.DurationSeconds,
+        sample_rate = t.SampleRate,
+        channels = t.Channels,
+        format = t.Format,
+        status = t.Status.ToString().ToLowerInvariant(),
+        error = t.FingerprintErrorMessage,
+        lufs,
+        crest_db = crest,
+    };
+
+    public static object FingerprintJson(long trackId, string path, Fingerprint fingerprint, string source, IEnumerable<string> notes) => new
+    {
+        track_id = trackId,
+        path,
+        source,
+        notes = notes.ToList(),
+        fingerprint_version = Fingerprint.FingerprintVersion,
+        fingerprint = fingerprint.Named().ToDictionary(p => p.Key, p => Math.Round((double)p.Value, 6)),
+    };
+
+    public static string SourceName(FingerprintSource source) => source switch
+    {
+        FingerprintSource.Database => "database",
+        FingerprintSource.Sidecar => "sidecar",
+        FingerprintSource.Server => "server",
+        _ => "computed",
+    };
+
+    private static object ScanJson(ScanJob job)
+    {
+        var progress = job.Progress;
+        var result = job.Result;
+        return new
+        {
+            id = job.Id,
+            state = job.State,
+            roots = job.Roots,
+            found = job.Changes?.Found,
+            added = job.Changes?.Added,
+            changed = job.Changes?.Changed,
+            removed = job.Changes?.Removed,
+            total = result?.Total ?? progress?.Total,
+            done = result is not null ? result.Completed + result.Failed : progress?.Done,
+            complete = result?.Completed,
+            failed = result?.Failed ?? progress?.Failed,
+            from_sidecars = result?.FromSidecars ?? progress?.FromSidecars,
+            elapsed_s = Math.Round(job.Elapsed.TotalSeconds, 3),
+            error = job.Error,
+        };
+    }
+
+    private static bool TryParseSort(string text, out TrackSort sort)
+    {
+        sort = TrackSort.Id;
+        return text.Length == 0 || (Enum.TryParse(text, ignoreCase: true, out sort) && !int.TryParse(text, out _));
+    }
+
+    private static bool TryInt(Microsoft.Extensions.Primitives.StringValues value, int fallback, int min, int max, out int result)
+    {
+        if (value.Count == 0 || string.IsNullOrEmpty(value[0]))
+        {
+            result = fallback;
+            return true;
+        }
+
+        return int.TryParse(value[0], NumberStyles.None, CultureInfo.InvariantCulture, out result) && result >= min && result <= max;
+    }
+
+    private sealed record ScanRequest(IReadOnlyList<string>? Roots);
+}
+
+/// <summary>What the server reports about itself.</summary>
+internal static class ServerInfo
+{
+    public static string Version { get; } =
+        typeof(ServerInfo).Assembly.GetName().Version?.ToString(3) ?? "0.0.0";
+}

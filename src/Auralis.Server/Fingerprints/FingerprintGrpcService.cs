@@ -1,0 +1,150 @@
+using Auralis.Audio;
+using Auralis.Fingerprinting;
+using Auralis.Library.Database;
+using Auralis.Library.Provider;
+using Auralis.Server.Grpc;
+using Auralis.Server.Hosting;
+using Auralis.Server.Protocol;
+using Fingerprint = Auralis.Fingerprinting.Fingerprint;
+using Auralis.Server.Security;
+
+namespace Auralis.Server.Fingerprints;
+
+/// <summary>
+/// <c>auralis.v1.FingerprintService</c> (proto/auralis/v1/fingerprint.proto) on the library:
+/// each method validates its request, maps domain failures to gRPC status codes (docs/server.md)
+/// and never lets an exception's text or stack reach the client except the clear messages below.
+/// </summary>
+internal static class FingerprintGrpcService
+{
+    public const string Name = "auralis.v1.FingerprintService";
+
+    public static void Register(GrpcServiceRegistry registry, ServerLibrary library)
+    {
+        registry.AddUnary<HealthRequest, HealthReply>(Name, "Health", HealthRequest.Parser, (_, _) => Task.FromResult(new HealthReply
+        {
+            Status = "ok",
+            Version = Api.ServerInfo.Version,
+            FingerprintVersion = Fingerprint.FingerprintVersion,
+            Engine = library.Settings.Engine.Name,
+            Tracks = library.Database.Use(db => new TrackRepository(db).Count()),
+        }));
+
+        registry.AddUnary<GetTrackFingerprintRequest, FingerprintReply>(Name, "GetTrackFingerprint", GetTrackFingerprintRequest.Parser,
+            (request, _) => Task.FromResult(GetTrackFingerprint(library, request.TrackId)));
+
+        registry.AddUnary<FingerprintFileRequest, FingerprintReply>(Name, "FingerprintFile", FingerprintFileRequest.Parser,
+            (request, call) => FingerprintFileAsync(library, request.Path, call.CancellationToken));
+
+        registry.AddUnary<FingerprintAudioRequest, FingerprintReply>(Name, "FingerprintAudio", FingerprintAudioRequest.Parser,
+            (request, call) => FingerprintAudioAsync(library, request, call.CancellationToken));
+    }
+
+    private static FingerprintReply GetTrackFingerprint(ServerLibrary library, long trackId)
+    {
+        if (trackId <= 0)
+        {
+            throw new GrpcException(GrpcStatusCode.InvalidArgument, "track_id must be a positive track id");
+        }
+
+        var (track, stored) = library.Database.Use(db => (new TrackRepository(db).Get(trackId), new FingerprintRepository(db).Get(trackId)));
+        if (track is null)
+        {
+            throw new GrpcException(GrpcStatusCode.NotFound, $"no track {trackId} in the library");
+        }
+
+        if (stored is null || stored.Version != Fingerprint.FingerprintVersion)
+        {
+            throw new GrpcException(GrpcStatusCode.NotFound, $"track {trackId} has no current fingerprint yet (status {track.Status.ToString().ToLowerInvariant()})");
+        }
+
+        return Reply(stored.Fingerprint, "database", track.Id, track.DurationSeconds, track.SampleRate, track.Channels);
+    }
+
+    private static async Task<FingerprintReply> FingerprintFileAsync(ServerLibrary library, string path, CancellationToken cancellationToken)
+    {
+        if (string.IsNullOrWhiteSpace(path) || !Path.IsPathFullyQualified(path))
+        {
+            throw new GrpcException(GrpcStatusCode.InvalidArgument, "path must be an absolute file path");
+        }
+
+        switch (library.Roots.Check(path, out var real))
+        {
+            case PathVerdict.Outside:
+                throw new GrpcException(GrpcStatusCode.PermissionDenied, library.Roots.Roots.Count == 0
+                    ? "this server has no library roots (start it with --root DIR), so it reads no files"
+                    : $"'{path}' is outside the library roots");
+            case PathVerdict.Missing:
+                throw new GrpcException(GrpcStatusCode.NotFound, $"'{path}' does not exist");
+        }
+
+        if (!File.Exists(real))
+        {
+            throw new GrpcException(GrpcStatusCode.InvalidArgument, $"'{path}' is not a file");
+        }
+
+        try
+        {
+            var provided = await library.ProvideAsync(real, cancellationToken).ConfigureAwait(false);
+            var audio = provided.Computed;
+            TrackRecord? track = provided.TrackId is { } id ? library.Database.Use(db => new TrackRepository(db).Get(id)) : null;
+            return Reply(provided.Fingerprint, Api.JsonApi.SourceName(provided.Source),
+                provided.TrackId ?? 0, audio?.DurationSeconds ?? track?.DurationSeconds, audio?.Audio.SampleRate ?? track?.SampleRate, audio?.Audio.Channels ?? track?.Channels);
+        }
+        catch (FingerprintUnavailableException e)
+        {
+            throw new GrpcException(GrpcStatusCode.InvalidArgument, e.Message);
+        }
+    }
+
+    private static async Task<FingerprintReply> FingerprintAudioAsync(ServerLibrary library, FingerprintAudioRequest request, CancellationToken cancellationToken)
+    {
+        if (request.Audio.IsEmpty)
+        {
+            throw new GrpcException(GrpcStatusCode.InvalidArgument, "audio is empty");
+        }
+
+        var name = string.IsNullOrWhiteSpace(request.FileName) ? "upload" : Path.GetFileName(request.FileName);
+        var extension = Path.GetExtension(name).ToLowerInvariant();
+        if (extension.Length is < 2 or > 6 || !extension.Skip(1).All(char.IsAsciiLetterOrDigit))
+        {
+            extension = ".bin";
+        }
+
+        var temp = Path.Combine(Path.GetTempPath(), $"auralis-upload-{Guid.NewGuid():N}{extension}");
+        try
+        {
+            await File.WriteAllBytesAsync(temp, request.Audio.Memory, cancellationToken).ConfigureAwait(false);
+            var computed = await library.ComputeAsync(temp, cancellationToken).ConfigureAwait(false);
+            return Reply(computed.Fingerprint, "computed", 0, computed.DurationSeconds, computed.Audio.SampleRate, computed.Audio.Channels);
+        }
+        catch (Exception e) when (e is AudioDecodeException or FingerprintException)
+        {
+            // The temporary name means nothing to the client: speak of the file it sent.
+            throw new GrpcException(GrpcStatusCode.InvalidArgument, $"cannot fingerprint the uploaded audio '{name}': {e.Message.Replace(temp, name, StringComparison.Ordinal)}");
+        }
+        finally
+        {
+            File.Delete(temp);
+        }
+    }
+
+    private static FingerprintReply Reply(Fingerprint fingerprint, string source, long trackId, double? duration, int? sampleRate, int? channels)
+    {
+        var message = new Protocol.Fingerprint { FingerprintVersion = Fingerprint.FingerprintVersion };
+        foreach (var value in fingerprint.Values)
+        {
+            message.Values.Add(value);
+        }
+
+        return new FingerprintReply
+        {
+            Fingerprint = message,
+            Source = source,
+            TrackId = trackId,
+            DurationS = duration ?? 0,
+            SampleRate = sampleRate ?? 0,
+            Channels = channels ?? 0,
+        };
+    }
+}

@@ -1,0 +1,221 @@
+using Auralis.Server.Api;
+using Auralis.Server.Fingerprints;
+using Auralis.Server.Grpc;
+using Auralis.Server.Security;
+using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.Hosting;
+using Microsoft.AspNetCore.Http;
+using Microsoft.AspNetCore.Server.Kestrel.Core;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Logging;
+
+namespace Auralis.Server.Hosting;
+
+/// <summary>The settings cannot work (e.g. beyond loopback without a token); the message says how to fix them.</summary>
+public sealed class ServerConfigurationException(string message) : Exception(message)
+{
+    public ServerConfigurationException()
+        : this("invalid server configuration")
+    {
+    }
+
+    public ServerConfigurationException(string message, Exception inner)
+        : this(message) => _ = inner;
+}
+
+/// <summary>
+/// `auralis serve`: one Kestrel host speaking gRPC (HTTP/2) and the HTTP/JSON API (HTTP/1.1 and
+/// HTTP/2) on the same address. The pipeline, outermost first: error guard (no stack traces to
+/// clients) -> bearer token -> bounded concurrency -> gRPC -> JSON API.
+/// </summary>
+public sealed class AuralisServer : IAsyncDisposable
+{
+    private readonly WebApplication _app;
+    private readonly ServerLibrary _library;
+    private readonly RequestGate _gate;
+
+    private readonly List<(ServerUrl Url, ListenOptions Options, bool Grpc)> _listening;
+
+    private AuralisServer(WebApplication app, ServerLibrary library, RequestGate gate, List<(ServerUrl Url, ListenOptions Options, bool Grpc)> listening)
+    {
+        _listening = listening;
+        _app = app;
+        _library = library;
+        _gate = gate;
+    }
+
+    /// <exception cref="ServerConfigurationException">Token missing off loopback, a root that does not exist, bad URL.</exception>
+    /// <exception cref="Library.Database.LibraryDatabaseException">The database cannot be opened.</exception>
+    public static AuralisServer Create(ServerSettings settings, LogLevel logLevel = LogLevel.Warning)
+    {
+        ArgumentNullException.ThrowIfNull(settings);
+        if (settings.Urls.Count == 0)
+        {
+            throw new ServerConfigurationException("no URL to listen on");
+        }
+
+        var httpUrls = settings.Urls.Select(ServerUrl.Parse).ToList();
+        var grpcUrls = settings.GrpcUrls is { } explicitGrpc
+            ? explicitGrpc.Select(ServerUrl.Parse).ToList()
+            : httpUrls.Where(u => u.Scheme == "http").Select(u => u with { Port = u.Port == 0 ? 0 : u.Port + 1 }).ToList();
+        if (grpcUrls.Any(u => u.Scheme != "http"))
+        {
+            throw new ServerConfigurationException("gRPC URLs are cleartext HTTP/2 (http://); for TLS, gRPC clients use the https --urls address (ALPN)");
+        }
+
+        if (string.IsNullOrEmpty(settings.Token) && !httpUrls.Concat(grpcUrls).All(u => u.IsLoopback))
+        {
+            throw new ServerConfigurationException(
+                $"listening beyond loopback ({string.Join(", ", httpUrls.Concat(grpcUrls))}) requires a bearer token: add --token SECRET (clients send 'Authorization: Bearer SECRET')");
+        }
+
+        ServerLibrary library;
+        try
+        {
+            library = new ServerLibrary(settings);
+        }
+        catch (DirectoryNotFoundException e)
+        {
+            throw new ServerConfigurationException(e.Message);
+        }
+
+        var builder = WebApplication.CreateSlimBuilder();
+        builder.Logging.ClearProviders();
+        builder.Logging.AddSimpleConsole(o => o.SingleLine = true);
+        builder.Logging.SetMinimumLevel(logLevel);
+        var listening = new List<(ServerUrl Url, ListenOptions Options, bool Grpc)>();
+        builder.WebHost.ConfigureKestrel(kestrel =>
+        {
+            kestrel.AddServerHeader = false;
+            kestrel.Limits.MaxRequestBodySize = settings.MaxUploadBytes + (64 * 1024);
+            foreach (var (url, grpc) in httpUrls.Select(u => (u, false)).Concat(grpcUrls.Select(u => (u, true))))
+            {
+                kestrel.Listen(url.EndPoint, options =>
+                {
+                    // https: HTTP/1.1 and HTTP/2 chosen per connection by ALPN. Cleartext: one
+                    // protocol per port, since Kestrel does not sniff the HTTP/2 preface.
+                    options.Protocols = url.Scheme == "https" ? HttpProtocols.Http1AndHttp2 : grpc ? HttpProtocols.Http2 : HttpProtocols.Http1;
+                    if (url.Scheme == "https")
+                    {
+                        options.UseHttps();
+                    }
+
+                    listening.Add((url, options, grpc));
+                });
+            }
+        });
+
+        var app = builder.Build();
+        var gate = new RequestGate(settings.MaxConcurrentRequests, settings.MaxQueuedRequests);
+        var token = string.IsNullOrEmpty(settings.Token) ? null : new BearerToken(settings.Token);
+        var logger = app.Services.GetRequiredService<ILoggerFactory>().CreateLogger("Auralis.Server");
+
+        var registry = new GrpcServiceRegistry();
+        registry.Options.MaxReceiveMessageBytes = settings.MaxUploadBytes + 4096;
+        if (token is not null)
+        {
+            registry.BeforeCall = call => token.Accepts(call.HttpContext.Request.Headers.Authorization)
+                ? ValueTask.CompletedTask
+                : throw new GrpcException(GrpcStatusCode.Unauthenticated, "missing or wrong bearer token");
+        }
+
+        FingerprintGrpcService.Register(registry, library);
+
+        app.Use(async (context, next) =>
+        {
+            try
+            {
+                await next(context).ConfigureAwait(false);
+            }
+            catch (OperationCanceledException) when (context.RequestAborted.IsCancellationRequested)
+            {
+                // The client went away; nobody to answer.
+            }
+            catch (Exception e) when (!context.Response.HasStarted)
+            {
+                logger.LogError(e, "{Method} {Path} failed", context.Request.Method, context.Request.Path);
+                context.Response.Clear();
+                await JsonApi.Error(StatusCodes.Status500InternalServerError, "internal error (see the server log)").ExecuteAsync(context).ConfigureAwait(false);
+            }
+        });
+
+        if (token is not null)
+        {
+            app.Use(async (context, next) =>
+            {
+                if (IsGrpc(context.Request) || token.Accepts(context.Request.Headers.Authorization))
+                {
+                    await next(context).ConfigureAwait(false);
+                    return;
+                }
+
+                context.Response.Headers.WWWAuthenticate = "Bearer";
+                await JsonApi.Error(StatusCodes.Status401Unauthorized, "missing or wrong bearer token (send 'Authorization: Bearer TOKEN')").ExecuteAsync(context).ConfigureAwait(false);
+            });
+        }
+
+        app.Use(async (context, next) =>
+        {
+            if (!await gate.EnterAsync(context.RequestAborted).ConfigureAwait(false))
+            {
+                await RefuseBusy(context).ConfigureAwait(false);
+                return;
+            }
+
+            try
+            {
+                await next(context).ConfigureAwait(false);
+            }
+            finally
+            {
+                gate.Exit();
+            }
+        });
+
+        app.UseGrpcServices(registry);
+        JsonApi.Map(app, library);
+        return new AuralisServer(app, library, gate, listening);
+    }
+
+    /// <summary>The HTTP/1.1 (and https) addresses actually bound (port 0 resolved), after <see cref="StartAsync"/>.</summary>
+    public IReadOnlyList<string> Addresses => Bound(grpc: false);
+
+    /// <summary>The cleartext HTTP/2 addresses for gRPC clients, after <see cref="StartAsync"/>.</summary>
+    public IReadOnlyList<string> GrpcAddresses => Bound(grpc: true);
+
+    public IReadOnlyList<string> Roots => _library.Roots.Roots;
+
+    /// <exception cref="IOException">The address is in use or cannot be bound.</exception>
+    public Task StartAsync(CancellationToken cancellationToken = default) => _app.StartAsync(cancellationToken);
+
+    public Task StopAsync(CancellationToken cancellationToken = default) => _app.StopAsync(cancellationToken);
+
+    public async ValueTask DisposeAsync()
+    {
+        await _app.DisposeAsync().ConfigureAwait(false);
+        _library.Dispose();
+        _gate.Dispose();
+    }
+
+    private List<string> Bound(bool grpc) => _listening.Where(l => l.Grpc == grpc)
+        .Select(l => (l.Url with { Port = l.Options.IPEndPoint?.Port ?? l.Url.Port }).ToString()).ToList();
+
+    private static bool IsGrpc(HttpRequest request) =>
+        request.ContentType is { } type && type.StartsWith("application/grpc", StringComparison.OrdinalIgnoreCase);
+
+    private static Task RefuseBusy(HttpContext context)
+    {
+        if (IsGrpc(context.Request))
+        {
+            // Trailers-only gRPC answer (docs/grpc.md): status in the headers, no body.
+            context.Response.StatusCode = StatusCodes.Status200OK;
+            context.Response.ContentType = "application/grpc";
+            context.Response.Headers["grpc-status"] = ((int)GrpcStatusCode.ResourceExhausted).ToString(System.Globalization.CultureInfo.InvariantCulture);
+            context.Response.Headers["grpc-message"] = "server busy, retry later";
+            return Task.CompletedTask;
+        }
+
+        context.Response.Headers.RetryAfter = "1";
+        return JsonApi.Error(StatusCodes.Status503ServiceUnavailable, "server busy, retry later").ExecuteAsync(context);
+    }
+}

@@ -1,0 +1,47 @@
+using Auralis.Fingerprinting;
+using Auralis.Library.Sidecars;
+
+namespace Auralis.Server.Hosting;
+
+/// <summary>Everything `auralis serve` is configured with (SPEC.md section 8).</summary>
+public sealed record ServerSettings
+{
+    /// <summary>Where the server listens when no URL is given: loopback only.</summary>
+    public const string DefaultUrl = "http://127.0.0.1:8765";
+
+    public required string DatabasePath { get; init; }
+
+    public required IFingerprintEngine Engine { get; init; }
+
+    /// <summary>HTTP/1.1 addresses (JSON API, web player, WebSocket); https ones also speak HTTP/2 via ALPN.</summary>
+    public IReadOnlyList<string> Urls { get; init; } = [DefaultUrl];
+
+    /// <summary>
+    /// Cleartext HTTP/2 (h2c prior knowledge) addresses for gRPC clients; null: each http URL's
+    /// host with the next port (port 0 stays 0). Kestrel cannot offer HTTP/1.1 and cleartext
+    /// HTTP/2 on one port: without TLS there is no ALPN and it does not sniff the client preface
+    /// (docs/server.md).
+    /// </summary>
+    public IReadOnlyList<string>? GrpcUrls { get; init; }
+
+    /// <summary>Folders whose files may be read on a client's behalf; nothing else is.</summary>
+    public IReadOnlyList<string> Roots { get; init; } = [];
+
+    /// <summary>Bearer token clients must send; required when listening beyond loopback.</summary>
+    public string? Token { get; init; }
+
+    /// <summary>Largest audio upload (gRPC FingerprintAudio) accepted.</summary>
+    public int MaxUploadBytes { get; init; } = 64 * 1024 * 1024;
+
+    /// <summary>Requests handled at once; more wait in line.</summary>
+    public int MaxConcurrentRequests { get; init; } = 64;
+
+    /// <summary>Requests allowed to wait for a slot; beyond that they are refused (503 / RESOURCE_EXHAUSTED).</summary>
+    public int MaxQueuedRequests { get; init; } = 1024;
+
+    /// <summary>Fingerprint computations at once (each takes a core for a moment).</summary>
+    public int MaxConcurrentExtractions { get; init; } = Environment.ProcessorCount;
+
+    /// <summary>Sidecars to read and write; null for none.</summary>
+    public SidecarStore? Sidecars { get; init; } = new();
+}

@@ -1,0 +1,23 @@
+using System.Security.Cryptography;
+using System.Text;
+
+namespace Auralis.Server.Security;
+
+/// <summary>The shared secret clients present as <c>Authorization: Bearer T</c>.</summary>
+internal sealed class BearerToken(string token)
+{
+    private readonly byte[] _expected = Encoding.UTF8.GetBytes(token);
+
+    /// <summary>True when the header carries exactly the token (compared in constant time).</summary>
+    public bool Accepts(string? authorization)
+    {
+        const string scheme = "Bearer ";
+        if (authorization is null || !authorization.StartsWith(scheme, StringComparison.OrdinalIgnoreCase))
+        {
+            return false;
+        }
+
+        var given = Encoding.UTF8.GetBytes(authorization.AsSpan(scheme.Length).Trim().ToString());
+        return CryptographicOperations.FixedTimeEquals(given, _expected);
+    }
+}
