@@ -1,0 +1,71 @@
+using System.Net.Http.Json;
+using System.Text.Json;
+
+namespace Auralis.Cli.Tests;
+
+/// <summary>`auralis serve` as a user runs it: real process, startup lines, usage errors, clean stop.</summary>
+public sealed class ServeCommandTests : IDisposable
+{
+    private readonly TempDirectory _temp = new();
+
+    public void Dispose() => _temp.Dispose();
+
+    [UnixFact]
+    public async Task Serve_prints_its_addresses_answers_http_and_h2c_and_stops_cleanly_on_sigterm()
+    {
+        var music = Directory.CreateDirectory(_temp.File("music")).FullName;
+        using var process = CliRunner.Start(
+            new Dictionary<string, string>(),
+            "serve", "--db", _temp.File("lib.db"), "--urls", "http://127.0.0.1:0", "--root", music, "--engine", "managed");
+        try
+        {
+            string? api = null, grpc = null;
+            while ((api is null || grpc is null) && await process.StandardOutput.ReadLineAsync() is { } line)
+            {
+                if (line.StartsWith("auralis: HTTP/JSON API on ", StringComparison.Ordinal))
+                {
+                    api = line["auralis: HTTP/JSON API on ".Length..].Replace("/api", "", StringComparison.Ordinal);
+                }
+                else if (line.StartsWith("auralis: gRPC auralis.v1.FingerprintService on ", StringComparison.Ordinal))
+                {
+                    grpc = line["auralis: gRPC auralis.v1.FingerprintService on ".Length..].Split(' ')[0];
+                }
+            }
+
+            Assert.NotNull(api);
+            Assert.NotNull(grpc);
+            using var http1 = new HttpClient();
+            var health = await http1.GetFromJsonAsync<JsonElement>(new Uri(api + "/api/health"));
+            Assert.Equal("ok", health.GetProperty("status").GetString());
+
+            using var http2 = new HttpClient { DefaultRequestVersion = System.Net.HttpVersion.Version20, DefaultVersionPolicy = HttpVersionPolicy.RequestVersionExact };
+            using var response = await http2.GetAsync(new Uri(grpc + "/api/health"));
+            Assert.Equal(new Version(2, 0), response.Version);
+
+            Assert.Equal(0, Kill(process.Id, 15));
+            Assert.True(process.WaitForExit(20_000), "serve must stop within 20 s of SIGTERM");
+            Assert.Equal(0, process.ExitCode);
+        }
+        finally
+        {
+            if (!process.HasExited)
+            {
+                process.Kill(entireProcessTree: true);
+            }
+        }
+    }
+
+    [Theory]
+    [InlineData("--urls", "http://0.0.0.0:0", "requires a bearer token")]
+    [InlineData("--urls", "127.0.0.1:8765", "is not a listening URL")]
+    [InlineData("--root", "/definitely/not/here", "does not exist")]
+    public void Unusable_settings_are_usage_errors_that_say_what_to_change(string option, string value, string message)
+    {
+        var result = CliRunner.Run("serve", "--db", _temp.File("lib.db"), "--engine", "managed", option, value);
+        Assert.Equal(2, result.ExitCode);
+        Assert.Contains(message, result.Error, StringComparison.Ordinal);
+    }
+
+    [System.Runtime.InteropServices.DllImport("libc", EntryPoint = "kill")]
+    private static extern int Kill(int pid, int signal);
+}
