@@ -3,7 +3,6 @@ using System.Buffers.Binary;
 using System.Diagnostics;
 using System.Net;
 using System.Net.Http.Headers;
-using System.Net.Sockets;
 using Google.Protobuf;
 
 namespace Auralis.Server.Grpc;
@@ -165,7 +164,7 @@ public sealed class GrpcClient : IDisposable
         }
         catch (HttpRequestException e)
         {
-            throw call.TransportFailure(e);
+            throw call.TransportFailure(e, replyStarted: false);
         }
 
         using (response)
@@ -176,11 +175,11 @@ public sealed class GrpcClient : IDisposable
             }
             catch (HttpRequestException e)
             {
-                throw call.TransportFailure(e);
+                throw call.TransportFailure(e, replyStarted: true);
             }
             catch (IOException e)
             {
-                throw call.TransportFailure(e);
+                throw call.TransportFailure(e, replyStarted: true);
             }
         }
     }
@@ -358,13 +357,19 @@ public sealed class GrpcClient : IDisposable
             return Failure(status, $"HTTP status {(int)code} ({code}) instead of a gRPC reply");
         }
 
-        public GrpcException TransportFailure(Exception e)
+        public GrpcException TransportFailure(Exception e, bool replyStarted)
         {
-            var cause = Innermost(e);
-            if (e is HttpRequestException { HttpRequestError: HttpRequestError.HttpProtocolError } || FindInner<HttpProtocolException>(e) is not null)
+            var cause = Cause(e);
+            if (FindInner<HttpProtocolException>(e) is { ErrorCode: 0xd })
             {
-                var protocol = FindInner<HttpProtocolException>(e);
-                var status = protocol?.ErrorCode switch
+                // HTTP_1_1_REQUIRED: what Kestrel answers on an HTTP/1.1-only endpoint.
+                return new GrpcException(GrpcStatusCode.Unavailable, $"cannot reach {_client.Address} over HTTP/2: the server answered HTTP_1_1_REQUIRED, so this address serves HTTP/1.1 only (not a gRPC endpoint, or cleartext HTTP/2 is not enabled there) (calling {Service}/{Method})", e) { Target = Target };
+            }
+
+            if (FindInner<HttpProtocolException>(e) is { } protocol)
+            {
+                // RST_STREAM or GOAWAY codes, mapped as PROTOCOL-HTTP2.md says.
+                var status = protocol.ErrorCode switch
                 {
                     0x7 => GrpcStatusCode.Unavailable, // REFUSED_STREAM: not processed, may be retried
                     0x8 => GrpcStatusCode.Cancelled, // CANCEL
@@ -372,36 +377,34 @@ public sealed class GrpcClient : IDisposable
                     0xc => GrpcStatusCode.PermissionDenied, // INADEQUATE_SECURITY
                     _ => GrpcStatusCode.Internal,
                 };
-                return Failure(status, $"HTTP/2 error from the server: {cause.Message}");
+                return new GrpcException(status, $"HTTP/2 error from {_client.Address} during {Service}/{Method}: {cause}", e) { Target = Target };
             }
 
-            var unreachable = e is HttpRequestException
-            {
-                HttpRequestError: HttpRequestError.ConnectionError or HttpRequestError.NameResolutionError
-                    or HttpRequestError.SecureConnectionError or HttpRequestError.ProxyTunnelError
-            };
-            if (unreachable || FindInner<SocketException>(e) is not null)
-            {
-                return new GrpcException(GrpcStatusCode.Unavailable, $"cannot reach {_client.Address}: {cause.Message} (calling {Service}/{Method})", e) { Target = Target };
-            }
-
-            if (e is HttpRequestException { HttpRequestError: HttpRequestError.VersionNegotiationError })
-            {
-                return new GrpcException(GrpcStatusCode.Unavailable, $"cannot reach {_client.Address} over HTTP/2: {cause.Message} (calling {Service}/{Method})", e) { Target = Target };
-            }
-
-            // The connection ended or broke after the request went out.
-            return new GrpcException(GrpcStatusCode.Unavailable, $"the connection to {_client.Address} broke during {Service}/{Method}: {cause.Message}", e) { Target = Target };
+            // Everything else means the server could not be reached or the connection broke:
+            // UNAVAILABLE, which statuscodes.md also prescribes for a connection lost mid-call.
+            return replyStarted
+                ? new GrpcException(GrpcStatusCode.Unavailable, $"the connection to {_client.Address} broke during {Service}/{Method}: {cause}", e) { Target = Target }
+                : new GrpcException(GrpcStatusCode.Unavailable, $"cannot reach {_client.Address}: {cause} (calling {Service}/{Method})", e) { Target = Target };
         }
 
-        private static Exception Innermost(Exception e)
+        /// <summary>
+        /// The most specific message in the chain: the innermost one, except the disposed stream
+        /// that hides why (an HTTP/2 handshake that failed) and HttpClient's generic wrapper text.
+        /// </summary>
+        private static string Cause(Exception e)
         {
-            while (e.InnerException is { } inner)
+            string? best = null;
+            for (Exception? x = e; x is not null; x = x.InnerException)
             {
-                e = inner;
+                if (x is ObjectDisposedException || (x is HttpRequestException && x.InnerException is not null && x.Message.StartsWith("An error occurred while sending", StringComparison.Ordinal)))
+                {
+                    continue;
+                }
+
+                best = x.Message;
             }
 
-            return e;
+            return best ?? e.Message;
         }
 
         private static T? FindInner<T>(Exception? e)
