@@ -34,11 +34,11 @@ public sealed class TestGrpcServer : IAsyncDisposable
     public CapturedLogs Logs { get; }
 
     /// <summary>
-    /// Starts a server with the given registry. Requests that are not gRPC reach a terminal
+    /// Starts a server with the given registry (none: a plain HTTP server). Requests that are not gRPC reach a terminal
     /// middleware answering "page: &lt;protocol&gt;" (and /ws accepts WebSockets), to show that
     /// gRPC and ordinary HTTP share the port.
     /// </summary>
-    public static async Task<TestGrpcServer> StartAsync(GrpcServiceRegistry registry)
+    public static async Task<TestGrpcServer> StartAsync(GrpcServiceRegistry? registry)
     {
         var builder = WebApplication.CreateSlimBuilder();
         var logs = new CapturedLogs();
@@ -48,7 +48,11 @@ public sealed class TestGrpcServer : IAsyncDisposable
         builder.WebHost.ListenHttp1AndH2c(new IPEndPoint(IPAddress.Loopback, 0));
         var app = builder.Build();
         app.UseWebSockets();
-        app.UseGrpcServices(registry);
+        if (registry is not null)
+        {
+            app.UseGrpcServices(registry);
+        }
+
         app.Run(async context =>
         {
             if (context.WebSockets.IsWebSocketRequest)
