@@ -4,7 +4,7 @@
 //   Health                 -> {status: "ok", version: "grpc-js-interop", engine: "none"}
 //   GetTrackFingerprint    -> track_id 1: a 25-value fingerprint; otherwise NOT_FOUND with a
 //                             message holding non-ASCII and percent characters (see MESSAGE below)
-//   FingerprintFile path:  "/slow"              -> replies after 3 s (deadline tests)
+//   FingerprintFile path:  "/slow"              -> replies after 10 s (deadline tests)
 //                          "/unavailable"       -> UNAVAILABLE, counting the calls
 //                          "/unavailable-count" -> a reply whose track_id is that count
 //                          anything else        -> PERMISSION_DENIED
@@ -43,7 +43,7 @@ server.addService(proto.auralis.v1.FingerprintService.service, {
   },
   FingerprintFile: (call, callback) => {
     const p = call.request.path;
-    if (p === '/slow') setTimeout(() => callback(null, reply(2)), 3000);
+    if (p === '/slow') setTimeout(() => callback(null, reply(2)), 10000).unref();
     else if (p === '/unavailable') { unavailableCalls++; callback({ code: grpc.status.UNAVAILABLE, details: 'try again later' }); }
     else if (p === '/unavailable-count') callback(null, reply(unavailableCalls));
     else callback({ code: grpc.status.PERMISSION_DENIED, details: `${p} is outside the library roots` });
@@ -60,5 +60,8 @@ server.bindAsync(`127.0.0.1:${arg('port', '0')}`, grpc.ServerCredentials.createI
 });
 
 process.stdin.resume();
-process.stdin.on('end', () => server.tryShutdown(() => process.exit(0)));
+process.stdin.on('end', () => {
+  server.forceShutdown();
+  process.exit(0);
+});
 process.on('SIGTERM', () => server.forceShutdown() || process.exit(0));

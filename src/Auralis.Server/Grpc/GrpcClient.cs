@@ -100,6 +100,17 @@ public sealed class GrpcClient : IDisposable
             {
                 throw call.DeadlineExceeded();
             }
+            catch (GrpcException) when (cancellationToken.IsCancellationRequested)
+            {
+                // Cancellation can surface as a broken stream (IOException) rather than as an
+                // OperationCanceledException: the caller's cancellation is still what happened.
+                throw new OperationCanceledException($"{service}/{method} was cancelled", cancellationToken);
+            }
+            catch (GrpcException e) when (e.Status is GrpcStatusCode.Unavailable or GrpcStatusCode.Cancelled && deadlineSource is { IsCancellationRequested: true })
+            {
+                // The local deadline timer tore the stream down: that is the deadline, not the network.
+                throw call.DeadlineExceeded();
+            }
             catch (GrpcException e) when (e.Status == GrpcStatusCode.Cancelled && call.DeadlinePassed)
             {
                 // PROTOCOL-HTTP2.md: a CANCELLED that races the deadline is the deadline.

@@ -99,7 +99,16 @@ internal sealed partial class GrpcServer
         {
             deadline = DateTimeOffset.UtcNow + t;
             deadlineSource = CancellationTokenSource.CreateLinkedTokenSource(http.RequestAborted);
-            deadlineSource.CancelAfter(t);
+            if (t < TimeSpan.FromMilliseconds(1))
+            {
+                // CancelAfter counts whole milliseconds: a sub-millisecond timeout would race its
+                // timer. The deadline has passed by the time anything could run.
+                deadlineSource.Cancel();
+            }
+            else
+            {
+                deadlineSource.CancelAfter(t);
+            }
             cancellationToken = deadlineSource.Token;
         }
 
@@ -119,6 +128,12 @@ internal sealed partial class GrpcServer
             }
 
             await method.InvokeAsync(call, _registry.Options).ConfigureAwait(false);
+        }
+        catch (GrpcException e) when (e.Status == GrpcStatusCode.OK)
+        {
+            // OK without a reply would leave the client with a cardinality violation to explain.
+            LogHandlerException(e, serviceName, methodName, http.TraceIdentifier);
+            WriteStatus(http, GrpcStatusCode.Internal, $"internal error in {serviceName}/{methodName}: it ended OK without a reply (request id {http.TraceIdentifier})");
         }
         catch (GrpcException e)
         {

@@ -60,7 +60,7 @@ public sealed class GrpcClientNodeServerTests : IClassFixture<NodeServerFixture>
         var e = await Assert.ThrowsAsync<GrpcException>(() => client.FingerprintFileAsync("/slow", TimeSpan.FromMilliseconds(300)));
 
         Assert.Equal(GrpcStatusCode.DeadlineExceeded, e.Status);
-        Assert.True(watch.Elapsed < TimeSpan.FromSeconds(2.5), $"took {watch.Elapsed}");
+        Assert.True(watch.Elapsed < TimeSpan.FromSeconds(5), $"took {watch.Elapsed}: the client waited for the reply (10 s)");
     }
 
     [NodeFact]

@@ -84,6 +84,8 @@ public sealed class TestFingerprintService
                 throw new GrpcException(GrpcStatusCode.PermissionDenied, "/denied is outside the library roots");
             case "/unicode":
                 throw new GrpcException(GrpcStatusCode.NotFound, UnicodeMessage);
+            case "/status-ok":
+                throw new GrpcException(GrpcStatusCode.OK, "fine?");
             case "/boom":
                 throw new InvalidOperationException(SecretText);
             case "/slow":
@@ -101,7 +103,7 @@ public sealed class TestFingerprintService
                 return Reply(1, "computed");
             case "/deaf":
                 // Ignores its token: the server must still end the call at the deadline.
-                await Task.Delay(TimeSpan.FromSeconds(3), CancellationToken.None);
+                await Task.Delay(TimeSpan.FromSeconds(10), CancellationToken.None);
                 return Reply(2, "computed");
             case "/unavailable":
                 Interlocked.Increment(ref _unavailableCalls);

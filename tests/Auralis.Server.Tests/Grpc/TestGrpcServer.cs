@@ -74,10 +74,16 @@ public sealed class TestGrpcServer : IAsyncDisposable
         return new TestGrpcServer(app, logs, new Uri(address).Port);
     }
 
+    /// <summary>Stops gracefully, aborting what is left after <paramref name="patience"/>.</summary>
+    public async Task StopAsync(TimeSpan patience)
+    {
+        using var timeout = new CancellationTokenSource(patience);
+        await _app.StopAsync(timeout.Token);
+    }
+
     public async ValueTask DisposeAsync()
     {
-        using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(2));
-        await _app.StopAsync(timeout.Token);
+        await StopAsync(TimeSpan.FromSeconds(2));
         await _app.DisposeAsync();
     }
 }
