@@ -67,6 +67,13 @@ public static class CleartextHttp2
         return builder.ListenHttp1AndH2c(ParseListenUrl(url));
     }
 
+    /// <summary>The same for a URL already parsed (Uri cannot hold http://*:PORT; use the string overload for that).</summary>
+    public static IWebHostBuilder ListenHttp1AndH2c(this IWebHostBuilder builder, Uri url)
+    {
+        ArgumentNullException.ThrowIfNull(url);
+        return builder.ListenHttp1AndH2c(url.OriginalString);
+    }
+
     internal static IPEndPoint ParseListenUrl(string url)
     {
         BindingAddress binding;
