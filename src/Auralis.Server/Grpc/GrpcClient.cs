@@ -87,7 +87,7 @@ public sealed class GrpcClient : IDisposable
         }
 
         var payload = Frame(request);
-        using var deadlineSource = call.Timeout is { } t ? CancellationTokenSource.CreateLinkedTokenSource(cancellationToken) : null;
+        using var deadlineSource = call.Timeout is null ? null : CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
         deadlineSource?.CancelAfter(call.Timeout!.Value);
         var token = deadlineSource?.Token ?? cancellationToken;
         for (var attempt = 1; ; attempt++)
@@ -100,11 +100,11 @@ public sealed class GrpcClient : IDisposable
             {
                 throw call.DeadlineExceeded();
             }
-            catch (GrpcException) when (cancellationToken.IsCancellationRequested)
+            catch (GrpcException e) when (cancellationToken.IsCancellationRequested)
             {
                 // Cancellation can surface as a broken stream (IOException) rather than as an
                 // OperationCanceledException: the caller's cancellation is still what happened.
-                throw new OperationCanceledException($"{service}/{method} was cancelled", cancellationToken);
+                throw new OperationCanceledException($"{service}/{method} at {Address} was cancelled", e, cancellationToken);
             }
             catch (GrpcException e) when (e.Status is GrpcStatusCode.Unavailable or GrpcStatusCode.Cancelled && deadlineSource is { IsCancellationRequested: true })
             {
