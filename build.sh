@@ -4,6 +4,7 @@
 #   ./build.sh test     build, then run every test (cargo test and dotnet test)
 #   ./build.sh demo     build, then run `auralis demo`
 #   ./build.sh header   regenerate native/include/auralis.h after an ABI change
+#   ./build.sh interop  install the independent gRPC implementation the tests call (npm grpc-js)
 # Missing system packages are installed with apt-get when running as root or with sudo:
 # CI and new machines start bare, so everything the project needs is installed from here.
 set -euo pipefail
@@ -49,6 +50,11 @@ ensure_packages() {
     dpkg -s frozen-bubble-data >/dev/null 2>&1 || need+=(frozen-bubble-data)
     # libebur128: the reference loudness library the tests compare against.
     ldconfig -p 2>/dev/null | grep -q 'libebur128\.so\.1 ' || need+=(libebur128-1)
+  fi
+  if [ "$MODE" = test ] || [ "$MODE" = interop ]; then
+    # Node runs grpc-js, the independent gRPC client and server of the interop tests.
+    command -v node >/dev/null || command -v nodejs >/dev/null || need+=(nodejs)
+    command -v npm >/dev/null || need+=(npm)
   fi
   apt_install "${need[@]}"
   command -v cargo >/dev/null || die "cargo (Rust) is not on PATH"
@@ -105,11 +111,27 @@ run_tests() {
   return $status
 }
 
+# --- gRPC interop (tests/interop) -------------------------------------------------------------
+# npm ci when node_modules is missing or older than the lock file. A failure (no registry) is not
+# fatal: the interop tests then skip, each showing why.
+ensure_interop() {
+  local dir=tests/interop
+  if [ -f "$dir/node_modules/.package-lock.json" ] && [ ! "$dir/package-lock.json" -nt "$dir/node_modules/.package-lock.json" ]; then
+    return 0
+  fi
+  log "npm ci --prefix $dir (@grpc/grpc-js for the gRPC interop tests)"
+  if ! npm ci --prefix "$dir" --ignore-scripts --no-audit --no-fund --loglevel=error >/dev/null; then
+    printf 'build.sh: warning: npm ci failed in %s: the gRPC interop tests will be skipped\n' "$dir" >&2
+  fi
+}
+
 ensure_packages
 case "$MODE" in
   build) build_native; check_header; build_dotnet ;;
   header) check_header ;;
-  test) build_native; check_header; build_dotnet; run_tests ;;
+  test) build_native; check_header; build_dotnet; ensure_interop; run_tests ;;
+  interop) ensure_interop
+    node -p "'grpc-js ' + require('./tests/interop/node_modules/@grpc/grpc-js/package.json').version + ', proto-loader ' + require('./tests/interop/node_modules/@grpc/proto-loader/package.json').version" ;;
   demo) build_native; check_header; build_dotnet; "$ROOT/auralis" demo ;;
-  *) die "unknown mode '$MODE' (use: build, test, demo, header)" ;;
+  *) die "unknown mode '$MODE' (use: build, test, demo, header, interop)" ;;
 esac

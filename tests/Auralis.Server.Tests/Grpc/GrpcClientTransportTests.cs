@@ -1,0 +1,188 @@
+using System.Diagnostics;
+using System.Net;
+using System.Net.Sockets;
+using Auralis.Server.Grpc;
+using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.Hosting;
+using Microsoft.AspNetCore.Http;
+using Microsoft.AspNetCore.Server.Kestrel.Core;
+using Microsoft.Extensions.Logging;
+
+namespace Auralis.Server.Tests.Grpc;
+
+/// <summary>The client when the server is not there, never answers, or hangs up.</summary>
+public sealed class GrpcClientTransportTests
+{
+    /// <summary>Counts the HTTP requests the client sends (one per attempt).</summary>
+    private sealed class CountingHandler() : DelegatingHandler(new SocketsHttpHandler { UseProxy = false })
+    {
+        private int _attempts;
+
+        public int Attempts => Volatile.Read(ref _attempts);
+
+        protected override Task<HttpResponseMessage> SendAsync(HttpRequestMessage request, CancellationToken cancellationToken)
+        {
+            Interlocked.Increment(ref _attempts);
+            return base.SendAsync(request, cancellationToken);
+        }
+    }
+
+    private static int FreePort()
+    {
+        using var listener = new TcpListener(IPAddress.Loopback, 0);
+        listener.Start();
+        return ((IPEndPoint)listener.LocalEndpoint).Port;
+    }
+
+    [Fact]
+    public async Task A_server_that_is_not_listening_is_unavailable_after_exactly_one_retry()
+    {
+        var port = FreePort();
+        using var handler = new CountingHandler();
+        using var client = new FingerprintServiceClient(new Uri($"http://127.0.0.1:{port}"), new GrpcClientOptions { Handler = handler });
+
+        var e = await Assert.ThrowsAsync<GrpcException>(() => client.HealthAsync(TimeSpan.FromSeconds(10)));
+
+        Assert.Equal(GrpcStatusCode.Unavailable, e.Status);
+        Assert.StartsWith($"cannot reach http://127.0.0.1:{port}/: Connection refused", e.Message, StringComparison.Ordinal);
+        Assert.Contains("auralis.v1.FingerprintService/Health", e.Message, StringComparison.Ordinal);
+        Assert.Equal(2, handler.Attempts);
+    }
+
+    [Fact]
+    public async Task Without_RetryUnavailableOnce_a_refused_connection_is_tried_once()
+    {
+        using var handler = new CountingHandler();
+        using var client = new FingerprintServiceClient(new Uri($"http://127.0.0.1:{FreePort()}"), new GrpcClientOptions { Handler = handler, RetryUnavailableOnce = false });
+
+        var e = await Assert.ThrowsAsync<GrpcException>(() => client.HealthAsync());
+
+        Assert.Equal(GrpcStatusCode.Unavailable, e.Status);
+        Assert.Equal(1, handler.Attempts);
+    }
+
+    [Fact]
+    public async Task An_unresolvable_host_is_unavailable_and_named()
+    {
+        using var client = new FingerprintServiceClient(new Uri("http://auralis-no-such-host.invalid:50051"), new GrpcClientOptions { RetryUnavailableOnce = false });
+
+        var e = await Assert.ThrowsAsync<GrpcException>(() => client.HealthAsync(TimeSpan.FromSeconds(20)));
+
+        Assert.Equal(GrpcStatusCode.Unavailable, e.Status);
+        Assert.StartsWith("cannot reach http://auralis-no-such-host.invalid:50051/: ", e.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task A_server_that_never_answers_hits_the_local_deadline_without_retry()
+    {
+        // Accepts connections and reads nothing: only the client's own timer can end the call.
+        using var blackHole = new TcpListener(IPAddress.Loopback, 0);
+        blackHole.Start();
+        var accepted = new List<Socket>();
+        var acceptLoop = Task.Run(async () =>
+        {
+            try
+            {
+                while (true)
+                {
+                    accepted.Add(await blackHole.AcceptSocketAsync());
+                }
+            }
+            catch (SocketException)
+            {
+            }
+            catch (ObjectDisposedException)
+            {
+            }
+        });
+        using var handler = new CountingHandler();
+        using var client = new FingerprintServiceClient(new Uri($"http://127.0.0.1:{((IPEndPoint)blackHole.LocalEndpoint).Port}"), new GrpcClientOptions { Handler = handler });
+        var watch = Stopwatch.StartNew();
+
+        var e = await Assert.ThrowsAsync<GrpcException>(() => client.HealthAsync(TimeSpan.FromMilliseconds(300)));
+
+        Assert.Equal(GrpcStatusCode.DeadlineExceeded, e.Status);
+        Assert.InRange(watch.Elapsed, TimeSpan.FromMilliseconds(290), TimeSpan.FromSeconds(5));
+        Assert.Equal(1, handler.Attempts);
+        blackHole.Stop();
+        await acceptLoop;
+        accepted.ForEach(s => s.Dispose());
+    }
+
+    [Fact]
+    public async Task A_server_that_hangs_up_is_unavailable_and_retried_once()
+    {
+        using var hangUp = new TcpListener(IPAddress.Loopback, 0);
+        hangUp.Start();
+        var connections = 0;
+        var acceptLoop = Task.Run(async () =>
+        {
+            try
+            {
+                while (true)
+                {
+                    using var socket = await hangUp.AcceptSocketAsync();
+                    Interlocked.Increment(ref connections);
+                    socket.Close(0);
+                }
+            }
+            catch (SocketException)
+            {
+            }
+            catch (ObjectDisposedException)
+            {
+            }
+        });
+        using var handler = new CountingHandler();
+        using var client = new FingerprintServiceClient(new Uri($"http://127.0.0.1:{((IPEndPoint)hangUp.LocalEndpoint).Port}"), new GrpcClientOptions { Handler = handler });
+
+        var e = await Assert.ThrowsAsync<GrpcException>(() => client.HealthAsync(TimeSpan.FromSeconds(10)));
+
+        Assert.Equal(GrpcStatusCode.Unavailable, e.Status);
+        Assert.Contains($"127.0.0.1:{((IPEndPoint)hangUp.LocalEndpoint).Port}", e.Message, StringComparison.Ordinal);
+        Assert.Equal(2, handler.Attempts);
+        hangUp.Stop();
+        await acceptLoop;
+        Assert.True(connections >= 2, $"{connections} connections");
+    }
+
+    [Fact]
+    public async Task A_server_speaking_only_http_1_is_unavailable_and_named()
+    {
+        // Kestrel as most deployments configure it for cleartext: HTTP/1.1 only.
+        var builder = WebApplication.CreateSlimBuilder();
+        builder.Logging.ClearProviders();
+        builder.WebHost.ConfigureKestrel(k => k.Listen(IPAddress.Loopback, 0, o => o.Protocols = HttpProtocols.Http1));
+        await using var app = builder.Build();
+        app.Run(context => context.Response.WriteAsync("page"));
+        await app.StartAsync();
+        var address = new Uri(app.Urls.Single());
+        using var client = new FingerprintServiceClient(address, new GrpcClientOptions { RetryUnavailableOnce = false });
+
+        var e = await Assert.ThrowsAsync<GrpcException>(() => client.HealthAsync(TimeSpan.FromSeconds(10)));
+
+        Assert.Equal(GrpcStatusCode.Unavailable, e.Status);
+        Assert.StartsWith($"cannot reach {address} over HTTP/2: the server answered HTTP_1_1_REQUIRED", e.Message, StringComparison.Ordinal);
+        await app.StopAsync();
+    }
+
+    [Fact]
+    public async Task A_zero_deadline_fails_at_once_without_sending()
+    {
+        using var handler = new CountingHandler();
+        using var client = new FingerprintServiceClient(new Uri("http://127.0.0.1:1"), new GrpcClientOptions { Handler = handler });
+
+        var e = await Assert.ThrowsAsync<GrpcException>(() => client.HealthAsync(TimeSpan.Zero));
+
+        Assert.Equal(GrpcStatusCode.DeadlineExceeded, e.Status);
+        Assert.Equal(0, handler.Attempts);
+    }
+
+    [Theory]
+    [InlineData("ftp://127.0.0.1:5000")]
+    [InlineData("/relative")]
+    public void Only_http_and_https_addresses_are_accepted(string address)
+    {
+        Assert.Throws<ArgumentException>(() => new GrpcClient(new Uri(address, UriKind.RelativeOrAbsolute)));
+    }
+}
