@@ -7,7 +7,7 @@
 // Usage:
 //   node grpc-call.js --address 127.0.0.1:PORT --proto ../../proto/auralis/v1/fingerprint.proto \
 //        --method FingerprintFile --request '{"path":"/x"}' [--service auralis.v1.FingerprintService]
-//        [--deadline-ms N] [--token T] [--raw-hex HEX] [--metadata key=value]...
+//        [--deadline-ms N] [--token T] [--raw-hex HEX] [--metadata key=value]... [--request-file F]
 //   Load mode (same call repeated): add --concurrency C --requests N [--channels K] [--warmup W];
 //   prints {"requests", "concurrency", "channels", "codes": {"<code>": count}, "first_error",
 //           "p50_ms", "p90_ms", "p99_ms", "max_ms", "elapsed_s", "rps"}.
@@ -80,7 +80,10 @@ if (options['raw-hex'] !== undefined) {
 } else {
   serialize = methodDef.requestSerialize;
   try {
-    argument = JSON.parse(options.request || '{}');
+    // --request-file: the JSON in a file, for requests too big for one command-line argument
+    // (Linux caps one argument at 128 KiB; an upload test sends more).
+    const text = options['request-file'] !== undefined ? require('fs').readFileSync(options['request-file'], 'utf8') : options.request;
+    argument = JSON.parse(text || '{}');
   } catch (e) {
     usage(`--request is not JSON: ${e.message}`);
   }

@@ -16,12 +16,8 @@ internal static class ServeCommand
         var db = CommonOptions.Database();
         var urls = new Option<string>("--urls")
         {
-            Description = $"Where to listen, ';'-separated (default {ServerSettings.DefaultUrl}: this machine only). Port 0 picks a free port.",
+            Description = $"Where to listen, ';'-separated (default {ServerSettings.DefaultUrl}: this machine only); each address serves the page, the API and gRPC. Port 0 picks a free port.",
             DefaultValueFactory = _ => ServerSettings.DefaultUrl,
-        };
-        var grpcUrls = new Option<string?>("--grpc-urls")
-        {
-            Description = "Where gRPC clients connect (cleartext HTTP/2), ';'-separated (default: each --urls address with the next port).",
         };
         var roots = new Option<string[]>("--root")
         {
@@ -36,13 +32,12 @@ internal static class ServeCommand
         var noSidecars = new Option<bool>("--no-sidecars") { Description = "Neither read nor write .25d sidecar files." };
         var command = new Command("serve", "Run the fingerprint server: gRPC (auralis.v1.FingerprintService) and the HTTP/JSON API on one address.")
         {
-            db, urls, grpcUrls, roots, token, engine, noSidecars,
+            db, urls, roots, token, engine, noSidecars,
         };
         command.SetAction((parse, cancellationToken) => RunAsync(
             context,
             parse.GetValue(db),
             parse.GetValue(urls)!,
-            parse.GetValue(grpcUrls),
             parse.GetValue(roots) ?? [],
             parse.GetValue(token) ?? Environment.GetEnvironmentVariable("AURALIS_TOKEN"),
             parse.GetValue(engine)!,
@@ -51,7 +46,7 @@ internal static class ServeCommand
         return command;
     }
 
-    private static async Task<int> RunAsync(CliContext context, string? dbPath, string urls, string? grpcUrls, string[] roots, string? token, string engineChoice, bool sidecars, CancellationToken cancellationToken)
+    private static async Task<int> RunAsync(CliContext context, string? dbPath, string urls, string[] roots, string? token, string engineChoice, bool sidecars, CancellationToken cancellationToken)
     {
         var engine = CommonOptions.SelectEngine(context, engineChoice);
         if (engine is null)
@@ -64,7 +59,6 @@ internal static class ServeCommand
             DatabasePath = dbPath ?? LibraryDatabase.DefaultPath,
             Engine = engine,
             Urls = urls.Split(';', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries),
-            GrpcUrls = grpcUrls?.Split(';', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries),
             Roots = roots,
             Token = string.IsNullOrEmpty(token) ? null : token,
             Sidecars = sidecars ? new Auralis.Library.Sidecars.SidecarStore() : null,
@@ -93,7 +87,7 @@ internal static class ServeCommand
             }
             catch (IOException e)
             {
-                return context.Fail($"cannot listen on {urls}{(grpcUrls is null ? "" : ";" + grpcUrls)}: {e.Message}");
+                return context.Fail($"cannot listen on {urls}: {e.Message}");
             }
 
             using var stop = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
@@ -104,12 +98,7 @@ internal static class ServeCommand
             });
             foreach (var address in server.Addresses)
             {
-                context.Out.WriteLine($"auralis: HTTP/JSON API on {address}/api");
-            }
-
-            foreach (var address in server.GrpcAddresses)
-            {
-                context.Out.WriteLine($"auralis: gRPC auralis.v1.FingerprintService on {address} (HTTP/2 cleartext)");
+                context.Out.WriteLine($"auralis: listening on {address} (web page /, HTTP/JSON API /api, gRPC auralis.v1.FingerprintService)");
             }
 
             context.Out.WriteLine(server.Roots.Count == 0

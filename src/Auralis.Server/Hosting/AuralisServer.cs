@@ -4,6 +4,8 @@ using Auralis.Server.Grpc;
 using Auralis.Server.Security;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Hosting;
+using Microsoft.AspNetCore.Hosting.Server;
+using Microsoft.AspNetCore.Hosting.Server.Features;
 using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Server.Kestrel.Core;
 using Microsoft.Extensions.DependencyInjection;
@@ -25,7 +27,7 @@ public sealed class ServerConfigurationException(string message) : Exception(mes
 
 /// <summary>
 /// `auralis serve`: one Kestrel host speaking gRPC (HTTP/2) and the HTTP/JSON API (HTTP/1.1 and
-/// HTTP/2) on the same address. The pipeline, outermost first: error guard (no stack traces to
+/// HTTP/2) on the same address (cleartext: told apart by the HTTP/2 preface). The pipeline, outermost first: error guard (no stack traces to
 /// clients) -> bearer token -> bounded concurrency -> gRPC -> JSON API.
 /// </summary>
 public sealed class AuralisServer : IAsyncDisposable
@@ -34,11 +36,8 @@ public sealed class AuralisServer : IAsyncDisposable
     private readonly ServerLibrary _library;
     private readonly RequestGate _gate;
 
-    private readonly List<(ServerUrl Url, ListenOptions Options, bool Grpc)> _listening;
-
-    private AuralisServer(WebApplication app, ServerLibrary library, RequestGate gate, List<(ServerUrl Url, ListenOptions Options, bool Grpc)> listening)
+    private AuralisServer(WebApplication app, ServerLibrary library, RequestGate gate)
     {
-        _listening = listening;
         _app = app;
         _library = library;
         _gate = gate;
@@ -54,19 +53,11 @@ public sealed class AuralisServer : IAsyncDisposable
             throw new ServerConfigurationException("no URL to listen on");
         }
 
-        var httpUrls = settings.Urls.Select(ServerUrl.Parse).ToList();
-        var grpcUrls = settings.GrpcUrls is { } explicitGrpc
-            ? explicitGrpc.Select(ServerUrl.Parse).ToList()
-            : httpUrls.Where(u => u.Scheme == "http").Select(u => u with { Port = u.Port == 0 ? 0 : u.Port + 1 }).ToList();
-        if (grpcUrls.Any(u => u.Scheme != "http"))
-        {
-            throw new ServerConfigurationException("gRPC URLs are cleartext HTTP/2 (http://); for TLS, gRPC clients use the https --urls address (ALPN)");
-        }
-
-        if (string.IsNullOrEmpty(settings.Token) && !httpUrls.Concat(grpcUrls).All(u => u.IsLoopback))
+        var urls = settings.Urls.Select(ServerUrl.Parse).ToList();
+        if (string.IsNullOrEmpty(settings.Token) && !urls.All(u => u.IsLoopback))
         {
             throw new ServerConfigurationException(
-                $"listening beyond loopback ({string.Join(", ", httpUrls.Concat(grpcUrls))}) requires a bearer token: add --token SECRET (clients send 'Authorization: Bearer SECRET')");
+                $"listening beyond loopback ({string.Join(", ", urls)}) requires a bearer token: add --token SECRET (clients send 'Authorization: Bearer SECRET')");
         }
 
         ServerLibrary library;
@@ -83,27 +74,27 @@ public sealed class AuralisServer : IAsyncDisposable
         builder.Logging.ClearProviders();
         builder.Logging.AddSimpleConsole(o => o.SingleLine = true);
         builder.Logging.SetMinimumLevel(logLevel);
-        var listening = new List<(ServerUrl Url, ListenOptions Options, bool Grpc)>();
         builder.WebHost.ConfigureKestrel(kestrel =>
         {
             kestrel.AddServerHeader = false;
             kestrel.Limits.MaxRequestBodySize = settings.MaxUploadBytes + (64 * 1024);
-            foreach (var (url, grpc) in httpUrls.Select(u => (u, false)).Concat(grpcUrls.Select(u => (u, true))))
+            foreach (var url in urls.Where(u => u.Scheme == "https"))
             {
+                // TLS: HTTP/1.1 or HTTP/2 is chosen per connection by ALPN.
                 kestrel.Listen(url.EndPoint, options =>
                 {
-                    // https: HTTP/1.1 and HTTP/2 chosen per connection by ALPN. Cleartext: one
-                    // protocol per port, since Kestrel does not sniff the HTTP/2 preface.
-                    options.Protocols = url.Scheme == "https" ? HttpProtocols.Http1AndHttp2 : grpc ? HttpProtocols.Http2 : HttpProtocols.Http1;
-                    if (url.Scheme == "https")
-                    {
-                        options.UseHttps();
-                    }
-
-                    listening.Add((url, options, grpc));
+                    options.Protocols = HttpProtocols.Http1AndHttp2;
+                    options.UseHttps();
                 });
             }
         });
+
+        // Cleartext: one port for browsers and curl (HTTP/1.1) and gRPC clients (HTTP/2 prior
+        // knowledge), told apart by the connection preface (docs/grpc.md).
+        foreach (var url in urls.Where(u => u.Scheme == "http"))
+        {
+            builder.WebHost.ListenHttp1AndH2c(url.EndPoint);
+        }
 
         var app = builder.Build();
         var gate = new RequestGate(settings.MaxConcurrentRequests, settings.MaxQueuedRequests);
@@ -174,14 +165,13 @@ public sealed class AuralisServer : IAsyncDisposable
 
         app.UseGrpcServices(registry);
         JsonApi.Map(app, library);
-        return new AuralisServer(app, library, gate, listening);
+        return new AuralisServer(app, library, gate);
     }
 
-    /// <summary>The HTTP/1.1 (and https) addresses actually bound (port 0 resolved), after <see cref="StartAsync"/>.</summary>
-    public IReadOnlyList<string> Addresses => Bound(grpc: false);
-
-    /// <summary>The cleartext HTTP/2 addresses for gRPC clients, after <see cref="StartAsync"/>.</summary>
-    public IReadOnlyList<string> GrpcAddresses => Bound(grpc: true);
+    /// <summary>The addresses actually bound (port 0 resolved), after <see cref="StartAsync"/>; each serves HTTP/1.1, gRPC and the API.</summary>
+    public IReadOnlyList<string> Addresses =>
+        _app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()?.Addresses
+            .Where(a => a != CleartextHttp2.InProcessAddress).ToList() ?? [];
 
     public IReadOnlyList<string> Roots => _library.Roots.Roots;
 
@@ -196,9 +186,6 @@ public sealed class AuralisServer : IAsyncDisposable
         _library.Dispose();
         _gate.Dispose();
     }
-
-    private List<string> Bound(bool grpc) => _listening.Where(l => l.Grpc == grpc)
-        .Select(l => (l.Url with { Port = l.Options.IPEndPoint?.Port ?? l.Url.Port }).ToString()).ToList();
 
     private static bool IsGrpc(HttpRequest request) =>
         request.ContentType is { } type && type.StartsWith("application/grpc", StringComparison.OrdinalIgnoreCase);

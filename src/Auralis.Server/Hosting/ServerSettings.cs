@@ -13,16 +13,8 @@ public sealed record ServerSettings
 
     public required IFingerprintEngine Engine { get; init; }
 
-    /// <summary>HTTP/1.1 addresses (JSON API, web player, WebSocket); https ones also speak HTTP/2 via ALPN.</summary>
+    /// <summary>Where to listen; each address serves HTTP/1.1 (API, page, WebSocket) and HTTP/2 (gRPC).</summary>
     public IReadOnlyList<string> Urls { get; init; } = [DefaultUrl];
-
-    /// <summary>
-    /// Cleartext HTTP/2 (h2c prior knowledge) addresses for gRPC clients; null: each http URL's
-    /// host with the next port (port 0 stays 0). Kestrel cannot offer HTTP/1.1 and cleartext
-    /// HTTP/2 on one port: without TLS there is no ALPN and it does not sniff the client preface
-    /// (docs/server.md).
-    /// </summary>
-    public IReadOnlyList<string>? GrpcUrls { get; init; }
 
     /// <summary>Folders whose files may be read on a client's behalf; nothing else is.</summary>
     public IReadOnlyList<string> Roots { get; init; } = [];

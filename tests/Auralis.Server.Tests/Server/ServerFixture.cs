@@ -54,12 +54,12 @@ public sealed class ServerFixture : IAsyncDisposable
         return fixture;
     }
 
-    /// <summary>Writes a 1.5 s stereo track whose character (pitch, noise, level) depends on <paramref name="seed"/>.</summary>
-    public string AddTrack(string name, int seed, string? folder = null)
+    /// <summary>Writes a (default 1.5 s) stereo track whose character (pitch, noise, level) depends on <paramref name="seed"/>.</summary>
+    public string AddTrack(string name, int seed, string? folder = null, double seconds = 1.5)
     {
         var path = Path.Combine(folder ?? Music, name);
         const int rate = 44_100;
-        var frames = (int)(rate * 1.5);
+        var frames = (int)(rate * seconds);
         var pcm = new float[frames * 2];
         var random = new Random(seed);
         var hz = 110 * (1 + seed);
