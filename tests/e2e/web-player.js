@@ -234,77 +234,106 @@ function sineChunk(frames, channels, amplitude, startFrame, rate) {
   return bytes;
 }
 
+/**
+ * A stand-in for the server side of /ws: 16 kHz stereo chunks of a 0.5 sine (`config` sets their
+ * length and number for the next play), at most three chunks unacknowledged. `release()` lets a
+ * held stream start, so the test can see the "preparing" state; a seek first sends a stale chunk
+ * of the old stream, as a real server may have one in flight, then restarts at the chunk that
+ * holds the position.
+ */
 function fakeStreamingServer() {
-  const server = { url: null, received: [], release: null, acks: [], inFlightMax: 0 };
-  const rate = 44_100;
+  const rate = 16_000;
   const channels = 2;
-  const chunkFrames = rate / 2; // 0.5 s chunks keep the test short; the client reads `frames`
-  const chunkCount = 3;
+  const server = { url: null, received: [], acks: [], inFlightMax: 0, release: null, config: { chunkSeconds: 2, chunkCount: 20 } };
   server.handler = (ws) => {
     server.url = ws.url();
-    let streamId = 0;
-    let next = 0; // next seq to send
-    let acked = -1; // highest seq acknowledged
+    let stream = null;
+    let streamIds = 0;
     let paused = false;
-    let ended = false;
-    // Flow control as the server does it: at most 3 chunks sent and not yet acknowledged.
+    const sendChunk = (s, seq) => {
+      const chunkIndex = s.startChunk + seq;
+      const frames = rate * s.chunkSeconds;
+      ws.send(JSON.stringify({ type: 'audio_chunk_meta', stream_id: s.id, seq, chunk_index: chunkIndex, frames, start_s: chunkIndex * s.chunkSeconds }));
+      ws.send(sineChunk(frames, channels, 0.5, chunkIndex * frames, rate));
+    };
     const pump = () => {
-      while (!paused && !ended && next < chunkCount && next - (acked + 1) < 3) {
-        const seq = next++;
-        ws.send(JSON.stringify({ type: 'audio_chunk_meta', stream_id: streamId, seq, chunk_index: seq, frames: chunkFrames, start_s: seq * 0.5 }));
-        ws.send(sineChunk(chunkFrames, channels, 0.5, seq * chunkFrames, rate));
-        server.inFlightMax = Math.max(server.inFlightMax, next - (acked + 1));
+      const s = stream;
+      if (!s || s.held) {
+        return;
       }
-      if (!ended && next === chunkCount) {
-        ended = true;
-        ws.send(JSON.stringify({ type: 'audio_stream_end', stream_id: streamId, chunks_sent: chunkCount }));
+      const total = s.chunkCount - s.startChunk;
+      while (!paused && !s.ended && s.next < total && s.next - (s.acked + 1) < 3) {
+        sendChunk(s, s.next++);
+        server.inFlightMax = Math.max(server.inFlightMax, s.next - (s.acked + 1));
+      }
+      if (!s.ended && s.next === total) {
+        s.ended = true;
+        ws.send(JSON.stringify({ type: 'audio_stream_end', stream_id: s.id, chunks_sent: total }));
       }
     };
+    const start = (s, positionS) => {
+      ws.send(JSON.stringify({
+        type: 'audio_stream_start', stream_id: s.id, track_id: s.trackId, mode: 'enhanced',
+        preset: s.preset, intensity: s.intensity, sample_rate: rate, channels,
+        duration_s: s.chunkCount * s.chunkSeconds, chunk_count: s.chunkCount, chunk_duration_s: s.chunkSeconds,
+        start_chunk: s.startChunk, position_s: positionS, fingerprint_source: 'database',
+        lwrp: { zone: 'compressed_loud', expansion: 0.45, lufs: -8.2, crest_db: 8.5 },
+      }));
+      s.held = false;
+      pump();
+    };
+    const newStream = (from, positionS, config) => ({
+      id: ++streamIds, trackId: from.track_id, preset: from.preset, intensity: from.intensity,
+      chunkSeconds: config.chunkSeconds, chunkCount: config.chunkCount,
+      next: 0, acked: -1, ended: false, held: true, startChunk: Math.floor(positionS / config.chunkSeconds),
+    });
     ws.onMessage((raw) => {
       const message = JSON.parse(String(raw));
       server.received.push(message);
       switch (message.type) {
-        case 'play_enhanced':
-          streamId++;
-          next = 0;
-          acked = -1;
-          ended = false;
+        case 'play_enhanced': {
+          const s = newStream(message, message.position_s, server.config);
+          stream = s;
+          paused = false;
           ws.send(JSON.stringify({ type: 'preparing', track_id: message.track_id, mode: 'enhanced' }));
-          // Hold the stream until the test has seen "preparing mastering...".
-          server.release = () => {
-            ws.send(JSON.stringify({
-              type: 'audio_stream_start', stream_id: streamId, track_id: message.track_id, mode: 'enhanced',
-              preset: message.preset, intensity: message.intensity, sample_rate: rate, channels,
-              duration_s: chunkCount * 0.5, chunk_count: chunkCount, chunk_duration_s: 0.5, start_chunk: 0,
-              position_s: 0, fingerprint_source: 'database',
-              lwrp: { zone: 'compressed_loud', expansion: 0.45, lufs: -8.2, crest_db: 8.5 },
-            }));
-            pump();
-          };
+          server.release = () => start(s, message.position_s); // held until the test says so
           break;
+        }
         case 'play_normal':
+          stream = null;
           ws.send(JSON.stringify({ type: 'preparing', track_id: message.track_id, mode: 'normal' }));
           ws.send(JSON.stringify({ type: 'audio_stream_error', stream_id: null, code: 'decode_failed', message: `track ${message.track_id}: cannot decode (stand-in server)` }));
           break;
+        case 'seek': {
+          const old = stream;
+          sendChunk(old, 99); // in flight when the seek arrived: the client must drop it
+          const s = newStream({ track_id: old.trackId, preset: old.preset, intensity: old.intensity }, message.position_s, old);
+          stream = s;
+          start(s, message.position_s);
+          break;
+        }
         case 'chunk_ack':
           server.acks.push(message.seq);
-          acked = Math.max(acked, message.seq);
+          if (stream) {
+            stream.acked = Math.max(stream.acked, message.seq);
+          }
           pump();
           break;
         case 'pause':
           paused = true;
-          ws.send(JSON.stringify({ type: 'state', stream_id: streamId, state: 'paused' }));
+          ws.send(JSON.stringify({ type: 'state', stream_id: stream && stream.id, state: 'paused' }));
           break;
         case 'resume':
           paused = false;
-          ws.send(JSON.stringify({ type: 'state', stream_id: streamId, state: 'playing' }));
+          ws.send(JSON.stringify({ type: 'state', stream_id: stream && stream.id, state: 'playing' }));
           pump();
           break;
         case 'stop':
-          if (!ended) {
-            ended = true;
-            ws.send(JSON.stringify({ type: 'audio_stream_end', stream_id: streamId, chunks_sent: next }));
+          if (stream && !stream.ended) {
+            stream.ended = true;
+            ws.send(JSON.stringify({ type: 'audio_stream_end', stream_id: stream.id, chunks_sent: stream.next }));
           }
+          stream = null;
           break;
         default:
           break;
@@ -314,6 +343,9 @@ function fakeStreamingServer() {
   return server;
 }
 
+const playerStatus = (page) => page.evaluate(() => Object.fromEntries(Object.keys(window.auralisPlayer).map((k) => [k, window.auralisPlayer[k]])));
+const waitForPlayer = (page, predicate, arg) => page.waitForFunction(predicate, arg, { timeout: WAIT_MS });
+
 async function checkPlayerProtocol(context, args, trackId, problems, screenshots) {
   const page = await context.newPage();
   watch(page, problems);
@@ -322,10 +354,12 @@ async function checkPlayerProtocol(context, args, trackId, problems, screenshots
   await page.goto(`${pageUrl(args)}#track=${trackId}`);
   await waitForSelection(page, trackId);
 
+  // Play: the request, then "preparing mastering..." until the first chunk.
+  server.config = { chunkSeconds: 2, chunkCount: 20 };
   await page.selectOption('#preset', 'warm');
   await page.locator('#intensity').fill('0.6');
   await page.click('#play-enhanced');
-  await page.waitForFunction(() => document.getElementById('player-state').dataset.state === 'preparing', null, { timeout: WAIT_MS });
+  await waitForPlayer(page, () => document.getElementById('player-state').dataset.state === 'preparing');
   const preparing = await page.locator('#player-state').textContent();
   check(preparing === 'preparing mastering...', `the player should show "preparing mastering...", shows "${preparing}"`);
   const play = server.received.find((m) => m.type === 'play_enhanced');
@@ -336,30 +370,70 @@ async function checkPlayerProtocol(context, args, trackId, problems, screenshots
   }
   ok(`play enhanced sends ${JSON.stringify(play)} and shows "${preparing}" until audio arrives`);
 
+  // The chunks: decoded, scheduled, acknowledged until 30 s are queued, then the acks wait (so
+  // the server stops after 3 more); the stream start's facts are shown.
   server.release();
-  await page.waitForFunction(() => window.auralisPlayer.chunksReceived === 3 && window.auralisPlayer.acksSent === 3, null, { timeout: WAIT_MS });
-  const status = await page.evaluate(() => Object.fromEntries(Object.keys(window.auralisPlayer).map((k) => [k, window.auralisPlayer[k]])));
-  check(status.framesReceived === 3 * 22_050, `frames received: ${status.framesReceived}`);
+  await waitForPlayer(page, () => window.auralisPlayer.chunksReceived >= 16 && window.auralisPlayer.acksSent < window.auralisPlayer.chunksReceived);
+  await page.waitForTimeout(300); // nothing more may arrive: the server waits for acks
+  let status = await playerStatus(page);
+  check(status.state === 'playing', `state after the first chunks: ${status.state}`);
+  check(status.chunksReceived < 20, `the client must not take the whole 40 s track at once: ${status.chunksReceived} chunks`);
+  check(status.chunksReceived - status.acksSent <= 3, `unacknowledged: ${status.chunksReceived - status.acksSent}`);
+  check(server.inFlightMax <= 3, `at most 3 chunks in flight, saw ${server.inFlightMax}`);
+  check(JSON.stringify(server.acks) === JSON.stringify([...Array(status.acksSent).keys()]), `acks in order: ${server.acks}`);
+  check(status.framesReceived === status.chunksReceived * 32_000, `frames received: ${status.framesReceived}`);
   check(Math.abs(status.peak - 0.5) < 1e-3, `peak of a 0.5 sine: ${status.peak}`);
   check(status.fingerprintSource === 'database' && status.lwrp && status.lwrp.zone === 'compressed_loud', `stream start facts: ${JSON.stringify(status)}`);
-  check(JSON.stringify(server.acks) === '[0,1,2]', `acks: ${server.acks}`);
-  check(server.inFlightMax <= 3, `at most 3 chunks in flight, saw ${server.inFlightMax}`);
   const decision = await page.locator('#player-decision').textContent();
   check(decision.includes('compressed_loud') && decision.includes('expansion 0.45') && decision.includes('fingerprint source: database'), `decision line: ${decision}`);
-  ok(`3 chunks decoded (${status.framesReceived} frames, peak ${status.peak.toFixed(4)}), each acked; the page shows "${decision}"`);
+  ok(`${status.chunksReceived} chunks decoded (${status.framesReceived} frames, peak ${status.peak.toFixed(4)}), ${status.acksSent} acked, the rest held while 30 s are queued; the page shows "${decision}"`);
 
   const readOnly = await page.evaluate(() => {
     try {
       window.auralisPlayer.peak = 99;
     } catch {
-      // strict mode: assigning a getter-only property throws
+      // assigning a getter-only property throws in strict code
     }
     return window.auralisPlayer.peak !== 99;
   });
   check(readOnly, 'window.auralisPlayer must be read-only');
 
-  await page.waitForFunction(() => window.auralisPlayer.state === 'ended', null, { timeout: WAIT_MS });
-  ok('after audio_stream_end and the last queued chunk the player is "ended"');
+  // Pause and resume.
+  await page.click('#pause');
+  await waitForPlayer(page, () => window.auralisPlayer.state === 'paused');
+  check(await page.locator('#pause').textContent() === 'Resume', 'the pause button should turn into Resume');
+  await page.click('#pause');
+  await waitForPlayer(page, () => window.auralisPlayer.state === 'playing');
+  const kinds = server.received.map((m) => m.type);
+  check(kinds.includes('pause') && kinds.indexOf('resume') > kinds.indexOf('pause'), `pause then resume sent: ${kinds}`);
+  ok('pause and resume are sent and shown');
+
+  // Seek to 5 s: the old stream's chunk in flight is dropped; playback restarts 1 s into chunk 2.
+  const acksBefore = server.acks.length;
+  await page.locator('#seek').fill('5');
+  await waitForPlayer(page, () => window.auralisPlayer.streamId === 2 && window.auralisPlayer.state === 'playing');
+  const seek = server.received.find((m) => m.type === 'seek');
+  check(seek && seek.position_s === 5, `seek sent: ${JSON.stringify(seek)}`);
+  check(server.acks.length > acksBefore && server.acks[acksBefore] === 0 && !server.acks.includes(99), `after the seek the acks restart at 0 and the stale chunk is not acked: ${server.acks.slice(acksBefore)}`);
+  status = await playerStatus(page);
+  check(status.positionS >= 4.9 && status.positionS <= 6, `position after seeking to 5 s: ${status.positionS}`);
+  ok(`seeking sends ${JSON.stringify(seek)}, drops the old stream's chunk and plays from ${status.positionS.toFixed(2)} s`);
+
+  // Stop while playing.
+  await page.click('#stop');
+  await waitForPlayer(page, () => window.auralisPlayer.state === 'stopped');
+  check(server.received[server.received.length - 1].type === 'stop', `stop sent last: ${server.received.map((m) => m.type).slice(-3)}`);
+  ok('stop is sent and the player shows "stopped"');
+
+  // A short stream plays to its end.
+  server.config = { chunkSeconds: 0.5, chunkCount: 3 };
+  await page.click('#play-enhanced');
+  await waitForPlayer(page, () => window.auralisPlayer.state === 'preparing');
+  server.release();
+  await waitForPlayer(page, () => window.auralisPlayer.state === 'ended');
+  status = await playerStatus(page);
+  check(status.chunksReceived === 3 && status.framesReceived === 3 * 8_000, `short stream: ${status.chunksReceived} chunks, ${status.framesReceived} frames`);
+  ok('a stream played to its end (audio_stream_end, last chunk done) leaves the player "ended"');
   if (screenshots) {
     const file = path.join(screenshots, 'web-player-stream.png');
     await page.screenshot({ path: file, fullPage: true });
