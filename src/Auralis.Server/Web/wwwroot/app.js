@@ -17,6 +17,7 @@
   const MAP_PAGE_SIZE = 500; // the API's largest page
   const SEARCH_DEBOUNCE_MS = 250;
   const POLL_MS = 2000;
+  const MAP_POLL_MS = 10_000;
   const SVG_NS = 'http://www.w3.org/2000/svg';
 
   // LWRP (SPEC section 9): the two thresholds and what each zone gets from the mastering chain.
@@ -287,7 +288,7 @@
     } else if (rows.length === 0) {
       empty.textContent = state.query
         ? `No track matches "${state.query}".`
-        : 'The library is empty: start `auralis serve` with --root DIR and press "Scan library".';
+        : 'The library is empty: press "Scan library" to scan the server\'s --root folders.';
       empty.classList.remove('error-text');
       empty.hidden = false;
     } else {
@@ -308,14 +309,25 @@
     }
   }
 
+  // While tracks on the page are being fingerprinted, the table follows every POLL_MS; the map
+  // (which pages through the whole library) at most every MAP_POLL_MS, and once at the end.
+  let pageWasBusy = false;
+
   function schedulePollIfBusy() {
     const busy = state.tracks.some((t) => t.status === 'pending' || t.status === 'processing');
     if (busy && !pollTimer) {
       pollTimer = setTimeout(() => {
         pollTimer = null;
-        refreshLibrary();
+        loadHealth();
+        loadTracks();
+        if (Date.now() - mapLoadedAt > MAP_POLL_MS) {
+          loadMap();
+        }
       }, POLL_MS);
+    } else if (!busy && pageWasBusy) {
+      loadMap();
     }
+    pageWasBusy = busy;
   }
 
   function refreshLibrary() {
@@ -555,9 +567,11 @@
   }
 
   let mapRequest = 0;
+  let mapLoadedAt = 0;
 
   async function loadMap() {
     const mine = ++mapRequest;
+    mapLoadedAt = Date.now();
     const tracks = [];
     try {
       for (let offset = 0; ; offset += MAP_PAGE_SIZE) {
@@ -600,12 +614,15 @@
     const width = 640;
     const height = 400;
     const m = { left: 48, right: 14, top: 14, bottom: 40 };
-    const lufsValues = tracks.map((t) => t.lufs);
-    const crestValues = tracks.map((t) => t.crest_db);
-    const xMin = Math.floor(Math.min(-30, ...lufsValues.map((v) => v - 2)));
-    const xMax = Math.ceil(Math.max(-4, ...lufsValues.map((v) => v + 1)));
-    const yMin = Math.floor(Math.min(0, ...crestValues.map((v) => v - 1)));
-    const yMax = Math.ceil(Math.max(24, ...crestValues.map((v) => v + 2)));
+    // The usual range of music, widened to every point (reduce: a spread of a large library
+    // would exceed the engine's argument limit).
+    const extent = (key, low, high) => tracks.reduce(([lo, hi], t) => [Math.min(lo, t[key]), Math.max(hi, t[key])], [low, high]);
+    const [lufsLow, lufsHigh] = extent('lufs', -28, -5);
+    const [crestLow, crestHigh] = extent('crest_db', 1, 22);
+    const xMin = Math.floor(lufsLow - 2);
+    const xMax = Math.ceil(lufsHigh + 1);
+    const yMin = Math.floor(Math.min(0, crestLow - 1));
+    const yMax = Math.ceil(crestHigh + 2);
     const x = (v) => m.left + ((v - xMin) / (xMax - xMin)) * (width - m.left - m.right);
     const y = (v) => height - m.bottom - ((v - yMin) / (yMax - yMin)) * (height - m.top - m.bottom);
     const plot = svg('svg', {
@@ -1210,9 +1227,13 @@
       switch (s.state) {
         case 'connecting': return 'connecting...';
         case 'preparing': return s.mode === 'enhanced' ? 'preparing mastering...' : 'preparing...';
-        case 'playing': return s.mode === 'enhanced'
-          ? `playing enhanced (${this.stream ? this.stream.preset : $('preset').value}, intensity ${Number(this.stream ? this.stream.intensity : $('intensity').value).toFixed(2)})`
-          : 'playing original';
+        case 'playing': {
+          const track = this.stream ? knownTracks.get(this.stream.track_id) : null;
+          const name = track ? `: ${trackName(track)}` : '';
+          return s.mode === 'enhanced'
+            ? `playing enhanced${name} (${this.stream ? this.stream.preset : $('preset').value}, intensity ${Number(this.stream ? this.stream.intensity : $('intensity').value).toFixed(2)})`
+            : `playing original${name}`;
+        }
         default: return s.state;
       }
     }
