@@ -30,9 +30,6 @@ internal static class WebPage
 
     private static readonly FrozenDictionary<string, Asset> Assets = Load();
 
-    /// <summary>The paths of the page (for the token middleware: these load without a token).</summary>
-    public static IReadOnlyCollection<string> Paths => Assets.Keys;
-
     /// <summary>A GET or HEAD of one of the page's own files: no data, so no token needed.</summary>
     public static bool IsPublic(HttpRequest request) =>
         (HttpMethods.IsGet(request.Method) || HttpMethods.IsHead(request.Method))

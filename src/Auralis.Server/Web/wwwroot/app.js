@@ -425,8 +425,7 @@
     highlightMapPoint(id);
     player.setTrack(id);
 
-    let track = knownTracks.get(id);
-    renderDetail(track, id);
+    renderDetail(knownTracks.get(id), id);
     $('fingerprint').replaceChildren(el('p', { class: 'muted' }, 'Loading the fingerprint (computed on demand when none is stored)...'));
     $('fingerprint').dataset.trackId = '';
     $('fingerprint-source').textContent = '';
@@ -436,7 +435,6 @@
     const loadTrack = api(`/api/tracks/${id}`).then((fresh) => {
       remember(fresh);
       if (mine === selectionToken) {
-        track = fresh;
         renderDetail(fresh, id);
       }
     }).catch((error) => {
