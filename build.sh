@@ -48,6 +48,8 @@ ensure_packages() {
     # tracks; the tests skip with a visible reason where they are absent.
     dpkg -s asc-music >/dev/null 2>&1 || need+=(asc-music)
     dpkg -s frozen-bubble-data >/dev/null 2>&1 || need+=(frozen-bubble-data)
+    # Debian's Chromium for the web page's browser test (tests/e2e drives it; never a download).
+    [ -x /usr/bin/chromium ] || need+=(chromium)
     # libebur128: the reference loudness library the tests compare against.
     ldconfig -p 2>/dev/null | grep -q 'libebur128\.so\.1 ' || need+=(libebur128-1)
   fi
@@ -92,7 +94,26 @@ build_dotnet() {
   dotnet publish src/Auralis.Cli -c $CONFIG --no-build --nologo -v quiet -o artifacts/cli
 }
 
+# --- browser test (tests/e2e) ----------------------------------------------------------------
+# playwright-core drives /usr/bin/chromium and downloads no browser. npm ci when node_modules is
+# missing or older than the lock file; without npm or a registry the browser test skips and says why.
+ensure_e2e() {
+  local dir=tests/e2e
+  if [ -f "$dir/node_modules/.package-lock.json" ] && [ ! "$dir/package-lock.json" -nt "$dir/node_modules/.package-lock.json" ]; then
+    return 0
+  fi
+  if ! command -v npm >/dev/null; then
+    printf 'build.sh: warning: npm is not on PATH: the browser test will be skipped\n' >&2
+    return 0
+  fi
+  log "npm ci --prefix $dir (playwright-core for the browser test)"
+  if ! npm ci --prefix "$dir" --ignore-scripts --no-audit --no-fund --loglevel=error >/dev/null; then
+    printf 'build.sh: warning: npm ci failed in %s: the browser test will be skipped\n' "$dir" >&2
+  fi
+}
+
 run_tests() {
+  ensure_e2e
   local log
   log=$(mktemp)
   log "cargo test --release"

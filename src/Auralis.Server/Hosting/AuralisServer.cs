@@ -2,6 +2,7 @@ using Auralis.Server.Api;
 using Auralis.Server.Fingerprints;
 using Auralis.Server.Grpc;
 using Auralis.Server.Security;
+using Auralis.Server.Web;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Hosting;
 using Microsoft.AspNetCore.Hosting.Server;
@@ -134,7 +135,7 @@ public sealed class AuralisServer : IAsyncDisposable
         {
             app.Use(async (context, next) =>
             {
-                if (IsGrpc(context.Request) || token.Accepts(context.Request.Headers.Authorization))
+                if (IsGrpc(context.Request) || WebPage.IsPublic(context.Request) || token.Accepts(context.Request.Headers.Authorization))
                 {
                     await next(context).ConfigureAwait(false);
                     return;
@@ -165,6 +166,7 @@ public sealed class AuralisServer : IAsyncDisposable
 
         app.UseGrpcServices(registry);
         JsonApi.Map(app, library);
+        WebPage.Map(app);
         return new AuralisServer(app, library, gate);
     }
 

@@ -1,0 +1,1353 @@
+// The web page of `auralis serve` (docs/web.md): the library table, a track's fingerprint chart,
+// the library map, similar tracks, and the player of the /ws stream (docs/streaming.md).
+// Plain script, no framework and no build step; every value from the server reaches the page as
+// text (textContent, SVG attributes), never as HTML.
+'use strict';
+
+(() => {
+  // ---------------------------------------------------------------------------------------------
+  // Configuration: the token from the page's own address, the dimensions from the server.
+
+  const params = new URLSearchParams(location.search);
+  // Kept in the address (reloads and bookmarks keep working); sent as a bearer header on fetches
+  // and as ?token= on the WebSocket, which cannot carry headers from a browser.
+  const token = params.get('token') || '';
+  const DIMENSIONS = JSON.parse(document.getElementById('fingerprint-dimensions').textContent);
+  const PAGE_SIZE = 50;
+  const MAP_PAGE_SIZE = 500; // the API's largest page
+  const SEARCH_DEBOUNCE_MS = 250;
+  const POLL_MS = 2000;
+  const MAP_POLL_MS = 10_000;
+  const SVG_NS = 'http://www.w3.org/2000/svg';
+
+  // LWRP (SPEC section 9): the two thresholds and what each zone gets from the mastering chain.
+  const LWRP_LUFS = -12;
+  const LWRP_CREST_DB = 13;
+
+  // Display ranges of the chart bars (the values themselves are printed unclipped).
+  const RANGE_BY_NAME = {
+    lufs: [-60, 0],
+    crest_db: [0, 30],
+    bass_mid_ratio: [-30, 30],
+    tempo_bpm: [0, 200],
+    chroma_energy: [0, 1],
+    dynamic_range_variation: [0, 25],
+    loudness_variation_std: [0, 10],
+    phase_correlation: [-1, 1],
+  };
+  const RANGE_BY_UNIT = { '%': [0, 100], '0-1': [0, 1], '-1..1': [-1, 1], 'LU': [0, 20], 'dB': [0, 30] };
+
+  // ---------------------------------------------------------------------------------------------
+  // Small helpers.
+
+  const $ = (id) => document.getElementById(id);
+
+  function el(tag, attrs, ...children) {
+    const node = document.createElement(tag);
+    setAttributes(node, attrs);
+    for (const child of children) {
+      if (child !== null && child !== undefined) {
+        node.append(child instanceof Node ? child : String(child));
+      }
+    }
+    return node;
+  }
+
+  function svg(tag, attrs, ...children) {
+    const node = document.createElementNS(SVG_NS, tag);
+    setAttributes(node, attrs);
+    for (const child of children) {
+      if (child !== null && child !== undefined) {
+        node.append(child instanceof Node ? child : String(child));
+      }
+    }
+    return node;
+  }
+
+  function setAttributes(node, attrs) {
+    for (const [name, value] of Object.entries(attrs || {})) {
+      if (value === null || value === undefined || value === false) {
+        continue;
+      }
+      node.setAttribute(name, value === true ? '' : String(value));
+    }
+  }
+
+  function basename(path) {
+    if (!path) {
+      return '';
+    }
+    const parts = String(path).split(/[\\/]/);
+    return parts[parts.length - 1];
+  }
+
+  function trackName(track) {
+    return (track && (track.title || basename(track.path))) || `track ${track ? track.id : '?'}`;
+  }
+
+  function formatTime(seconds) {
+    if (seconds === null || seconds === undefined || !Number.isFinite(seconds)) {
+      return '';
+    }
+    const total = Math.max(0, Math.floor(seconds));
+    const h = Math.floor(total / 3600);
+    const m = Math.floor((total % 3600) / 60);
+    const s = String(total % 60).padStart(2, '0');
+    return h > 0 ? `${h}:${String(m).padStart(2, '0')}:${s}` : `${m}:${s}`;
+  }
+
+  function formatNumber(value, digits) {
+    return value === null || value === undefined || !Number.isFinite(value) ? '' : value.toFixed(digits);
+  }
+
+  function formatValue(value, unit) {
+    if (!Number.isFinite(value)) {
+      return String(value);
+    }
+    const abs = Math.abs(value);
+    const digits = unit === '%' || unit === 'BPM' || unit === 'LUFS' || unit === 'dB' || unit === 'LU' ? (abs >= 100 ? 0 : 1) : 3;
+    const unitText = unit === '0-1' || unit === '-1..1' || unit === '1/12-1' ? '' : ` ${unit}`;
+    return `${value.toFixed(digits)}${unitText}`;
+  }
+
+  function clamp(value, low, high) {
+    return Math.min(high, Math.max(low, value));
+  }
+
+  // ---------------------------------------------------------------------------------------------
+  // The HTTP/JSON API (docs/server.md).
+
+  class ApiError extends Error {
+    constructor(status, message) {
+      super(message);
+      this.status = status;
+    }
+  }
+
+  async function api(path, options = {}) {
+    const headers = new Headers(options.headers || {});
+    headers.set('Accept', 'application/json');
+    if (token) {
+      headers.set('Authorization', `Bearer ${token}`);
+    }
+    let response;
+    try {
+      response = await fetch(path, { ...options, headers, cache: 'no-store' });
+    } catch (error) {
+      if (error && error.name === 'AbortError') {
+        throw error;
+      }
+      throw new ApiError(0, `cannot reach the server (${error && error.message ? error.message : error})`);
+    }
+    const text = await response.text();
+    let body = null;
+    if (text) {
+      try {
+        body = JSON.parse(text);
+      } catch {
+        body = null;
+      }
+    }
+    if (!response.ok) {
+      const message = (body && body.error && body.error.message) || `${response.status} ${response.statusText}`;
+      if (response.status === 401) {
+        showBanner(token
+          ? `The server refused the token in this page's address (${message}). Open the page with the right ?token=.`
+          : `This server needs a token: open the page as ${location.origin}/?token=YOUR_TOKEN (${message}).`);
+      }
+      throw new ApiError(response.status, message);
+    }
+    return body;
+  }
+
+  function showBanner(message) {
+    const banner = $('banner');
+    banner.textContent = message;
+    banner.hidden = false;
+  }
+
+  // ---------------------------------------------------------------------------------------------
+  // Page state.
+
+  const state = {
+    query: '',
+    sort: 'id',
+    order: 'asc',
+    offset: 0,
+    total: 0,
+    tracks: [],
+    selectedId: null,
+    health: null,
+    mapTracks: [],
+  };
+  const knownTracks = new Map(); // id -> the latest track JSON seen
+  let tracksRequest = null; // AbortController of the table's request in flight
+  let pollTimer = null;
+
+  function remember(track) {
+    knownTracks.set(track.id, track);
+  }
+
+  // ---------------------------------------------------------------------------------------------
+  // Health.
+
+  async function loadHealth() {
+    try {
+      const health = await api('/api/health');
+      state.health = health;
+      $('server-info').textContent =
+        `auralis ${health.version} - ${health.tracks} track${health.tracks === 1 ? '' : 's'} - engine ${health.engine} - fingerprint v${health.fingerprint_version}`;
+      $('player-note').textContent = health.streaming === true ? '' : '(this server does not announce streaming on /ws yet)';
+    } catch (error) {
+      $('server-info').textContent = `server unavailable: ${error.message}`;
+    }
+  }
+
+  // ---------------------------------------------------------------------------------------------
+  // Library table: search (debounced), sort, paging, status with errors.
+
+  async function loadTracks() {
+    if (tracksRequest) {
+      tracksRequest.abort();
+    }
+    const controller = new AbortController();
+    tracksRequest = controller;
+    const query = new URLSearchParams({
+      sort: state.sort,
+      order: state.order,
+      offset: String(state.offset),
+      limit: String(PAGE_SIZE),
+    });
+    if (state.query) {
+      query.set('q', state.query);
+    }
+    $('tracks').setAttribute('aria-busy', 'true');
+    try {
+      const page = await api(`/api/tracks?${query}`, { signal: controller.signal });
+      if (tracksRequest !== controller) {
+        return;
+      }
+      if (page.tracks.length === 0 && page.total > 0 && state.offset > 0) {
+        // The library shrank under us: go to the last page that exists.
+        state.offset = Math.max(0, Math.floor((page.total - 1) / PAGE_SIZE) * PAGE_SIZE);
+        loadTracks();
+        return;
+      }
+      state.total = page.total;
+      state.tracks = page.tracks;
+      page.tracks.forEach(remember);
+      renderTracks();
+      schedulePollIfBusy();
+    } catch (error) {
+      if (error.name === 'AbortError') {
+        return;
+      }
+      state.tracks = [];
+      renderTracks(`Cannot list the tracks: ${error.message}`);
+    } finally {
+      if (tracksRequest === controller) {
+        tracksRequest = null;
+        $('tracks').removeAttribute('aria-busy');
+      }
+    }
+  }
+
+  function renderTracks(errorMessage) {
+    const body = $('tracks').tBodies[0];
+    const rows = state.tracks.map((track) => {
+      const status = el('span', { class: `status status-${track.status}` }, track.status);
+      const statusCell = el('td', { class: 'status-cell' }, status);
+      if (track.error) {
+        statusCell.append(el('div', { class: 'error-text small track-error', title: track.error }, track.error));
+      }
+      const row = el('tr', {
+        'data-track-id': track.id,
+        'data-status': track.status,
+        tabindex: 0,
+        'aria-selected': track.id === state.selectedId ? 'true' : 'false',
+        class: track.id === state.selectedId ? 'selected' : null,
+      },
+      el('td', { class: 'title-cell' },
+        el('div', { class: 'title' }, trackName(track)),
+        el('div', { class: 'path muted small' }, track.path)),
+      el('td', null, track.artist || ''),
+      el('td', null, track.album || ''),
+      el('td', { class: 'num tabular' }, formatTime(track.duration_s)),
+      statusCell,
+      el('td', { class: 'num tabular lufs' }, formatNumber(track.lufs, 1)),
+      el('td', { class: 'num tabular crest' }, formatNumber(track.crest_db, 1)));
+      return row;
+    });
+    body.replaceChildren(...rows);
+
+    const empty = $('tracks-empty');
+    if (errorMessage) {
+      empty.textContent = errorMessage;
+      empty.classList.add('error-text');
+      empty.hidden = false;
+    } else if (rows.length === 0) {
+      empty.textContent = state.query
+        ? `No track matches "${state.query}".`
+        : 'The library is empty: press "Scan library" to scan the server\'s --root folders.';
+      empty.classList.remove('error-text');
+      empty.hidden = false;
+    } else {
+      empty.hidden = true;
+    }
+
+    const noun = state.total === 1 ? 'track' : 'tracks';
+    $('track-count').textContent = state.query ? `${state.total} ${noun} match` : `${state.total} ${noun}`;
+    const first = state.total === 0 ? 0 : state.offset + 1;
+    const last = Math.min(state.total, state.offset + state.tracks.length);
+    $('page-info').textContent = `${first}-${last} of ${state.total}`;
+    $('page-prev').disabled = state.offset === 0;
+    $('page-next').disabled = state.offset + PAGE_SIZE >= state.total;
+
+    for (const th of $('tracks').tHead.rows[0].cells) {
+      const key = th.dataset.sort;
+      th.setAttribute('aria-sort', key === state.sort ? (state.order === 'asc' ? 'ascending' : 'descending') : 'none');
+    }
+  }
+
+  // While tracks on the page are being fingerprinted, the table follows every POLL_MS; the map
+  // (which pages through the whole library) at most every MAP_POLL_MS, and once at the end.
+  let pageWasBusy = false;
+
+  function schedulePollIfBusy() {
+    const busy = state.tracks.some((t) => t.status === 'pending' || t.status === 'processing');
+    if (busy && !pollTimer) {
+      pollTimer = setTimeout(() => {
+        pollTimer = null;
+        loadHealth();
+        loadTracks();
+        if (Date.now() - mapLoadedAt > MAP_POLL_MS) {
+          loadMap();
+        }
+      }, POLL_MS);
+    } else if (!busy && pageWasBusy) {
+      loadMap();
+    }
+    pageWasBusy = busy;
+  }
+
+  function refreshLibrary() {
+    loadHealth();
+    loadTracks();
+    loadMap();
+  }
+
+  function wireTable() {
+    let debounce = null;
+    $('search').addEventListener('input', (event) => {
+      clearTimeout(debounce);
+      const value = event.target.value.trim();
+      debounce = setTimeout(() => {
+        if (value !== state.query) {
+          state.query = value;
+          state.offset = 0;
+          loadTracks();
+        }
+      }, SEARCH_DEBOUNCE_MS);
+    });
+
+    $('tracks').tHead.addEventListener('click', (event) => {
+      const th = event.target.closest('th[data-sort]');
+      if (!th) {
+        return;
+      }
+      const key = th.dataset.sort;
+      if (state.sort === key) {
+        state.order = state.order === 'asc' ? 'desc' : 'asc';
+      } else {
+        state.sort = key;
+        state.order = 'asc';
+      }
+      state.offset = 0;
+      loadTracks();
+    });
+
+    const body = $('tracks').tBodies[0];
+    body.addEventListener('click', (event) => {
+      const row = event.target.closest('tr[data-track-id]');
+      if (row) {
+        selectTrack(Number(row.dataset.trackId));
+      }
+    });
+    body.addEventListener('keydown', (event) => {
+      const row = event.target.closest('tr[data-track-id]');
+      if (!row) {
+        return;
+      }
+      if (event.key === 'Enter' || event.key === ' ') {
+        event.preventDefault();
+        selectTrack(Number(row.dataset.trackId));
+      } else if (event.key === 'ArrowDown' && row.nextElementSibling) {
+        event.preventDefault();
+        row.nextElementSibling.focus();
+      } else if (event.key === 'ArrowUp' && row.previousElementSibling) {
+        event.preventDefault();
+        row.previousElementSibling.focus();
+      }
+    });
+
+    $('page-prev').addEventListener('click', () => {
+      state.offset = Math.max(0, state.offset - PAGE_SIZE);
+      loadTracks();
+    });
+    $('page-next').addEventListener('click', () => {
+      if (state.offset + PAGE_SIZE < state.total) {
+        state.offset += PAGE_SIZE;
+        loadTracks();
+      }
+    });
+  }
+
+  // ---------------------------------------------------------------------------------------------
+  // Selection: table row, map point and similar track all land here.
+
+  let selectionToken = 0;
+
+  async function selectTrack(id, { updateAddress = true } = {}) {
+    if (!Number.isInteger(id) || id <= 0) {
+      return;
+    }
+    const mine = ++selectionToken;
+    state.selectedId = id;
+    if (updateAddress) {
+      // The hash keeps the selection; the query (with ?token=) stays as it is.
+      history.replaceState(null, '', `${location.pathname}${location.search}#track=${id}`);
+    }
+    for (const row of $('tracks').tBodies[0].rows) {
+      const selected = Number(row.dataset.trackId) === id;
+      row.classList.toggle('selected', selected);
+      row.setAttribute('aria-selected', selected ? 'true' : 'false');
+    }
+    highlightMapPoint(id);
+    player.setTrack(id);
+
+    renderDetail(knownTracks.get(id), id);
+    $('fingerprint').replaceChildren(el('p', { class: 'muted' }, 'Loading the fingerprint (computed on demand when none is stored)...'));
+    $('fingerprint').dataset.trackId = '';
+    $('fingerprint-source').textContent = '';
+    $('similar').replaceChildren();
+    $('similar-note').textContent = 'Loading...';
+
+    const loadTrack = api(`/api/tracks/${id}`).then((fresh) => {
+      remember(fresh);
+      if (mine === selectionToken) {
+        renderDetail(fresh, id);
+      }
+    }).catch((error) => {
+      if (mine === selectionToken) {
+        renderDetail(null, id, error.message);
+      }
+    });
+    const loadFingerprint = api(`/api/tracks/${id}/fingerprint`).then((fingerprint) => {
+      if (mine === selectionToken) {
+        renderFingerprint(fingerprint);
+      }
+    }).catch((error) => {
+      if (mine === selectionToken) {
+        $('fingerprint').replaceChildren(el('p', { class: 'error-text' }, `No fingerprint: ${error.message}`));
+      }
+    });
+    const loadSimilar = api(`/api/tracks/${id}/similar?k=10`).then((similar) => {
+      if (mine === selectionToken) {
+        renderSimilar(similar);
+      }
+    }).catch((error) => {
+      if (mine === selectionToken) {
+        $('similar').replaceChildren();
+        $('similar-note').textContent = error.status === 409 ? 'No fingerprint yet, so no neighbours.' : `Cannot list similar tracks: ${error.message}`;
+      }
+    });
+    await Promise.all([loadTrack, loadFingerprint, loadSimilar]);
+  }
+
+  function renderDetail(track, id, errorMessage) {
+    const detail = $('track-detail');
+    detail.dataset.trackId = String(id);
+    if (!track) {
+      detail.replaceChildren(errorMessage
+        ? el('p', { class: 'error-text' }, `Track ${id}: ${errorMessage}`)
+        : el('p', { class: 'muted' }, `Track ${id}`));
+      return;
+    }
+    const facts = [
+      track.artist, track.album, formatTime(track.duration_s),
+      track.format, track.sample_rate ? `${track.sample_rate} Hz` : null,
+      track.channels ? `${track.channels} ch` : null,
+    ].filter(Boolean).join(' - ');
+    const children = [
+      el('p', { class: 'detail-title' }, trackName(track)),
+      el('p', { class: 'muted small path' }, track.path),
+      el('p', { class: 'small' }, facts),
+      el('p', { class: 'small' },
+        el('span', { class: `status status-${track.status}` }, track.status),
+        track.lufs !== null && track.lufs !== undefined ? ` ${formatNumber(track.lufs, 1)} LUFS, crest ${formatNumber(track.crest_db, 1)} dB (${lwrpZone(track.lufs, track.crest_db).label})` : ''),
+    ];
+    if (track.error) {
+      children.push(el('p', { class: 'error-text small' }, track.error));
+    }
+    detail.replaceChildren(...children);
+  }
+
+  // ---------------------------------------------------------------------------------------------
+  // Fingerprint chart: 25 bars in seven groups, drawn as SVG.
+
+  function rangeOf(name, unit) {
+    return RANGE_BY_NAME[name] || RANGE_BY_UNIT[unit] || [0, 1];
+  }
+
+  function renderFingerprint(response) {
+    const values = response.fingerprint || {};
+    const width = 560;
+    const labelWidth = 170;
+    const barWidth = 250;
+    const rowHeight = 17;
+    const groupGap = 22;
+    const rows = DIMENSIONS.groups.reduce((n, g) => n + g.dimensions.length, 0);
+    const height = rows * rowHeight + DIMENSIONS.groups.length * groupGap + 4;
+    const chart = svg('svg', {
+      viewBox: `0 0 ${width} ${height}`,
+      class: 'fingerprint-chart',
+      role: 'img',
+      'aria-label': `Fingerprint of track ${response.track_id}: ${rows} dimensions in ${DIMENSIONS.groups.length} groups`,
+    });
+    let y = 0;
+    for (const group of DIMENSIONS.groups) {
+      const g = svg('g', { class: `fp-group g-${group.name}`, 'data-group': group.name });
+      y += groupGap;
+      g.append(svg('text', { x: 0, y: y - 6, class: 'fp-group-label' }, group.name));
+      for (const index of group.dimensions) {
+        const name = DIMENSIONS.names[index];
+        const unit = DIMENSIONS.units[index];
+        const value = Number(values[name]);
+        const [low, high] = rangeOf(name, unit);
+        const scale = (v) => labelWidth + ((clamp(v, low, high) - low) / (high - low)) * barWidth;
+        const zero = scale(low < 0 && high > 0 ? 0 : low);
+        const end = Number.isFinite(value) ? scale(value) : zero;
+        const row = svg('g', { class: 'fp-row', 'data-dim': name });
+        row.append(
+          svg('title', null, `${name}: ${formatValue(value, unit)} (unit ${unit}; bar range ${low} to ${high})`),
+          svg('text', { x: labelWidth - 8, y: y + rowHeight - 5, class: 'fp-label', 'text-anchor': 'end' }, name),
+          svg('rect', { x: labelWidth, y: y + 2, width: barWidth, height: rowHeight - 4, class: 'fp-track' }),
+          svg('rect', {
+            x: Math.min(zero, end), y: y + 2, width: Math.max(1, Math.abs(end - zero)), height: rowHeight - 4,
+            class: 'fp-bar', 'data-dim': name, 'data-value': Number.isFinite(value) ? value : '',
+          }),
+          svg('text', { x: labelWidth + barWidth + 8, y: y + rowHeight - 5, class: 'fp-value' }, formatValue(value, unit)));
+        if (low < 0 && high > 0) {
+          row.append(svg('line', { x1: zero, x2: zero, y1: y + 1, y2: y + rowHeight - 1, class: 'fp-zero' }));
+        }
+        g.append(row);
+        y += rowHeight;
+      }
+      chart.append(g);
+    }
+    const container = $('fingerprint');
+    container.dataset.trackId = String(response.track_id);
+    const notes = (response.notes || []).length ? el('p', { class: 'muted small' }, response.notes.join('; ')) : null;
+    container.replaceChildren(chart, ...(notes ? [notes] : []));
+    $('fingerprint-source').textContent = `source: ${response.source} - fingerprint v${response.fingerprint_version}`;
+  }
+
+  // ---------------------------------------------------------------------------------------------
+  // Library map: LUFS x crest of every fingerprinted track, with the LWRP zones.
+
+  function lwrpZone(lufs, crest) {
+    if (lufs <= LWRP_LUFS) {
+      return { name: 'full', label: 'quiet/dynamic: full chain' };
+    }
+    return crest < LWRP_CREST_DB
+      ? { name: 'expansion', label: 'loud/compressed: expansion' }
+      : { name: 'limiting', label: 'loud/dynamic: safety limiting' };
+  }
+
+  let mapRequest = 0;
+  let mapLoadedAt = 0;
+
+  async function loadMap() {
+    const mine = ++mapRequest;
+    mapLoadedAt = Date.now();
+    const tracks = [];
+    try {
+      for (let offset = 0; ; offset += MAP_PAGE_SIZE) {
+        const page = await api(`/api/tracks?sort=id&limit=${MAP_PAGE_SIZE}&offset=${offset}`);
+        if (mine !== mapRequest) {
+          return;
+        }
+        for (const track of page.tracks) {
+          remember(track);
+          if (Number.isFinite(track.lufs) && Number.isFinite(track.crest_db)) {
+            tracks.push(track);
+          }
+        }
+        if (page.tracks.length === 0 || offset + MAP_PAGE_SIZE >= page.total) {
+          break;
+        }
+      }
+    } catch (error) {
+      if (mine === mapRequest) {
+        $('map').replaceChildren(el('p', { class: 'error-text' }, `Cannot draw the map: ${error.message}`));
+      }
+      return;
+    }
+    state.mapTracks = tracks;
+    renderMap();
+  }
+
+  function niceStep(span) {
+    const raw = span / 8;
+    for (const step of [1, 2, 5, 10, 20, 50]) {
+      if (raw <= step) {
+        return step;
+      }
+    }
+    return 100;
+  }
+
+  function renderMap() {
+    const tracks = state.mapTracks;
+    const width = 640;
+    const height = 400;
+    const m = { left: 48, right: 14, top: 14, bottom: 40 };
+    // The usual range of music, widened to every point (reduce: a spread of a large library
+    // would exceed the engine's argument limit).
+    const extent = (key, low, high) => tracks.reduce(([lo, hi], t) => [Math.min(lo, t[key]), Math.max(hi, t[key])], [low, high]);
+    const [lufsLow, lufsHigh] = extent('lufs', -28, -5);
+    const [crestLow, crestHigh] = extent('crest_db', 1, 22);
+    const xMin = Math.floor(lufsLow - 2);
+    const xMax = Math.ceil(lufsHigh + 1);
+    const yMin = Math.floor(Math.min(0, crestLow - 1));
+    const yMax = Math.ceil(crestHigh + 2);
+    const x = (v) => m.left + ((v - xMin) / (xMax - xMin)) * (width - m.left - m.right);
+    const y = (v) => height - m.bottom - ((v - yMin) / (yMax - yMin)) * (height - m.top - m.bottom);
+    const plot = svg('svg', {
+      viewBox: `0 0 ${width} ${height}`,
+      class: 'map-chart',
+      role: 'img',
+      'aria-label': `Library map: ${tracks.length} fingerprinted tracks by loudness and crest factor`,
+    });
+
+    // Zones first, so that everything else is drawn over them.
+    const xSplit = x(LWRP_LUFS);
+    const ySplit = y(LWRP_CREST_DB);
+    const top = m.top;
+    const bottom = height - m.bottom;
+    const right = width - m.right;
+    plot.append(
+      svg('rect', { x: m.left, y: top, width: xSplit - m.left, height: bottom - top, class: 'zone zone-full' }),
+      svg('rect', { x: xSplit, y: top, width: right - xSplit, height: ySplit - top, class: 'zone zone-limiting' }),
+      svg('rect', { x: xSplit, y: ySplit, width: right - xSplit, height: bottom - ySplit, class: 'zone zone-expansion' }),
+      svg('text', { x: m.left + 8, y: top + 16, class: 'zone-label' }, 'quiet/dynamic: full chain'),
+      svg('text', { x: right - 6, y: top + 16, class: 'zone-label', 'text-anchor': 'end' }, 'loud/dynamic:'),
+      svg('text', { x: right - 6, y: top + 30, class: 'zone-label', 'text-anchor': 'end' }, 'safety limiting'),
+      svg('text', { x: right - 6, y: bottom - 22, class: 'zone-label', 'text-anchor': 'end' }, 'loud/compressed:'),
+      svg('text', { x: right - 6, y: bottom - 8, class: 'zone-label', 'text-anchor': 'end' }, 'expansion'));
+
+    // Axes and grid.
+    const axes = svg('g', { class: 'axes' });
+    const xStep = niceStep(xMax - xMin);
+    for (let v = Math.ceil(xMin / xStep) * xStep; v <= xMax; v += xStep) {
+      axes.append(
+        svg('line', { x1: x(v), x2: x(v), y1: top, y2: bottom, class: 'grid' }),
+        svg('text', { x: x(v), y: bottom + 14, 'text-anchor': 'middle', class: 'tick' }, String(v)));
+    }
+    const yStep = niceStep(yMax - yMin);
+    for (let v = Math.ceil(yMin / yStep) * yStep; v <= yMax; v += yStep) {
+      axes.append(
+        svg('line', { x1: m.left, x2: right, y1: y(v), y2: y(v), class: 'grid' }),
+        svg('text', { x: m.left - 6, y: y(v) + 4, 'text-anchor': 'end', class: 'tick' }, String(v)));
+    }
+    axes.append(
+      svg('rect', { x: m.left, y: top, width: right - m.left, height: bottom - top, class: 'frame' }),
+      svg('text', { x: (m.left + right) / 2, y: height - 6, 'text-anchor': 'middle', class: 'axis-label' }, 'integrated loudness (LUFS)'),
+      svg('text', { x: 12, y: (top + bottom) / 2, 'text-anchor': 'middle', class: 'axis-label', transform: `rotate(-90 12 ${(top + bottom) / 2})` }, 'crest factor (dB)'));
+    plot.append(axes);
+
+    // The LWRP lines: -12 LUFS over the whole height; 13 dB on the loud side, where it decides.
+    plot.append(
+      svg('line', { x1: xSplit, x2: xSplit, y1: top, y2: bottom, class: 'lwrp-line lwrp-lufs' }),
+      svg('text', { x: xSplit + 4, y: bottom - 6, class: 'lwrp-label' }, `${LWRP_LUFS} LUFS`),
+      svg('line', { x1: xSplit, x2: right, y1: ySplit, y2: ySplit, class: 'lwrp-line lwrp-crest' }),
+      svg('text', { x: xSplit + 4, y: ySplit - 4, class: 'lwrp-label' }, `${LWRP_CREST_DB} dB`));
+
+    const points = svg('g', { class: 'points' });
+    for (const track of tracks) {
+      const zone = lwrpZone(track.lufs, track.crest_db);
+      points.append(svg('circle', {
+        cx: x(track.lufs).toFixed(1), cy: y(track.crest_db).toFixed(1), r: 5,
+        class: `map-point point-${zone.name}`, 'data-track-id': track.id,
+      }, svg('title', null, `${trackName(track)}: ${formatNumber(track.lufs, 1)} LUFS, crest ${formatNumber(track.crest_db, 1)} dB (${zone.label})`)));
+    }
+    points.addEventListener('click', (event) => {
+      const point = event.target.closest('circle[data-track-id]');
+      if (point) {
+        selectTrack(Number(point.getAttribute('data-track-id')));
+      }
+    });
+    plot.append(points);
+
+    $('map').replaceChildren(plot);
+    $('map-count').textContent = `${tracks.length} fingerprinted track${tracks.length === 1 ? '' : 's'}`;
+    highlightMapPoint(state.selectedId);
+  }
+
+  function highlightMapPoint(id) {
+    const points = document.querySelector('#map g.points');
+    if (!points) {
+      return;
+    }
+    for (const previous of points.querySelectorAll('circle.selected')) {
+      previous.classList.remove('selected');
+      previous.setAttribute('r', '5');
+    }
+    const point = id ? points.querySelector(`circle[data-track-id="${id}"]`) : null;
+    if (point) {
+      point.classList.add('selected');
+      point.setAttribute('r', '8');
+      points.append(point); // last drawn = on top
+    }
+  }
+
+  // ---------------------------------------------------------------------------------------------
+  // Similar tracks.
+
+  function renderSimilar(similar) {
+    const items = similar.map((s) => {
+      const known = knownTracks.get(s.track_id);
+      const button = el('button', { type: 'button', class: 'link', 'data-track-id': s.track_id },
+        known ? trackName(known) : basename(s.path) || `track ${s.track_id}`);
+      button.addEventListener('click', () => selectTrack(s.track_id));
+      return el('li', { 'data-track-id': s.track_id }, button, el('span', { class: 'muted small tabular' }, ` distance ${s.distance.toFixed(3)}`));
+    });
+    $('similar').replaceChildren(...items);
+    $('similar-note').textContent = items.length === 0 ? 'No other fingerprinted track yet.' : '';
+  }
+
+  // ---------------------------------------------------------------------------------------------
+  // Scans.
+
+  async function startScan() {
+    const button = $('scan-button');
+    button.disabled = true;
+    try {
+      let job;
+      try {
+        job = await api('/api/scans', { method: 'POST' });
+      } catch (error) {
+        if (error.status !== 409) {
+          throw error;
+        }
+        job = await api('/api/scans/latest'); // one is running already: follow it
+      }
+      while (job.state === 'running') {
+        $('scan-status').textContent = `scanning: ${job.done ?? 0} of ${job.total ?? '?'} done${job.failed ? `, ${job.failed} failed` : ''}`;
+        await new Promise((resolve) => setTimeout(resolve, 1000));
+        job = await api(`/api/scans/${job.id}`);
+        loadTracks();
+      }
+      $('scan-status').textContent = job.state === 'complete'
+        ? `scan complete: ${job.found ?? 0} found, ${job.complete ?? 0} fingerprinted, ${job.failed ?? 0} failed, ${job.from_sidecars ?? 0} from sidecars (${job.elapsed_s} s)`
+        : `scan ${job.state}${job.error ? `: ${job.error}` : ''}`;
+      $('scan-status').classList.toggle('error-text', job.state !== 'complete');
+    } catch (error) {
+      $('scan-status').textContent = `scan failed: ${error.message}`;
+      $('scan-status').classList.add('error-text');
+    } finally {
+      button.disabled = false;
+      refreshLibrary();
+    }
+  }
+
+  // ---------------------------------------------------------------------------------------------
+  // Player: the /ws stream (docs/streaming.md) through the Web Audio API.
+
+  const LITTLE_ENDIAN = new Uint8Array(new Uint16Array([1]).buffer)[0] === 1;
+  // Acks are held back while more than this much audio is queued ahead of the playhead, so the
+  // browser holds at most this plus the server's 3 chunks in flight, never the whole track.
+  const MAX_QUEUED_AHEAD_S = 30;
+  // A chunk that arrives after the queue ran dry starts this far in the future.
+  const START_LATENCY_S = 0.1;
+
+  /** Float32 LE interleaved -> AudioBuffer (one Float32Array per channel) and the peak |sample|. */
+  function decodeChunk(data, frames, channels, sampleRate) {
+    const expected = frames * channels * 4;
+    if (data.byteLength !== expected) {
+      throw new Error(`the chunk has ${data.byteLength} bytes, expected ${frames} frames x ${channels} channels x 4 = ${expected}`);
+    }
+    let samples;
+    if (LITTLE_ENDIAN) {
+      samples = new Float32Array(data);
+    } else {
+      const view = new DataView(data);
+      samples = new Float32Array(frames * channels);
+      for (let i = 0; i < samples.length; i++) {
+        samples[i] = view.getFloat32(i * 4, true);
+      }
+    }
+    const buffer = new AudioBuffer({ numberOfChannels: channels, length: frames, sampleRate });
+    let peak = 0;
+    for (let c = 0; c < channels; c++) {
+      const out = buffer.getChannelData(c);
+      for (let i = 0, j = c; i < frames; i++, j += channels) {
+        const s = samples[j];
+        out[i] = s;
+        const a = s < 0 ? -s : s;
+        if (a > peak) {
+          peak = a;
+        }
+      }
+    }
+    return { buffer, peak };
+  }
+
+  class StreamPlayer {
+    constructor() {
+      this.trackId = null;
+      this.ws = null;
+      this.connecting = null; // Promise<WebSocket> while the socket opens
+      this.ctx = null;
+      this.output = null;
+      this.resetStatus();
+      this.stream = null; // the audio_stream_start we play
+      this.awaitingStart = false; // a play_* or seek was sent; chunks before the next start are stale
+      this.streamEnded = false;
+      this.pendingMeta = null; // audio_chunk_meta waiting for its binary message
+      this.segments = []; // scheduled chunks: {source, ctxStart, trackStart, duration}
+      this.nextTime = null; // AudioContext time where the next chunk starts
+      this.heldAcks = [];
+      this.lastPosition = 0;
+      this.seeking = false;
+      this.firstChunkPending = false;
+      this.serverState = null;
+    }
+
+    resetStatus() {
+      this.status = {
+        state: 'idle',
+        mode: null,
+        streamId: null,
+        chunksReceived: 0,
+        framesReceived: 0,
+        acksSent: 0,
+        peak: 0,
+        lastError: null,
+        fingerprintSource: null,
+        lwrp: null,
+      };
+    }
+
+    /** The read-only view the tests read (window.auralisPlayer). */
+    view() {
+      const player = this;
+      return Object.freeze({
+        get state() { return player.status.state; },
+        get mode() { return player.status.mode; },
+        get streamId() { return player.status.streamId; },
+        get trackId() { return player.trackId; },
+        get chunksReceived() { return player.status.chunksReceived; },
+        get framesReceived() { return player.status.framesReceived; },
+        get acksSent() { return player.status.acksSent; },
+        get peak() { return player.status.peak; },
+        get lastError() { return player.status.lastError ? { ...player.status.lastError } : null; },
+        get fingerprintSource() { return player.status.fingerprintSource; },
+        get lwrp() { return player.status.lwrp ? { ...player.status.lwrp } : null; },
+        get positionS() { return player.position(); },
+      });
+    }
+
+    setTrack(id) {
+      this.trackId = id;
+      this.render();
+    }
+
+    // -- socket ---------------------------------------------------------------------------------
+
+    socketUrl() {
+      const url = new URL('/ws', location.href);
+      url.protocol = location.protocol === 'https:' ? 'wss:' : 'ws:';
+      url.hash = '';
+      url.search = '';
+      if (token) {
+        url.searchParams.set('token', token);
+      }
+      return url;
+    }
+
+    connect() {
+      if (this.ws && this.ws.readyState === WebSocket.OPEN) {
+        return Promise.resolve(this.ws);
+      }
+      if (this.connecting) {
+        return this.connecting;
+      }
+      const url = this.socketUrl();
+      const shown = new URL(url);
+      if (shown.searchParams.has('token')) {
+        shown.searchParams.set('token', '...');
+      }
+      this.connecting = new Promise((resolve, reject) => {
+        let ws;
+        try {
+          ws = new WebSocket(url);
+        } catch (error) {
+          reject(new Error(`cannot open the stream connection ${shown}: ${error.message}`));
+          return;
+        }
+        ws.binaryType = 'arraybuffer';
+        let opened = false;
+        ws.addEventListener('open', () => {
+          opened = true;
+          this.ws = ws;
+          resolve(ws);
+        });
+        ws.addEventListener('message', (event) => this.onMessage(event));
+        ws.addEventListener('close', (event) => {
+          if (!opened) {
+            reject(new Error(`cannot open the stream connection ${shown}: the server refused it or does not stream (close code ${event.code})`));
+            return;
+          }
+          if (this.ws === ws) {
+            this.ws = null;
+          }
+          if (['connecting', 'preparing', 'playing', 'paused'].includes(this.status.state) && !(this.streamEnded && this.segments.length > 0)) {
+            this.fail('connection_closed', `the stream connection closed (code ${event.code}${event.reason ? `: ${event.reason}` : ''})`);
+          }
+        });
+      }).finally(() => {
+        this.connecting = null;
+      });
+      return this.connecting;
+    }
+
+    send(message) {
+      if (this.ws && this.ws.readyState === WebSocket.OPEN) {
+        this.ws.send(JSON.stringify(message));
+        return true;
+      }
+      return false;
+    }
+
+    // -- audio ----------------------------------------------------------------------------------
+
+    /** Must run inside the click handler: browsers only start audio from a user gesture. */
+    ensureAudio() {
+      if (!this.ctx) {
+        this.ctx = new AudioContext({ latencyHint: 'playback' });
+        this.output = this.ctx.createGain();
+        this.output.connect(this.ctx.destination);
+      }
+      if (this.ctx.state === 'suspended') {
+        this.ctx.resume();
+      }
+    }
+
+    clearAudio() {
+      for (const segment of this.segments) {
+        segment.source.onended = null;
+        try {
+          segment.source.stop();
+        } catch {
+          // never started or already stopped
+        }
+        segment.source.disconnect();
+      }
+      this.segments = [];
+      this.nextTime = null;
+      this.heldAcks = [];
+      if (this.pendingMeta) {
+        this.pendingMeta = { discard: true }; // its binary message is still on the way
+      }
+    }
+
+    position() {
+      if (!this.ctx || this.segments.length === 0) {
+        return this.lastPosition;
+      }
+      const now = this.ctx.currentTime;
+      for (const s of this.segments) {
+        if (now < s.ctxStart) {
+          return s.trackStart;
+        }
+        if (now < s.ctxStart + s.duration) {
+          return s.trackStart + (now - s.ctxStart);
+        }
+      }
+      const last = this.segments[this.segments.length - 1];
+      return last.trackStart + last.duration;
+    }
+
+    queuedAhead() {
+      return this.ctx && this.nextTime !== null ? this.nextTime - this.ctx.currentTime : 0;
+    }
+
+    schedule(buffer, meta) {
+      const ctx = this.ctx;
+      // The first chunk of a stream contains position_s; playback begins that far into it.
+      const offset = this.firstChunkPending ? clamp((this.stream.position_s || 0) - meta.start_s, 0, buffer.duration) : 0;
+      this.firstChunkPending = false;
+      const now = ctx.currentTime;
+      if (this.nextTime === null || this.nextTime < now + 0.01) {
+        this.nextTime = now + START_LATENCY_S; // first chunk, or the queue ran dry
+      }
+      const source = ctx.createBufferSource();
+      source.buffer = buffer;
+      source.connect(this.output);
+      source.start(this.nextTime, offset);
+      const segment = { source, ctxStart: this.nextTime, trackStart: meta.start_s + offset, duration: buffer.duration - offset };
+      source.onended = () => this.segmentEnded(segment);
+      this.segments.push(segment);
+      this.nextTime += segment.duration;
+    }
+
+    segmentEnded(segment) {
+      const index = this.segments.indexOf(segment);
+      if (index >= 0) {
+        this.segments.splice(index, 1);
+      }
+      this.lastPosition = segment.trackStart + segment.duration;
+      segment.source.disconnect();
+      if (this.segments.length === 0 && this.streamEnded && this.status.state === 'playing') {
+        this.setState('ended');
+      }
+    }
+
+    ack(seq) {
+      if (this.send({ type: 'chunk_ack', seq })) {
+        this.status.acksSent++;
+      }
+    }
+
+    flushAcks() {
+      while (this.heldAcks.length > 0 && this.queuedAhead() <= MAX_QUEUED_AHEAD_S) {
+        this.ack(this.heldAcks.shift());
+      }
+    }
+
+    // -- commands -------------------------------------------------------------------------------
+
+    async play(mode, positionS = 0) {
+      if (!this.trackId) {
+        return;
+      }
+      this.ensureAudio();
+      const trackId = this.trackId;
+      this.clearAudio();
+      this.resetStatus();
+      this.status.mode = mode;
+      this.stream = null;
+      this.streamEnded = false;
+      this.awaitingStart = true;
+      this.lastPosition = positionS;
+      this.setState('connecting');
+      let ws;
+      try {
+        ws = await this.connect();
+      } catch (error) {
+        this.fail('connection_failed', error.message);
+        return;
+      }
+      if (trackId !== this.trackId || this.status.state !== 'connecting') {
+        return; // another command came while the socket opened
+      }
+      const message = mode === 'enhanced'
+        ? { type: 'play_enhanced', track_id: trackId, preset: $('preset').value, intensity: Number($('intensity').value), position_s: positionS }
+        : { type: 'play_normal', track_id: trackId, position_s: positionS };
+      ws.send(JSON.stringify(message));
+      this.render();
+    }
+
+    togglePause() {
+      if (this.status.state === 'playing') {
+        this.send({ type: 'pause' });
+        if (this.ctx) {
+          this.ctx.suspend();
+        }
+        this.setState('paused');
+      } else if (this.status.state === 'paused') {
+        this.ensureAudio();
+        this.send({ type: 'resume' });
+        this.setState('playing');
+      }
+    }
+
+    stop() {
+      this.send({ type: 'stop' });
+      this.clearAudio();
+      this.lastPosition = 0;
+      this.stream = null;
+      this.awaitingStart = false;
+      this.setState('stopped');
+    }
+
+    seek(positionS) {
+      const mode = this.status.mode;
+      if (!mode || this.status.state === 'idle' || this.status.state === 'error') {
+        return;
+      }
+      this.ensureAudio();
+      const live = this.stream && !this.streamEnded && this.ws && this.ws.readyState === WebSocket.OPEN
+        && ['preparing', 'playing', 'paused'].includes(this.status.state);
+      if (!live) {
+        // Nothing to restart on the server (ended or stopped): a new stream at that position.
+        this.play(mode, positionS);
+        return;
+      }
+      const wasPaused = this.status.state === 'paused';
+      this.clearAudio();
+      this.lastPosition = positionS;
+      this.awaitingStart = true;
+      this.send({ type: 'seek', position_s: positionS });
+      if (wasPaused) {
+        this.send({ type: 'resume' });
+      }
+      this.setState('preparing');
+    }
+
+    fail(code, message) {
+      this.status.lastError = { code, message };
+      this.clearAudio();
+      this.stream = null;
+      this.awaitingStart = false;
+      this.setState('error');
+    }
+
+    // -- messages from the server ---------------------------------------------------------------
+
+    onMessage(event) {
+      if (typeof event.data !== 'string') {
+        this.onChunkData(event.data);
+        return;
+      }
+      let message;
+      try {
+        message = JSON.parse(event.data);
+      } catch {
+        console.warn('auralis: a text message from /ws is not JSON', event.data);
+        return;
+      }
+      switch (message.type) {
+        case 'preparing':
+          if (this.awaitingStart && this.status.state !== 'error') {
+            this.setState('preparing');
+          }
+          break;
+        case 'audio_stream_start':
+          if (this.awaitingStart) {
+            this.awaitingStart = false;
+            this.stream = message;
+            this.streamEnded = false;
+            this.firstChunkPending = true;
+            this.lastPosition = message.position_s || 0;
+            this.status.streamId = message.stream_id;
+            this.status.mode = message.mode || this.status.mode;
+            this.status.fingerprintSource = message.fingerprint_source ?? null;
+            this.status.lwrp = message.lwrp ?? null;
+            if (this.status.state !== 'paused') {
+              this.setState('preparing'); // until the first chunk is queued
+            }
+            this.render();
+          }
+          break;
+        case 'audio_chunk_meta':
+          this.pendingMeta = !this.awaitingStart && this.stream && message.stream_id === this.stream.stream_id
+            ? message
+            : { discard: true };
+          break;
+        case 'audio_stream_end':
+          if (!this.awaitingStart && this.stream && message.stream_id === this.stream.stream_id) {
+            this.streamEnded = true;
+            if (this.segments.length === 0 && this.status.state === 'playing') {
+              this.setState('ended');
+            }
+          }
+          break;
+        case 'audio_stream_error':
+          if (message.stream_id === null || message.stream_id === undefined || this.awaitingStart
+            || (this.stream && message.stream_id === this.stream.stream_id)) {
+            this.fail(message.code || 'error', message.message || 'the server could not stream this track');
+          }
+          break;
+        case 'state':
+          this.serverState = message.state;
+          break;
+        default:
+          console.debug('auralis: ignoring /ws message', message.type);
+      }
+    }
+
+    onChunkData(data) {
+      const meta = this.pendingMeta;
+      this.pendingMeta = null;
+      if (!meta) {
+        this.fail('protocol', 'a binary message arrived without its audio_chunk_meta');
+        return;
+      }
+      if (meta.discard || !this.stream) {
+        return; // a chunk of a replaced or stopped stream
+      }
+      const channels = this.stream.channels;
+      const frames = meta.frames;
+      if (frames > 0) {
+        let decoded;
+        try {
+          decoded = decodeChunk(data, frames, channels, this.stream.sample_rate);
+        } catch (error) {
+          this.fail('protocol', `chunk ${meta.seq}: ${error.message}`);
+          return;
+        }
+        this.schedule(decoded.buffer, meta);
+        this.status.peak = Math.max(this.status.peak, decoded.peak);
+      }
+      this.status.chunksReceived++;
+      this.status.framesReceived += frames;
+      if (this.status.state === 'preparing') {
+        this.setState('playing');
+      }
+      if (this.queuedAhead() <= MAX_QUEUED_AHEAD_S) {
+        this.ack(meta.seq);
+      } else {
+        this.heldAcks.push(meta.seq);
+      }
+    }
+
+    // -- view -----------------------------------------------------------------------------------
+
+    setState(value) {
+      this.status.state = value;
+      this.render();
+    }
+
+    stateText() {
+      const s = this.status;
+      switch (s.state) {
+        case 'connecting': return 'connecting...';
+        case 'preparing': return s.mode === 'enhanced' ? 'preparing mastering...' : 'preparing...';
+        case 'playing': {
+          const track = this.stream ? knownTracks.get(this.stream.track_id) : null;
+          const name = track ? `: ${trackName(track)}` : '';
+          return s.mode === 'enhanced'
+            ? `playing enhanced${name} (${this.stream ? this.stream.preset : $('preset').value}, intensity ${Number(this.stream ? this.stream.intensity : $('intensity').value).toFixed(2)})`
+            : `playing original${name}`;
+        }
+        default: return s.state;
+      }
+    }
+
+    render() {
+      const s = this.status;
+      const stateNode = $('player-state');
+      stateNode.textContent = this.stateText();
+      stateNode.dataset.state = s.state;
+      const active = ['connecting', 'preparing', 'playing', 'paused'].includes(s.state);
+      $('play-enhanced').disabled = !this.trackId;
+      $('play-normal').disabled = !this.trackId;
+      $('pause').disabled = !(s.state === 'playing' || s.state === 'paused');
+      $('pause').textContent = s.state === 'paused' ? 'Resume' : 'Pause';
+      $('stop').disabled = !active;
+      $('seek').disabled = !this.stream && !(s.mode && ['ended', 'stopped'].includes(s.state));
+      if (this.stream) {
+        $('seek').max = String(this.stream.duration_s || 0);
+      }
+
+      const error = $('player-error');
+      if (s.state === 'error' && s.lastError) {
+        error.textContent = `Cannot play: ${s.lastError.message} (${s.lastError.code})`;
+        error.hidden = false;
+      } else {
+        error.hidden = true;
+      }
+
+      const decision = $('player-decision');
+      if (this.stream && s.mode === 'enhanced') {
+        const l = s.lwrp;
+        const lwrpText = l
+          ? `LWRP: ${l.zone}${Number.isFinite(l.expansion) && l.expansion > 0 ? `, expansion ${l.expansion.toFixed(2)}` : ''} (input ${formatNumber(l.lufs, 1)} LUFS, crest ${formatNumber(l.crest_db, 1)} dB)`
+          : 'LWRP: no decision reported';
+        decision.textContent = `${lwrpText} - fingerprint source: ${s.fingerprintSource ?? 'unknown'}`;
+      } else if (this.stream) {
+        decision.textContent = 'original audio, no processing';
+      } else if (!active) {
+        decision.textContent = '';
+      }
+      this.tick();
+    }
+
+    /** Playhead, seek bar and held acks; runs a few times a second. */
+    tick() {
+      const position = this.position();
+      const duration = this.stream ? this.stream.duration_s : 0;
+      if (!this.seeking) {
+        $('seek').value = String(position);
+        $('position').textContent = `${formatTime(position)} / ${formatTime(duration || 0)}`;
+      }
+      if (this.status.state === 'playing') {
+        this.flushAcks();
+      }
+    }
+  }
+
+  const player = new StreamPlayer();
+  Object.defineProperty(window, 'auralisPlayer', { value: player.view(), enumerable: true });
+
+  function wirePlayer() {
+    $('play-enhanced').addEventListener('click', () => player.play('enhanced', 0));
+    $('play-normal').addEventListener('click', () => player.play('normal', 0));
+    $('pause').addEventListener('click', () => player.togglePause());
+    $('stop').addEventListener('click', () => player.stop());
+    const seek = $('seek');
+    seek.addEventListener('input', () => {
+      player.seeking = true;
+      $('position').textContent = `${formatTime(Number(seek.value))} / ${formatTime(Number(seek.max))}`;
+    });
+    seek.addEventListener('change', () => {
+      player.seeking = false;
+      player.seek(Number(seek.value));
+    });
+    const intensity = $('intensity');
+    intensity.addEventListener('input', () => {
+      $('intensity-value').textContent = Number(intensity.value).toFixed(2);
+    });
+    // A new preset or intensity while playing enhanced: restart where we are with the new one.
+    const restart = () => {
+      if (player.status.mode === 'enhanced' && ['playing', 'paused', 'preparing'].includes(player.status.state)) {
+        player.play('enhanced', player.position());
+      }
+    };
+    intensity.addEventListener('change', restart);
+    $('preset').addEventListener('change', restart);
+    setInterval(() => player.tick(), 200);
+  }
+
+  // ---------------------------------------------------------------------------------------------
+  // Start.
+
+  function selectionFromAddress() {
+    const match = /^#track=(\d+)$/.exec(location.hash);
+    return match ? Number(match[1]) : null;
+  }
+
+  function start() {
+    wireTable();
+    wirePlayer();
+    $('scan-button').addEventListener('click', startScan);
+    window.addEventListener('hashchange', () => {
+      const id = selectionFromAddress();
+      if (id && id !== state.selectedId) {
+        selectTrack(id, { updateAddress: false });
+      }
+    });
+    player.render();
+    loadHealth();
+    loadTracks();
+    loadMap();
+    const initial = selectionFromAddress();
+    if (initial) {
+      selectTrack(initial, { updateAddress: false });
+    }
+  }
+
+  start();
+})();

@@ -1,0 +1,560 @@
+#!/usr/bin/env node
+// End-to-end test of the web page of `auralis serve` (docs/web.md) in headless Debian Chromium,
+// driven by playwright-core (no browser download: executablePath /usr/bin/chromium).
+//
+//   node tests/e2e/web-player.js --url http://127.0.0.1:PORT/ [--token T] [--tracks N]
+//                                [--screenshots DIR] [--chromium /usr/bin/chromium]
+//
+// The server must already be running over a scanned library of N tracks, all fingerprinted
+// (tests/Auralis.Server.Tests/Web/BrowserTests.cs starts one). Prints one line per check and
+// exits 0 when every check passed, 1 otherwise.
+'use strict';
+
+const fs = require('node:fs');
+const os = require('node:os');
+const path = require('node:path');
+const { chromium } = require('playwright-core');
+
+const CHROMIUM_ARGS = [
+  '--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run',
+  '--disable-background-networking', '--disable-component-update', '--disable-sync',
+  // The player's AudioContext starts from a click anyway; this keeps a headless run from
+  // depending on how the browser counts synthetic gestures.
+  '--autoplay-policy=no-user-gesture-required',
+];
+const GROUPS = ['frequency', 'dynamics', 'temporal', 'spectral', 'harmonic', 'variation', 'stereo'];
+const WAIT_MS = 10_000;
+
+function parseArgs(argv) {
+  const args = { url: null, token: '', tracks: null, screenshots: null, chromium: '/usr/bin/chromium' };
+  for (let i = 2; i < argv.length; i++) {
+    const name = argv[i].replace(/^--/, '');
+    const value = argv[++i];
+    if (!(name in args) || value === undefined) {
+      throw new Error(`unknown or incomplete argument --${name}`);
+    }
+    args[name] = name === 'tracks' ? Number(value) : value;
+  }
+  if (!args.url) {
+    throw new Error('--url is required');
+  }
+  return args;
+}
+
+const started = Date.now();
+let passed = 0;
+
+function ok(message) {
+  passed++;
+  console.log(`ok ${passed} - ${message}`);
+}
+
+function skip(message) {
+  console.log(`skip - ${message}`);
+}
+
+function check(condition, message) {
+  if (!condition) {
+    throw new Error(message);
+  }
+}
+
+function pageUrl(args, withToken = true) {
+  const url = new URL(args.url);
+  if (withToken && args.token) {
+    url.searchParams.set('token', args.token);
+  }
+  return url.toString();
+}
+
+async function api(args, relative) {
+  const response = await fetch(new URL(relative, args.url), {
+    headers: args.token ? { Authorization: `Bearer ${args.token}` } : {},
+  });
+  if (!response.ok) {
+    throw new Error(`GET ${relative}: ${response.status} ${await response.text()}`);
+  }
+  return response.json();
+}
+
+/** Collects what must never happen on the page: script errors and CSP violations. */
+function watch(page, problems) {
+  page.on('pageerror', (error) => problems.push(`page error: ${error.message}`));
+  page.on('console', (message) => {
+    const text = message.text();
+    if (/Content Security Policy|Refused to/i.test(text)) {
+      problems.push(`CSP violation: ${text}`);
+    }
+  });
+}
+
+const selectedId = (page) => page.locator('#fingerprint').getAttribute('data-track-id').then(Number);
+
+async function waitForSelection(page, id) {
+  await page.waitForFunction((want) => {
+    const chart = document.getElementById('fingerprint');
+    return chart.dataset.trackId === String(want) && chart.querySelectorAll('rect.fp-bar').length === 25;
+  }, id, { timeout: WAIT_MS });
+}
+
+// -----------------------------------------------------------------------------------------------
+// The library: table, search, sort, selection, chart, map, similar.
+
+async function checkTokenPrompt(context, args) {
+  if (!args.token) {
+    skip('token prompt: the server has no token');
+    return;
+  }
+  const page = await context.newPage();
+  watch(page, []); // the 401s are expected here
+  await page.goto(pageUrl(args, false));
+  await page.locator('#banner').waitFor({ state: 'visible', timeout: WAIT_MS });
+  const text = await page.locator('#banner').textContent();
+  check(/needs a token/.test(text) && text.includes('?token='), `the banner should ask for ?token=, says: ${text}`);
+  ok('without ?token= the page loads and says how to pass the token');
+  await page.close();
+}
+
+async function checkLibrary(page, args) {
+  const expected = args.tracks;
+  const rows = page.locator('#tracks tbody tr');
+  await page.waitForFunction((n) => document.querySelectorAll('#tracks tbody tr').length === n, expected, { timeout: WAIT_MS });
+  const statuses = await rows.evaluateAll((trs) => trs.map((tr) => tr.dataset.status));
+  check(statuses.every((s) => s === 'complete'), `every track should be complete, got ${statuses.join(', ')}`);
+  const count = await page.locator('#track-count').textContent();
+  check(count === `${expected} tracks`, `the track count should read "${expected} tracks", reads "${count}"`);
+  ok(`the table lists the ${expected} tracks, all complete ("${count}")`);
+
+  // Sort by LUFS both ways: the column's numbers follow, and the header says so.
+  const lufsColumn = () => rows.evaluateAll((trs) => trs.map((tr) => Number(tr.querySelector('td.lufs').textContent)));
+  await page.click('#tracks th[data-sort="lufs"] button');
+  await page.waitForSelector('#tracks th[data-sort="lufs"][aria-sort="ascending"]', { timeout: WAIT_MS });
+  await page.waitForFunction(() => !document.getElementById('tracks').hasAttribute('aria-busy'));
+  const ascending = await lufsColumn();
+  check(ascending.every((v, i) => i === 0 || ascending[i - 1] <= v), `LUFS ascending: ${ascending}`);
+  await page.click('#tracks th[data-sort="lufs"] button');
+  await page.waitForSelector('#tracks th[data-sort="lufs"][aria-sort="descending"]', { timeout: WAIT_MS });
+  await page.waitForFunction(() => !document.getElementById('tracks').hasAttribute('aria-busy'));
+  const descending = await lufsColumn();
+  check(descending.every((v, i) => i === 0 || descending[i - 1] >= v), `LUFS descending: ${descending}`);
+  ok(`sorting by LUFS orders the rows both ways (${descending.join(', ')})`);
+
+  // Search (debounced) for one file name, then clear it.
+  const firstPath = await rows.first().locator('.path').textContent();
+  const name = path.basename(firstPath, path.extname(firstPath));
+  await page.fill('#search', name);
+  await page.waitForFunction(() => document.querySelectorAll('#tracks tbody tr').length === 1, null, { timeout: WAIT_MS });
+  const found = await rows.first().locator('.path').textContent();
+  check(found === firstPath, `searching "${name}" should find ${firstPath}, found ${found}`);
+  const matchText = await page.locator('#track-count').textContent();
+  check(matchText === '1 track match', `the count should say "1 track match", says "${matchText}"`);
+  await page.fill('#search', '');
+  await page.waitForFunction((n) => document.querySelectorAll('#tracks tbody tr').length === n, expected, { timeout: WAIT_MS });
+  ok(`searching "${name}" narrows the table to that track and clearing restores it`);
+}
+
+async function checkSelectionChartMapSimilar(page, args) {
+  // Select a row: the detail, the chart (25 bars in 7 groups) and the similar list follow.
+  const row = page.locator('#tracks tbody tr').nth(1);
+  const rowId = Number(await row.getAttribute('data-track-id'));
+  await row.click();
+  await waitForSelection(page, rowId);
+  check(await row.getAttribute('aria-selected') === 'true', 'the clicked row should be marked selected');
+  const groups = await page.locator('#fingerprint g.fp-group').evaluateAll((gs) => gs.map((g) => ({
+    name: g.dataset.group,
+    bars: g.querySelectorAll('rect.fp-bar').length,
+    labels: [...g.querySelectorAll('.fp-label')].map((t) => t.textContent),
+    values: [...g.querySelectorAll('.fp-value')].map((t) => t.textContent),
+  })));
+  check(JSON.stringify(groups.map((g) => g.name)) === JSON.stringify(GROUPS), `groups: ${groups.map((g) => g.name)}`);
+  check(groups.reduce((n, g) => n + g.bars, 0) === 25, 'the chart should have 25 bars');
+  const dynamics = groups.find((g) => g.name === 'dynamics');
+  check(dynamics.labels.join() === 'lufs,crest_db,bass_mid_ratio', `dynamics labels: ${dynamics.labels}`);
+  check(/LUFS$/.test(dynamics.values[0]) && /dB$/.test(dynamics.values[1]), `values carry units: ${dynamics.values}`);
+  const source = await page.locator('#fingerprint-source').textContent();
+  check(/source: database/.test(source), `the chart should name its source, says "${source}"`);
+  ok(`selecting a row draws its fingerprint: 25 bars in ${groups.map((g) => `${g.name} (${g.bars})`).join(', ')}; ${source}`);
+
+  // The map: one point per fingerprinted track, the two LWRP lines and labels, selection shown.
+  await page.waitForFunction((n) => document.querySelectorAll('#map circle.map-point').length === n, args.tracks, { timeout: WAIT_MS });
+  const lines = await page.locator('#map line.lwrp-line').evaluateAll((ls) => ls.map((l) => l.getAttribute('class')));
+  check(lines.some((c) => c.includes('lwrp-lufs')) && lines.some((c) => c.includes('lwrp-crest')), `LWRP lines: ${lines}`);
+  const labels = await page.locator('#map text.lwrp-label').allTextContents();
+  check(labels.includes('-12 LUFS') && labels.includes('13 dB'), `LWRP labels: ${labels}`);
+  const zones = await page.locator('#map text.zone-label').allTextContents();
+  check(zones.join(' ').includes('full chain') && zones.join(' ').includes('expansion') && zones.join(' ').includes('safety limiting'), `zone labels: ${zones}`);
+  const highlighted = await page.locator('#map circle.selected').getAttribute('data-track-id');
+  check(Number(highlighted) === rowId, `the map should highlight track ${rowId}, highlights ${highlighted}`);
+  ok(`the map shows ${args.tracks} points, the LWRP lines (${labels.join(', ')}), the three zones, and the selected track`);
+
+  // Click a map point that is not covered by another one, and not the selected one.
+  const target = await page.evaluate(() => {
+    for (const circle of document.querySelectorAll('#map circle.map-point:not(.selected)')) {
+      circle.scrollIntoView({ block: 'center' });
+      const again = circle.getBoundingClientRect();
+      const cx = again.left + again.width / 2;
+      const cy = again.top + again.height / 2;
+      if (document.elementFromPoint(cx, cy) === circle) {
+        return { id: Number(circle.dataset.trackId), x: cx, y: cy };
+      }
+    }
+    return null;
+  });
+  check(target, 'no map point is clickable (all covered)');
+  await page.mouse.click(target.x, target.y);
+  await waitForSelection(page, target.id);
+  check(Number(await page.locator('#map circle.selected').getAttribute('data-track-id')) === target.id, 'the clicked point should be highlighted');
+  check(await page.locator(`#tracks tbody tr[data-track-id="${target.id}"]`).getAttribute('aria-selected') === 'true', 'the table row of the clicked point should be selected');
+  ok(`clicking the map point of track ${target.id} selects it (chart, table row, highlight)`);
+
+  // Similar tracks of that track, and clicking one selects it.
+  await page.waitForFunction(() => document.querySelectorAll('#similar li').length > 0, null, { timeout: WAIT_MS });
+  const similar = await page.locator('#similar li').evaluateAll((lis) => lis.map((li) => Number(li.dataset.trackId)));
+  const expectedSimilar = await api(args, `/api/tracks/${target.id}/similar?k=10`);
+  check(JSON.stringify(similar) === JSON.stringify(expectedSimilar.map((s) => s.track_id)), `similar: page ${similar}, api ${expectedSimilar.map((s) => s.track_id)}`);
+  check(!similar.includes(target.id), 'a track is not similar to itself in the list');
+  await page.locator('#similar li button').first().click();
+  await waitForSelection(page, similar[0]);
+  ok(`the ${similar.length} similar tracks of track ${target.id} are listed as the API orders them; clicking one selects track ${similar[0]}`);
+  return similar[0];
+}
+
+// -----------------------------------------------------------------------------------------------
+// The player against a stand-in /ws server that speaks docs/streaming.md (page.routeWebSocket):
+// it checks the client side of the protocol now, before the server side exists.
+
+function sineChunk(frames, channels, amplitude, startFrame, rate) {
+  const bytes = Buffer.alloc(frames * channels * 4);
+  for (let i = 0; i < frames; i++) {
+    const s = amplitude * Math.sin(2 * Math.PI * 440 * (startFrame + i) / rate);
+    for (let c = 0; c < channels; c++) {
+      bytes.writeFloatLE(c === 0 ? s : -s, (i * channels + c) * 4);
+    }
+  }
+  return bytes;
+}
+
+/**
+ * A stand-in for the server side of /ws: 16 kHz stereo chunks of a 0.5 sine (`config` sets their
+ * length and number for the next play), at most three chunks unacknowledged. `release()` lets a
+ * held stream start, so the test can see the "preparing" state; a seek first sends a stale chunk
+ * of the old stream, as a real server may have one in flight, then restarts at the chunk that
+ * holds the position.
+ */
+function fakeStreamingServer() {
+  const rate = 16_000;
+  const channels = 2;
+  const server = { url: null, received: [], acks: [], inFlightMax: 0, release: null, config: { chunkSeconds: 2, chunkCount: 20 } };
+  server.handler = (ws) => {
+    server.url = ws.url();
+    let stream = null;
+    let streamIds = 0;
+    let paused = false;
+    const sendChunk = (s, seq) => {
+      const chunkIndex = s.startChunk + seq;
+      const frames = rate * s.chunkSeconds;
+      ws.send(JSON.stringify({ type: 'audio_chunk_meta', stream_id: s.id, seq, chunk_index: chunkIndex, frames, start_s: chunkIndex * s.chunkSeconds }));
+      ws.send(sineChunk(frames, channels, 0.5, chunkIndex * frames, rate));
+    };
+    const pump = () => {
+      const s = stream;
+      if (!s || s.held) {
+        return;
+      }
+      const total = s.chunkCount - s.startChunk;
+      while (!paused && !s.ended && s.next < total && s.next - (s.acked + 1) < 3) {
+        sendChunk(s, s.next++);
+        server.inFlightMax = Math.max(server.inFlightMax, s.next - (s.acked + 1));
+      }
+      if (!s.ended && s.next === total) {
+        s.ended = true;
+        ws.send(JSON.stringify({ type: 'audio_stream_end', stream_id: s.id, chunks_sent: total }));
+      }
+    };
+    const start = (s, positionS) => {
+      ws.send(JSON.stringify({
+        type: 'audio_stream_start', stream_id: s.id, track_id: s.trackId, mode: 'enhanced',
+        preset: s.preset, intensity: s.intensity, sample_rate: rate, channels,
+        duration_s: s.chunkCount * s.chunkSeconds, chunk_count: s.chunkCount, chunk_duration_s: s.chunkSeconds,
+        start_chunk: s.startChunk, position_s: positionS, fingerprint_source: 'database',
+        lwrp: { zone: 'compressed_loud', expansion: 0.45, lufs: -8.2, crest_db: 8.5 },
+      }));
+      s.held = false;
+      pump();
+    };
+    const newStream = (from, positionS, config) => ({
+      id: ++streamIds, trackId: from.track_id, preset: from.preset, intensity: from.intensity,
+      chunkSeconds: config.chunkSeconds, chunkCount: config.chunkCount,
+      next: 0, acked: -1, ended: false, held: true, startChunk: Math.floor(positionS / config.chunkSeconds),
+    });
+    ws.onMessage((raw) => {
+      const message = JSON.parse(String(raw));
+      server.received.push(message);
+      switch (message.type) {
+        case 'play_enhanced': {
+          const s = newStream(message, message.position_s, server.config);
+          stream = s;
+          paused = false;
+          ws.send(JSON.stringify({ type: 'preparing', track_id: message.track_id, mode: 'enhanced' }));
+          server.release = () => start(s, message.position_s); // held until the test says so
+          break;
+        }
+        case 'play_normal':
+          stream = null;
+          ws.send(JSON.stringify({ type: 'preparing', track_id: message.track_id, mode: 'normal' }));
+          ws.send(JSON.stringify({ type: 'audio_stream_error', stream_id: null, code: 'decode_failed', message: `track ${message.track_id}: cannot decode (stand-in server)` }));
+          break;
+        case 'seek': {
+          const old = stream;
+          sendChunk(old, 99); // in flight when the seek arrived: the client must drop it
+          const s = newStream({ track_id: old.trackId, preset: old.preset, intensity: old.intensity }, message.position_s, old);
+          stream = s;
+          start(s, message.position_s);
+          break;
+        }
+        case 'chunk_ack':
+          server.acks.push(message.seq);
+          if (stream) {
+            stream.acked = Math.max(stream.acked, message.seq);
+          }
+          pump();
+          break;
+        case 'pause':
+          paused = true;
+          ws.send(JSON.stringify({ type: 'state', stream_id: stream && stream.id, state: 'paused' }));
+          break;
+        case 'resume':
+          paused = false;
+          ws.send(JSON.stringify({ type: 'state', stream_id: stream && stream.id, state: 'playing' }));
+          pump();
+          break;
+        case 'stop':
+          if (stream && !stream.ended) {
+            stream.ended = true;
+            ws.send(JSON.stringify({ type: 'audio_stream_end', stream_id: stream.id, chunks_sent: stream.next }));
+          }
+          stream = null;
+          break;
+        default:
+          break;
+      }
+    });
+  };
+  return server;
+}
+
+const playerStatus = (page) => page.evaluate(() => Object.fromEntries(Object.keys(window.auralisPlayer).map((k) => [k, window.auralisPlayer[k]])));
+const waitForPlayer = (page, predicate, arg) => page.waitForFunction(predicate, arg, { timeout: WAIT_MS });
+
+async function checkPlayerProtocol(context, args, trackId, problems, screenshots) {
+  const page = await context.newPage();
+  watch(page, problems);
+  const server = fakeStreamingServer();
+  await page.routeWebSocket((url) => url.pathname === '/ws', server.handler);
+  await page.goto(`${pageUrl(args)}#track=${trackId}`);
+  await waitForSelection(page, trackId);
+
+  // Play: the request, then "preparing mastering..." until the first chunk.
+  server.config = { chunkSeconds: 2, chunkCount: 20 };
+  await page.selectOption('#preset', 'warm');
+  await page.locator('#intensity').fill('0.6');
+  await page.click('#play-enhanced');
+  await waitForPlayer(page, () => document.getElementById('player-state').dataset.state === 'preparing');
+  const preparing = await page.locator('#player-state').textContent();
+  check(preparing === 'preparing mastering...', `the player should show "preparing mastering...", shows "${preparing}"`);
+  const play = server.received.find((m) => m.type === 'play_enhanced');
+  check(play && play.track_id === trackId && play.preset === 'warm' && play.intensity === 0.6 && play.position_s === 0,
+    `play_enhanced should carry the track, preset, intensity and position: ${JSON.stringify(play)}`);
+  if (args.token) {
+    check(new URL(server.url).searchParams.get('token') === args.token, `the WebSocket URL should carry ?token=: ${server.url}`);
+  }
+  ok(`play enhanced sends ${JSON.stringify(play)} and shows "${preparing}" until audio arrives`);
+
+  // The chunks: decoded, scheduled, acknowledged until 30 s are queued, then the acks wait (so
+  // the server stops after 3 more); the stream start's facts are shown.
+  server.release();
+  await waitForPlayer(page, () => window.auralisPlayer.chunksReceived >= 16 && window.auralisPlayer.acksSent < window.auralisPlayer.chunksReceived);
+  await page.waitForTimeout(300); // nothing more may arrive: the server waits for acks
+  let status = await playerStatus(page);
+  check(status.state === 'playing', `state after the first chunks: ${status.state}`);
+  check(status.chunksReceived < 20, `the client must not take the whole 40 s track at once: ${status.chunksReceived} chunks`);
+  check(status.chunksReceived - status.acksSent <= 3, `unacknowledged: ${status.chunksReceived - status.acksSent}`);
+  check(server.inFlightMax <= 3, `at most 3 chunks in flight, saw ${server.inFlightMax}`);
+  check(JSON.stringify(server.acks) === JSON.stringify([...Array(status.acksSent).keys()]), `acks in order: ${server.acks}`);
+  check(status.framesReceived === status.chunksReceived * 32_000, `frames received: ${status.framesReceived}`);
+  check(Math.abs(status.peak - 0.5) < 1e-3, `peak of a 0.5 sine: ${status.peak}`);
+  check(status.fingerprintSource === 'database' && status.lwrp && status.lwrp.zone === 'compressed_loud', `stream start facts: ${JSON.stringify(status)}`);
+  const decision = await page.locator('#player-decision').textContent();
+  check(decision.includes('compressed_loud') && decision.includes('expansion 0.45') && decision.includes('fingerprint source: database'), `decision line: ${decision}`);
+  ok(`${status.chunksReceived} chunks decoded (${status.framesReceived} frames, peak ${status.peak.toFixed(4)}), ${status.acksSent} acked, the rest held while 30 s are queued; the page shows "${decision}"`);
+
+  const readOnly = await page.evaluate(() => {
+    try {
+      window.auralisPlayer.peak = 99;
+    } catch {
+      // assigning a getter-only property throws in strict code
+    }
+    return window.auralisPlayer.peak !== 99;
+  });
+  check(readOnly, 'window.auralisPlayer must be read-only');
+
+  // Pause and resume.
+  await page.click('#pause');
+  await waitForPlayer(page, () => window.auralisPlayer.state === 'paused');
+  check(await page.locator('#pause').textContent() === 'Resume', 'the pause button should turn into Resume');
+  await page.click('#pause');
+  await waitForPlayer(page, () => window.auralisPlayer.state === 'playing');
+  const kinds = server.received.map((m) => m.type);
+  check(kinds.includes('pause') && kinds.indexOf('resume') > kinds.indexOf('pause'), `pause then resume sent: ${kinds}`);
+  ok('pause and resume are sent and shown');
+
+  // Seek to 5 s: the old stream's chunk in flight is dropped; playback restarts 1 s into chunk 2.
+  const acksBefore = server.acks.length;
+  await page.locator('#seek').fill('5');
+  await waitForPlayer(page, () => window.auralisPlayer.streamId === 2 && window.auralisPlayer.state === 'playing');
+  const seek = server.received.find((m) => m.type === 'seek');
+  check(seek && seek.position_s === 5, `seek sent: ${JSON.stringify(seek)}`);
+  check(server.acks.length > acksBefore && server.acks[acksBefore] === 0 && !server.acks.includes(99), `after the seek the acks restart at 0 and the stale chunk is not acked: ${server.acks.slice(acksBefore)}`);
+  status = await playerStatus(page);
+  check(status.positionS >= 4.9 && status.positionS <= 6, `position after seeking to 5 s: ${status.positionS}`);
+  ok(`seeking sends ${JSON.stringify(seek)}, drops the old stream's chunk and plays from ${status.positionS.toFixed(2)} s`);
+
+  // Stop while playing.
+  await page.click('#stop');
+  await waitForPlayer(page, () => window.auralisPlayer.state === 'stopped');
+  check(server.received[server.received.length - 1].type === 'stop', `stop sent last: ${server.received.map((m) => m.type).slice(-3)}`);
+  ok('stop is sent and the player shows "stopped"');
+
+  // A short stream plays to its end.
+  server.config = { chunkSeconds: 0.5, chunkCount: 3 };
+  await page.click('#play-enhanced');
+  await waitForPlayer(page, () => window.auralisPlayer.state === 'preparing');
+  server.release();
+  await waitForPlayer(page, () => window.auralisPlayer.state === 'ended');
+  status = await playerStatus(page);
+  check(status.chunksReceived === 3 && status.framesReceived === 3 * 8_000, `short stream: ${status.chunksReceived} chunks, ${status.framesReceived} frames`);
+  ok('a stream played to its end (audio_stream_end, last chunk done) leaves the player "ended"');
+  if (screenshots) {
+    const file = path.join(screenshots, 'web-player-stream.png');
+    await page.screenshot({ path: file, fullPage: true });
+    console.log(`screenshot: ${file}`);
+  }
+
+  // An error from the server is shown to the user.
+  await page.click('#play-normal');
+  await page.locator('#player-error').waitFor({ state: 'visible', timeout: WAIT_MS });
+  const error = await page.locator('#player-error').textContent();
+  const lastError = await page.evaluate(() => window.auralisPlayer.lastError);
+  check(lastError && lastError.code === 'decode_failed' && error.includes('cannot decode'), `error shown: ${error}; lastError ${JSON.stringify(lastError)}`);
+  ok(`audio_stream_error is shown: "${error}"`);
+  await page.close();
+}
+
+// -----------------------------------------------------------------------------------------------
+// The player against the real server.
+
+/**
+ * PRESS PLAY AND VERIFY NON-SILENT ENHANCED AUDIO ARRIVES from the real /ws (docs/streaming.md).
+ * Runs only when GET /api/health says "streaming": true.
+ */
+async function playEnhancedAndVerifyAudio(context, args, trackId, problems) {
+  const page = await context.newPage();
+  watch(page, problems);
+  await page.goto(`${pageUrl(args)}#track=${trackId}`);
+  await waitForSelection(page, trackId);
+  await page.selectOption('#preset', 'adaptive');
+  await page.click('#play-enhanced');
+  await page.waitForFunction(
+    () => window.auralisPlayer.state === 'error' || (window.auralisPlayer.chunksReceived >= 1 && window.auralisPlayer.peak > 0.01),
+    null, { timeout: 30_000 });
+  const status = await page.evaluate(() => ({
+    state: window.auralisPlayer.state,
+    chunks: window.auralisPlayer.chunksReceived,
+    frames: window.auralisPlayer.framesReceived,
+    peak: window.auralisPlayer.peak,
+    source: window.auralisPlayer.fingerprintSource,
+    lwrp: window.auralisPlayer.lwrp,
+    error: window.auralisPlayer.lastError,
+  }));
+  check(status.state !== 'error', `the real stream failed: ${JSON.stringify(status.error)}`);
+  check(['database', 'sidecar', 'server', 'computed'].includes(status.source), `fingerprint_source: ${status.source}`);
+  check(status.lwrp && typeof status.lwrp.zone === 'string', `lwrp: ${JSON.stringify(status.lwrp)}`);
+  ok(`the real /ws streams enhanced audio: ${status.chunks} chunk(s), ${status.frames} frames, peak ${status.peak.toFixed(3)}, LWRP ${status.lwrp.zone}, source ${status.source}`);
+  await page.click('#stop');
+  await page.close();
+}
+
+/** Without a /ws on the server, pressing play must end in a visible error, not silence. */
+async function checkMissingStreamIsReported(context, args, trackId, problems) {
+  const page = await context.newPage();
+  watch(page, problems);
+  await page.goto(`${pageUrl(args)}#track=${trackId}`);
+  await waitForSelection(page, trackId);
+  await page.click('#play-enhanced');
+  await page.locator('#player-error').waitFor({ state: 'visible', timeout: WAIT_MS });
+  const error = await page.locator('#player-error').textContent();
+  check(/cannot open the stream connection/.test(error), `error shown: ${error}`);
+  check(!error.includes(args.token || '\u0000'), 'the error must not show the token');
+  ok(`without a server /ws, play shows: "${error}"`);
+  await page.close();
+}
+
+// -----------------------------------------------------------------------------------------------
+
+async function main() {
+  const args = parseArgs(process.argv);
+  const health = await api(args, '/api/health');
+  if (args.tracks === null) {
+    args.tracks = health.tracks;
+  }
+  const profile = fs.mkdtempSync(path.join(os.tmpdir(), 'auralis-e2e-chromium-'));
+  const problems = [];
+  let context;
+  try {
+    context = await chromium.launchPersistentContext(profile, {
+      executablePath: args.chromium,
+      headless: true,
+      args: CHROMIUM_ARGS,
+      viewport: { width: 1400, height: 1000 },
+    });
+    context.setDefaultTimeout(WAIT_MS);
+
+    await checkTokenPrompt(context, args);
+
+    const page = context.pages()[0] || await context.newPage();
+    watch(page, problems);
+    await page.goto(pageUrl(args));
+    await checkLibrary(page, args);
+    const trackId = await checkSelectionChartMapSimilar(page, args);
+    if (args.screenshots) {
+      fs.mkdirSync(args.screenshots, { recursive: true });
+      const file = path.join(args.screenshots, 'web-player.png');
+      await page.screenshot({ path: file, fullPage: true });
+      console.log(`screenshot: ${file}`);
+    }
+
+    await checkPlayerProtocol(context, args, trackId, problems, args.screenshots);
+
+    if (health.streaming === true) {
+      await playEnhancedAndVerifyAudio(context, args, trackId, problems);
+    } else {
+      skip('real enhanced audio over /ws: GET /api/health has no "streaming": true (the server side of /ws is not there yet)');
+      await checkMissingStreamIsReported(context, args, trackId, problems);
+    }
+
+    check(problems.length === 0, `the page reported problems:\n  ${problems.join('\n  ')}`);
+    ok('no script error and no CSP violation on any page');
+  } finally {
+    if (context) {
+      await context.close();
+    }
+    fs.rmSync(profile, { recursive: true, force: true });
+  }
+  console.log(`e2e: ${passed} passed, 0 failed in ${((Date.now() - started) / 1000).toFixed(1)} s`);
+}
+
+main().catch((error) => {
+  console.log(`not ok ${passed + 1} - ${error.message}`);
+  console.log(`e2e: ${passed} passed, 1 failed in ${((Date.now() - started) / 1000).toFixed(1)} s`);
+  process.exitCode = 1;
+});
