@@ -114,6 +114,17 @@ public sealed class EqualizerTests
         Assert.True(Response(21_800) < -20);
     }
 
+    /// <summary>So the limiter need not compensate it: its latency is whole frames of pure delay.</summary>
+    [Theory]
+    [InlineData(22_050)]
+    [InlineData(44_100)]
+    [InlineData(96_000)]
+    public void Band_limit_delays_low_and_mid_frequencies_by_under_half_a_frame(int rate)
+    {
+        var delay = BandLimit.Design(rate).Sum(k => k.GroupDelay(1000.0 * rate / 44_100, rate));
+        Assert.InRange(delay, 0.0, 0.5);
+    }
+
     internal static float[] Tone(double frequency, int rate, double seconds, double amplitude = 0.5)
     {
         var frames = (int)(rate * seconds);

@@ -14,6 +14,24 @@ internal readonly record struct BiquadCoefficients(double B0, double B1, double 
         var h = (B0 + (B1 * z1) + (B2 * z2)) / (1.0 + (A1 * z1) + (A2 * z2));
         return 20.0 * Math.Log10(h.Magnitude);
     }
+
+    /// <summary>Phase of H(e^jw) in radians at <paramref name="frequency"/> Hz.</summary>
+    public double Phase(double frequency, double sampleRate)
+    {
+        var w = 2.0 * Math.PI * frequency / sampleRate;
+        var z1 = new System.Numerics.Complex(Math.Cos(-w), Math.Sin(-w));
+        var z2 = z1 * z1;
+        return ((B0 + (B1 * z1) + (B2 * z2)) / (1.0 + (A1 * z1) + (A2 * z2))).Phase;
+    }
+
+    /// <summary>Group delay -d(phase)/dw in samples at <paramref name="frequency"/> Hz (numerical derivative).</summary>
+    public double GroupDelay(double frequency, double sampleRate)
+    {
+        const double Step = 0.01; // Hz
+        var dPhase = Phase(frequency + Step, sampleRate) - Phase(frequency - Step, sampleRate);
+        var dOmega = 2.0 * Math.PI * 2.0 * Step / sampleRate;
+        return -dPhase / dOmega;
+    }
 }
 
 /// <summary>
