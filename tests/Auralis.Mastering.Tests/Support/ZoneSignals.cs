@@ -26,8 +26,8 @@ internal static class ZoneSignals
             // Noise tilted down above ~3.5 kHz, as music is.
             n1 += 0.5 * (rng.Gaussian() - n1);
             n2 += 0.5 * (rng.Gaussian() - n2);
-            x[2 * i] = (float)((0.08 * hit * n1) + bed + (0.004 * n2));
-            x[(2 * i) + 1] = (float)((0.08 * hit * ((0.7 * n1) + (0.3 * n2))) + bed + (0.004 * n1));
+            x[2 * i] = (float)((0.12 * hit * n1) + bed + (0.004 * n2));
+            x[(2 * i) + 1] = (float)((0.12 * hit * ((0.7 * n1) + (0.3 * n2))) + bed + (0.004 * n1));
         }
 
         return ScaleTo(x, lufs);
