@@ -60,6 +60,7 @@ internal static class JsonApi
             fingerprint_version = Fingerprint.FingerprintVersion,
             engine = library.Settings.Engine.Name,
             tracks,
+            streaming = true,
         };
     }
 

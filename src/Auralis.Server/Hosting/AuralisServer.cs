@@ -2,6 +2,7 @@ using Auralis.Server.Api;
 using Auralis.Server.Fingerprints;
 using Auralis.Server.Grpc;
 using Auralis.Server.Security;
+using Auralis.Server.Streaming;
 using Auralis.Server.Web;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Hosting;
@@ -135,7 +136,9 @@ public sealed class AuralisServer : IAsyncDisposable
         {
             app.Use(async (context, next) =>
             {
-                if (IsGrpc(context.Request) || WebPage.IsPublic(context.Request) || token.Accepts(context.Request.Headers.Authorization))
+                // Browsers cannot set headers on a WebSocket: /ws may carry the token as ?token=.
+                if (IsGrpc(context.Request) || WebPage.IsPublic(context.Request) || token.Accepts(context.Request.Headers.Authorization) ||
+                    (StreamingEndpoint.IsStreamRequest(context.Request) && token.AcceptsValue(context.Request.Query["token"].ToString())))
                 {
                     await next(context).ConfigureAwait(false);
                     return;
@@ -145,6 +148,9 @@ public sealed class AuralisServer : IAsyncDisposable
                 await JsonApi.Error(StatusCodes.Status401Unauthorized, "missing or wrong bearer token (send 'Authorization: Bearer TOKEN')").ExecuteAsync(context).ConfigureAwait(false);
             });
         }
+
+        // Streams are long-lived and bounded on their own (StreamingEndpoint.MaxSessions).
+        StreamingEndpoint.Map(app, new StreamPreparer(library), logger);
 
         app.Use(async (context, next) =>
         {

@@ -17,7 +17,10 @@ internal sealed class BearerToken(string token)
             return false;
         }
 
-        var given = Encoding.UTF8.GetBytes(authorization.AsSpan(scheme.Length).Trim().ToString());
-        return CryptographicOperations.FixedTimeEquals(given, _expected);
+        return AcceptsValue(authorization.AsSpan(scheme.Length).Trim().ToString());
     }
+
+    /// <summary>True when <paramref name="value"/> is exactly the token (constant time).</summary>
+    public bool AcceptsValue(string? value) =>
+        !string.IsNullOrEmpty(value) && CryptographicOperations.FixedTimeEquals(Encoding.UTF8.GetBytes(value), _expected);
 }

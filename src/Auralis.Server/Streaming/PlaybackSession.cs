@@ -1,0 +1,492 @@
+using System.Globalization;
+using System.Net.WebSockets;
+using System.Runtime.InteropServices;
+using System.Text;
+using System.Text.Json;
+using System.Threading.Channels;
+using Auralis.Audio;
+using Auralis.Mastering;
+using Auralis.Mastering.Rendering;
+using Microsoft.Extensions.Logging;
+
+namespace Auralis.Server.Streaming;
+
+/// <summary>
+/// One WebSocket of the player (docs/streaming.md): reads the client's commands and plays at most
+/// one stream at a time. Chunks are rendered one ahead of the one being sent, and at most
+/// <see cref="MaxUnacknowledged"/> sent chunks may be unacknowledged; so a stalled client holds the
+/// server to a fixed number of chunks, whatever the track's length.
+/// </summary>
+internal sealed class PlaybackSession(WebSocket socket, StreamPreparer preparer, ILogger logger) : IDisposable
+{
+    public const int MaxUnacknowledged = 3;
+
+    /// <summary>Longest client message accepted (commands are tiny).</summary>
+    private const int MaxMessageBytes = 16 * 1024;
+
+    private static readonly JsonSerializerOptions Json = new() { PropertyNamingPolicy = JsonNamingPolicy.SnakeCaseLower };
+
+    private readonly SemaphoreSlim _sendLock = new(1, 1);
+    private PlaybackStream? _current;
+    private CancellationToken _session;
+    private int _nextStreamId;
+
+    public async Task RunAsync(CancellationToken cancellationToken)
+    {
+        _session = cancellationToken;
+        var buffer = new byte[MaxMessageBytes];
+        try
+        {
+            while (socket.State == WebSocketState.Open && !cancellationToken.IsCancellationRequested)
+            {
+                var (kind, length) = await ReceiveAsync(buffer, cancellationToken).ConfigureAwait(false);
+                if (kind == WebSocketMessageType.Close)
+                {
+                    break;
+                }
+
+                if (kind != WebSocketMessageType.Text || length < 0)
+                {
+                    await SendErrorAsync(null, "bad_request", length < 0 ? $"messages are at most {MaxMessageBytes} bytes" : "commands are JSON text messages", cancellationToken).ConfigureAwait(false);
+                    continue;
+                }
+
+                await HandleAsync(buffer.AsMemory(0, length), cancellationToken).ConfigureAwait(false);
+            }
+        }
+        catch (Exception e) when (e is WebSocketException or OperationCanceledException)
+        {
+            // The client went away or the server is stopping.
+        }
+        finally
+        {
+            await StopCurrentAsync().ConfigureAwait(false);
+            if (socket.State is WebSocketState.Open or WebSocketState.CloseReceived)
+            {
+                try
+                {
+                    await socket.CloseAsync(WebSocketCloseStatus.NormalClosure, "bye", CancellationToken.None).ConfigureAwait(false);
+                }
+                catch (WebSocketException)
+                {
+                    // Already gone.
+                }
+            }
+        }
+    }
+
+    public void Dispose() => _sendLock.Dispose();
+
+    private async Task HandleAsync(ReadOnlyMemory<byte> message, CancellationToken cancellationToken)
+    {
+        JsonElement root;
+        string? type;
+        try
+        {
+            using var document = JsonDocument.Parse(message);
+            root = document.RootElement.Clone();
+            type = root.ValueKind == JsonValueKind.Object && root.TryGetProperty("type", out var t) && t.ValueKind == JsonValueKind.String ? t.GetString() : null;
+        }
+        catch (JsonException e)
+        {
+            await SendErrorAsync(null, "bad_request", $"not JSON: {e.Message}", cancellationToken).ConfigureAwait(false);
+            return;
+        }
+
+        try
+        {
+            switch (type)
+            {
+                case "play_enhanced":
+                    var preset = OptionalString(root, "preset") ?? "adaptive";
+                    if (!MasteringPresets.TryGet(preset, out _))
+                    {
+                        throw new StreamException("bad_request", $"unknown preset '{preset}'; use one of {string.Join(", ", MasteringPresets.Names)}");
+                    }
+
+                    var intensity = OptionalNumber(root, "intensity") ?? 1.0;
+                    if (!(intensity is >= 0 and <= 1))
+                    {
+                        throw new StreamException("bad_request", "intensity is between 0 and 1");
+                    }
+
+                    await StartAsync(new PlayRequest(RequiredTrack(root), preset, intensity, Position(root)), cancellationToken).ConfigureAwait(false);
+                    break;
+                case "play_normal":
+                    await StartAsync(new PlayRequest(RequiredTrack(root), null, 1.0, Position(root)), cancellationToken).ConfigureAwait(false);
+                    break;
+                case "seek":
+                    var playing = _current ?? throw new StreamException("bad_request", "nothing is playing to seek in");
+                    await StartAsync(playing.Request with { PositionS = Position(root) }, cancellationToken).ConfigureAwait(false);
+                    break;
+                case "pause" or "resume":
+                    if (_current is { } stream)
+                    {
+                        stream.SetPaused(type == "pause");
+                        await SendAsync(new { type = "state", stream_id = stream.Id, state = type == "pause" ? "paused" : "playing" }, cancellationToken).ConfigureAwait(false);
+                    }
+
+                    break;
+                case "stop":
+                    await StopCurrentAsync(byStop: true).ConfigureAwait(false);
+                    break;
+                case "chunk_ack":
+                    _current?.Acknowledge();
+                    break;
+                default:
+                    throw new StreamException("bad_request", type is null ? "a message needs a \"type\"" : $"unknown message type '{type}'");
+            }
+        }
+        catch (StreamException e)
+        {
+            await SendErrorAsync(_current?.Id, e.Code, e.Message, cancellationToken).ConfigureAwait(false);
+        }
+    }
+
+    private async Task StartAsync(PlayRequest request, CancellationToken cancellationToken)
+    {
+        await StopCurrentAsync().ConfigureAwait(false);
+        var stream = new PlaybackStream(++_nextStreamId, request, cancellationToken);
+        _current = stream;
+        stream.Task = Task.Run(() => PlayAsync(stream), CancellationToken.None);
+    }
+
+    /// <summary>Ends the current stream (if any) and waits for it, so its chunks never follow a newer stream's start.</summary>
+    private async Task StopCurrentAsync(bool byStop = false)
+    {
+        if (_current is not { } stream)
+        {
+            return;
+        }
+
+        _current = null;
+        await stream.CancelAsync(byStop).ConfigureAwait(false);
+        await stream.Task.ConfigureAwait(false);
+        stream.Dispose();
+    }
+
+    private async Task PlayAsync(PlaybackStream stream)
+    {
+        var token = stream.Token;
+        var request = stream.Request;
+        var sent = 0;
+        try
+        {
+            await SendAsync(new { type = "preparing", track_id = request.TrackId, mode = request.Mode }, token).ConfigureAwait(false);
+            var prepared = await preparer.PrepareAsync(request.TrackId, request.Preset, token).ConfigureAwait(false);
+            var source = prepared.Source;
+            var chunkFrames = RenderOptions.Default.ChunkFramesFor(source.SampleRate);
+            var startChunk = (long)Math.Floor(request.PositionS * source.SampleRate / chunkFrames);
+            long? chunkCount = source.Frames is { } total ? (total + chunkFrames - 1) / chunkFrames : null;
+            if (chunkCount is { } count && startChunk >= Math.Max(count, 1))
+            {
+                throw new StreamException("bad_request", $"position_s {request.PositionS.ToString(CultureInfo.InvariantCulture)} is past the end of the track ({(double)source.Frames!.Value / source.SampleRate:0.###} s)");
+            }
+
+            var lwrp = prepared.Plan?.Lwrp;
+            await SendAsync(new
+            {
+                type = "audio_stream_start",
+                stream_id = stream.Id,
+                track_id = request.TrackId,
+                mode = request.Mode,
+                preset = request.Preset,
+                intensity = request.Preset is null ? (double?)null : request.Intensity,
+                sample_rate = source.SampleRate,
+                channels = source.Channels,
+                duration_s = source.Frames is { } f ? Math.Round((double)f / source.SampleRate, 3) : (double?)null,
+                chunk_count = chunkCount,
+                chunk_duration_s = RenderOptions.Default.ChunkSeconds,
+                start_chunk = startChunk,
+                position_s = request.PositionS,
+                fingerprint_source = prepared.FingerprintSource,
+                lwrp = lwrp is null ? null : new { zone = lwrp.ZoneName, expansion = lwrp.Expansion, lufs = lwrp.Lufs, crest_db = lwrp.CrestDb },
+            }, token).ConfigureAwait(false);
+
+            // Render one chunk ahead of the one being sent; the bounded channel is the look-ahead.
+            var ready = Channel.CreateBounded<RenderedChunk>(new BoundedChannelOptions(1) { SingleReader = true, SingleWriter = true });
+            var producer = Task.Run(() => Produce(prepared, request, startChunk, chunkFrames, preparer.Chunks, ready.Writer, token), CancellationToken.None);
+            await foreach (var chunk in ready.Reader.ReadAllAsync(token).ConfigureAwait(false))
+            {
+                await stream.WaitToSendAsync().ConfigureAwait(false);
+                await SendAsync(new
+                {
+                    type = "audio_chunk_meta",
+                    stream_id = stream.Id,
+                    seq = sent,
+                    chunk_index = chunk.Index,
+                    frames = chunk.Frames,
+                    start_s = Math.Round((double)chunk.StartFrame / source.SampleRate, 6),
+                }, token).ConfigureAwait(false);
+                await SendBinaryAsync(chunk, token).ConfigureAwait(false);
+                sent++;
+            }
+
+            await producer.ConfigureAwait(false); // rethrows a render failure
+            await SendAsync(new { type = "audio_stream_end", stream_id = stream.Id, chunks_sent = sent }, token).ConfigureAwait(false);
+        }
+        catch (OperationCanceledException) when (token.IsCancellationRequested)
+        {
+            // Replaced, stopped, or the client left. A stop is confirmed with an end message.
+            if (stream.StoppedByClient)
+            {
+                await TrySendAsync(new { type = "audio_stream_end", stream_id = stream.Id, chunks_sent = sent }).ConfigureAwait(false);
+            }
+        }
+        catch (StreamException e)
+        {
+            await TrySendErrorAsync(stream.Id, e.Code, e.Message).ConfigureAwait(false);
+        }
+        catch (AudioDecodeException e)
+        {
+            await TrySendErrorAsync(stream.Id, "decode_failed", e.Message).ConfigureAwait(false);
+        }
+        catch (Exception e) when (e is not OutOfMemoryException and not WebSocketException)
+        {
+            logger.LogError(e, "stream {Stream} of track {Track} failed", stream.Id, request.TrackId);
+            await TrySendErrorAsync(stream.Id, "internal", "internal error (see the server log)").ConfigureAwait(false);
+        }
+        catch (WebSocketException)
+        {
+            // The client is gone: nobody to tell.
+        }
+    }
+
+    private static void Produce(PreparedStream prepared, PlayRequest request, long startChunk, int chunkFrames, MasteredChunkCache cache, ChannelWriter<RenderedChunk> ready, CancellationToken token)
+    {
+        Exception? failure = null;
+        try
+        {
+            if (prepared.Plan is { } plan)
+            {
+                using var track = new MasteredTrack(prepared.Source, plan, request.Intensity, cache, RenderOptions.Default);
+                for (var index = startChunk; track.GetChunk(index, token) is { } chunk; index++)
+                {
+                    WriteBlocking(ready, chunk, token);
+                }
+            }
+            else
+            {
+                using var reader = prepared.Source.OpenAt(startChunk * chunkFrames);
+                var channels = prepared.Source.Channels;
+                for (var index = startChunk; ; index++)
+                {
+                    var samples = new float[chunkFrames * channels];
+                    var frames = 0;
+                    int read;
+                    while (frames < chunkFrames && (read = reader.Read(samples.AsSpan(frames * channels))) > 0)
+                    {
+                        frames += read;
+                    }
+
+                    if (frames == 0)
+                    {
+                        break;
+                    }
+
+                    WriteBlocking(ready, new RenderedChunk(index, index * chunkFrames, frames, channels, samples), token);
+                    if (frames < chunkFrames)
+                    {
+                        break;
+                    }
+                }
+            }
+        }
+        catch (Exception e) when (e is not OutOfMemoryException)
+        {
+            failure = e;
+        }
+        finally
+        {
+            ready.TryComplete(failure is OperationCanceledException ? null : failure);
+        }
+
+        if (failure is not null and not OperationCanceledException)
+        {
+            throw failure;
+        }
+    }
+
+    private static void WriteBlocking(ChannelWriter<RenderedChunk> writer, RenderedChunk chunk, CancellationToken token)
+    {
+        // The renderer is synchronous CPU work on its own thread; blocking here is the look-ahead bound.
+        if (!writer.TryWrite(chunk))
+        {
+            writer.WriteAsync(chunk, token).AsTask().GetAwaiter().GetResult();
+        }
+    }
+
+    private async Task<(WebSocketMessageType Kind, int Length)> ReceiveAsync(byte[] buffer, CancellationToken cancellationToken)
+    {
+        var length = 0;
+        while (true)
+        {
+            var result = await socket.ReceiveAsync(buffer.AsMemory(Math.Min(length, buffer.Length - 1)), cancellationToken).ConfigureAwait(false);
+            if (result.MessageType == WebSocketMessageType.Close)
+            {
+                return (WebSocketMessageType.Close, 0);
+            }
+
+            length += result.Count;
+            if (result.EndOfMessage)
+            {
+                return (result.MessageType, length >= buffer.Length ? -1 : length);
+            }
+        }
+    }
+
+    private async Task SendAsync(object message, CancellationToken cancellationToken) =>
+        await SendMessageAsync(JsonSerializer.SerializeToUtf8Bytes(message, Json), WebSocketMessageType.Text, cancellationToken).ConfigureAwait(false);
+
+    private async Task SendBinaryAsync(RenderedChunk chunk, CancellationToken cancellationToken)
+    {
+        // float32 little-endian interleaved; .NET's float layout on every platform we run on is LE.
+        var bytes = MemoryMarshal.AsBytes(chunk.Samples.AsSpan(0, chunk.Frames * chunk.Channels)).ToArray();
+        await SendMessageAsync(bytes, WebSocketMessageType.Binary, cancellationToken).ConfigureAwait(false);
+    }
+
+    /// <summary>
+    /// One whole message at a time. <paramref name="cancellationToken"/> may stop the wait for the
+    /// socket, never a send under way: cancelling a WebSocket send aborts the whole connection.
+    /// </summary>
+    private async Task SendMessageAsync(byte[] bytes, WebSocketMessageType kind, CancellationToken cancellationToken)
+    {
+        await _sendLock.WaitAsync(cancellationToken).ConfigureAwait(false);
+        try
+        {
+            await socket.SendAsync(bytes, kind, true, _session).ConfigureAwait(false);
+        }
+        finally
+        {
+            _sendLock.Release();
+        }
+    }
+
+    private Task SendErrorAsync(int? streamId, string code, string message, CancellationToken cancellationToken) =>
+        SendAsync(new { type = "audio_stream_error", stream_id = streamId, code, message }, cancellationToken);
+
+    private Task TrySendErrorAsync(int streamId, string code, string message) =>
+        TrySendAsync(new { type = "audio_stream_error", stream_id = streamId, code, message });
+
+    private async Task TrySendAsync(object message)
+    {
+        try
+        {
+            using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(5));
+            await SendAsync(message, timeout.Token).ConfigureAwait(false);
+        }
+        catch (Exception e) when (e is WebSocketException or OperationCanceledException or ObjectDisposedException)
+        {
+            // The client is gone.
+        }
+    }
+
+    private static long RequiredTrack(JsonElement root) =>
+        root.TryGetProperty("track_id", out var id) && id.ValueKind == JsonValueKind.Number && id.TryGetInt64(out var value) && value > 0
+            ? value
+            : throw new StreamException("bad_request", "track_id must be a positive integer");
+
+    private static double Position(JsonElement root)
+    {
+        var position = OptionalNumber(root, "position_s") ?? 0;
+        return position is >= 0 and < 1e7 ? position : throw new StreamException("bad_request", "position_s must be a number of seconds >= 0");
+    }
+
+    private static string? OptionalString(JsonElement root, string name) =>
+        !root.TryGetProperty(name, out var value) || value.ValueKind == JsonValueKind.Null ? null
+        : value.ValueKind == JsonValueKind.String ? value.GetString()
+        : throw new StreamException("bad_request", $"{name} must be a string");
+
+    private static double? OptionalNumber(JsonElement root, string name) =>
+        !root.TryGetProperty(name, out var value) || value.ValueKind == JsonValueKind.Null ? null
+        : value.ValueKind == JsonValueKind.Number && double.IsFinite(value.GetDouble()) ? value.GetDouble()
+        : throw new StreamException("bad_request", $"{name} must be a number");
+
+    /// <summary>What the client asked to play; <see cref="Preset"/> null for the original audio.</summary>
+    private sealed record PlayRequest(long TrackId, string? Preset, double Intensity, double PositionS)
+    {
+        public string Mode => Preset is null ? "normal" : "enhanced";
+    }
+
+    /// <summary>A stream's flow control (acknowledgement credits), pause state and cancellation.</summary>
+    private sealed class PlaybackStream(int id, PlayRequest request, CancellationToken session) : IDisposable
+    {
+        private readonly CancellationTokenSource _cancel = CancellationTokenSource.CreateLinkedTokenSource(session);
+        private readonly SemaphoreSlim _credits = new(MaxUnacknowledged, MaxUnacknowledged);
+        private readonly Lock _pauseLock = new();
+        private TaskCompletionSource _resumed = CompletedSource();
+
+        public int Id { get; } = id;
+
+        public PlayRequest Request { get; } = request;
+
+        public CancellationToken Token => _cancel.Token;
+
+        public Task Task { get; set; } = Task.CompletedTask;
+
+        public bool StoppedByClient { get; private set; }
+
+        /// <summary>Waits until the stream is not paused and a sent chunk may be unacknowledged.</summary>
+        public async Task WaitToSendAsync()
+        {
+            Task resumed;
+            lock (_pauseLock)
+            {
+                resumed = _resumed.Task;
+            }
+
+            await resumed.WaitAsync(Token).ConfigureAwait(false);
+            await _credits.WaitAsync(Token).ConfigureAwait(false);
+        }
+
+        public void Acknowledge()
+        {
+            // Acks beyond what was sent (a confused client) must not raise the bound.
+            try
+            {
+                if (_credits.CurrentCount < MaxUnacknowledged)
+                {
+                    _credits.Release();
+                }
+            }
+            catch (SemaphoreFullException)
+            {
+            }
+        }
+
+        public void SetPaused(bool paused)
+        {
+            lock (_pauseLock)
+            {
+                if (paused && _resumed.Task.IsCompleted)
+                {
+                    _resumed = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+                }
+                else if (!paused)
+                {
+                    _resumed.TrySetResult();
+                }
+            }
+        }
+
+        /// <param name="byStop">A client's stop (answered with audio_stream_end), not a replacement or a disconnect.</param>
+        public async Task CancelAsync(bool byStop)
+        {
+            StoppedByClient = byStop;
+            await _cancel.CancelAsync().ConfigureAwait(false);
+        }
+
+        public void Dispose()
+        {
+            _cancel.Dispose();
+            _credits.Dispose();
+        }
+
+        private static TaskCompletionSource CompletedSource()
+        {
+            var source = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+            source.SetResult();
+            return source;
+        }
+    }
+}
