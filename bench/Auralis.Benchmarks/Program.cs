@@ -30,5 +30,12 @@ if (args.Length > 2 && args[0] == "make-library")
     return GraphTiming.MakeLibrary(int.Parse(args[1], System.Globalization.CultureInfo.InvariantCulture), args[2]);
 }
 
+// `stream-timing URL [--pid PID] [--streams N]`: first-chunk latency and memory of /ws streaming
+// against a running `auralis serve` (bench/streaming.sh sets it up).
+if (args.Length > 1 && args[0] == "stream-timing")
+{
+    return StreamingTiming.Run(args[1..]);
+}
+
 BenchmarkSwitcher.FromAssembly(typeof(ExtractionBenchmarks).Assembly).Run(args);
 return 0;
