@@ -37,5 +37,12 @@ if (args.Length > 1 && args[0] == "stream-timing")
     return StreamingTiming.Run(args[1..]);
 }
 
+// `grpc-load HOST:PORT TRACK_ID [--concurrency C] [--requests N] [--connections K]`: stored-fingerprint
+// lookups from our own gRPC client (bench/grpc-lookups.sh runs it next to grpc-js).
+if (args.Length > 2 && args[0] == "grpc-load")
+{
+    return GrpcLoad.Run(args[1..]);
+}
+
 BenchmarkSwitcher.FromAssembly(typeof(ExtractionBenchmarks).Assembly).Run(args);
 return 0;

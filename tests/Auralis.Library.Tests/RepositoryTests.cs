@@ -235,3 +235,31 @@ public sealed class RepositoryTests : IDisposable
         return string.Join("\n", lines);
     }
 }
+
+/// <summary>The server's one-statement lookup agrees with the plain reads, repeatedly on one connection.</summary>
+public sealed class FingerprintLookupTests : IDisposable
+{
+    private readonly TestDatabase _db = new();
+
+    public void Dispose() => _db.Dispose();
+
+    [Fact]
+    public void Lookup_returns_the_track_status_and_its_stored_fingerprint_or_null_when_missing()
+    {
+        var with = _db.Tracks.Add("/music/a.flac", 1, 1);
+        var without = _db.Tracks.Add("/music/b.flac", 1, 1);
+        _db.Fingerprints.Add(with, TestDatabase.Sample(4));
+        for (var round = 0; round < 3; round++)
+        {
+            var found = _db.Fingerprints.Lookup(with)!;
+            Assert.Equal(TestDatabase.Sample(4), found.Stored!.Fingerprint);
+            Assert.Equal(Auralis.Fingerprinting.Fingerprint.FingerprintVersion, found.Stored.Version);
+            Assert.Equal(Auralis.Library.Database.FingerprintStatus.Pending, found.Status);
+            Assert.Null(_db.Fingerprints.Lookup(without)!.Stored);
+            Assert.Null(_db.Fingerprints.Lookup(999));
+        }
+
+        _db.Fingerprints.Upsert(with, TestDatabase.Sample(5));
+        Assert.Equal(TestDatabase.Sample(5), _db.Fingerprints.Lookup(with)!.Stored!.Fingerprint);
+    }
+}

@@ -4,6 +4,9 @@ using Microsoft.Data.Sqlite;
 
 namespace Auralis.Library.Database;
 
+/// <summary>What <see cref="FingerprintRepository.Lookup"/> returns: a track's status and audio facts and its stored fingerprint.</summary>
+public sealed record TrackFingerprint(long TrackId, FingerprintStatus Status, double? DurationSeconds, int? SampleRate, int? Channels, StoredFingerprint? Stored);
+
 /// <summary>A row of <c>track_fingerprints</c>.</summary>
 public sealed record StoredFingerprint(long TrackId, Fingerprint Fingerprint, int Version, string CreatedAt, string UpdatedAt);
 
@@ -80,6 +83,49 @@ public sealed class FingerprintRepository(LibraryDatabase database)
         command.Parameters.AddWithValue("$track", trackId);
         return Read(command).SingleOrDefault();
     }
+
+    /// <summary>
+    /// A track's status, audio facts and stored fingerprint in one prepared statement (the
+    /// server's hot path); null when there is no such track, <see cref="TrackFingerprint.Stored"/>
+    /// null when it has no fingerprint yet.
+    /// </summary>
+    public TrackFingerprint? Lookup(long trackId)
+    {
+        var command = database.Prepared(LookupSql);
+        command.Parameters.Clear();
+        command.Parameters.AddWithValue("$track", trackId);
+        using var r = command.ExecuteReader();
+        if (!r.Read())
+        {
+            return null;
+        }
+
+        StoredFingerprint? stored = null;
+        if (!r.IsDBNull(5))
+        {
+            Span<float> values = stackalloc float[Fingerprint.Dimensions];
+            for (var i = 0; i < Fingerprint.Dimensions; i++)
+            {
+                values[i] = (float)r.GetDouble(5 + i);
+            }
+
+            stored = new StoredFingerprint(trackId, new Fingerprint(values), r.GetInt32(5 + Fingerprint.Dimensions),
+                r.GetString(6 + Fingerprint.Dimensions), r.GetString(7 + Fingerprint.Dimensions));
+        }
+
+        return new TrackFingerprint(
+            r.GetInt64(0),
+            TrackRepository.ParseStatus(r.GetString(1)),
+            r.IsDBNull(2) ? null : r.GetDouble(2),
+            r.IsDBNull(3) ? null : r.GetInt32(3),
+            r.IsDBNull(4) ? null : r.GetInt32(4),
+            stored);
+    }
+
+    private static readonly string LookupSql =
+        $"SELECT t.id, t.fingerprint_status, t.duration_s, t.sample_rate, t.channels, " +
+        $"{string.Join(", ", Schema.Dimensions.Select(d => "f." + d))}, f.fingerprint_version, f.created_at, f.updated_at " +
+        "FROM tracks t LEFT JOIN track_fingerprints f ON f.track_id = t.id WHERE t.id = $track";
 
     public bool Delete(long trackId) => database.Write($"delete fingerprint of track {trackId}", transaction =>
     {

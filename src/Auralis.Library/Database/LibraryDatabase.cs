@@ -26,6 +26,8 @@ public sealed class LibraryDatabase : IDisposable
 
     internal SqliteConnection Connection { get; }
 
+    private readonly Dictionary<string, SqliteCommand> _prepared = new(StringComparer.Ordinal);
+
     /// <summary>Default path: $AURALIS_DB, else ~/.local/share/auralis/library.db.</summary>
     public static string DefaultPath
     {
@@ -91,7 +93,15 @@ public sealed class LibraryDatabase : IDisposable
     /// <summary>The schema version the database is at.</summary>
     public int SchemaVersion => Convert.ToInt32(Scalar("SELECT COALESCE(MAX(version), 0) FROM schema_version"), CultureInfo.InvariantCulture);
 
-    public void Dispose() => Connection.Dispose();
+    public void Dispose()
+    {
+        foreach (var command in _prepared.Values)
+        {
+            command.Dispose();
+        }
+
+        Connection.Dispose();
+    }
 
     /// <summary>UTC now as stored in the database (ISO 8601, sortable).</summary>
     internal static string Now() => DateTime.UtcNow.ToString("yyyy-MM-dd'T'HH:mm:ss.fffffff'Z'", CultureInfo.InvariantCulture);
@@ -101,6 +111,22 @@ public sealed class LibraryDatabase : IDisposable
         var command = Connection.CreateCommand();
         command.CommandText = sql;
         command.Transaction = transaction;
+        return command;
+    }
+
+    /// <summary>
+    /// A command kept for reuse on this connection, so SQLite parses the statement once: for hot
+    /// lookups (the server's stored-fingerprint calls). Its parameters are the caller's to set each
+    /// time; like the connection, it is for one thread at a time.
+    /// </summary>
+    internal SqliteCommand Prepared(string sql)
+    {
+        if (!_prepared.TryGetValue(sql, out var command))
+        {
+            command = Command(sql);
+            _prepared[sql] = command;
+        }
+
         return command;
     }
 

@@ -47,18 +47,15 @@ internal static class FingerprintGrpcService
             throw new GrpcException(GrpcStatusCode.InvalidArgument, "track_id must be a positive track id");
         }
 
-        var (track, stored) = library.Database.Use(db => (new TrackRepository(db).Get(trackId), new FingerprintRepository(db).Get(trackId)));
-        if (track is null)
+        // One prepared statement on a pooled connection: the hot path of SPEC.md section 12.
+        var found = library.Database.Use(db => new FingerprintRepository(db).Lookup(trackId))
+            ?? throw new GrpcException(GrpcStatusCode.NotFound, $"no track {trackId} in the library");
+        if (found.Stored is not { } stored || stored.Version != Fingerprint.FingerprintVersion)
         {
-            throw new GrpcException(GrpcStatusCode.NotFound, $"no track {trackId} in the library");
+            throw new GrpcException(GrpcStatusCode.NotFound, $"track {trackId} has no current fingerprint yet (status {found.Status.ToString().ToLowerInvariant()})");
         }
 
-        if (stored is null || stored.Version != Fingerprint.FingerprintVersion)
-        {
-            throw new GrpcException(GrpcStatusCode.NotFound, $"track {trackId} has no current fingerprint yet (status {track.Status.ToString().ToLowerInvariant()})");
-        }
-
-        return Reply(stored.Fingerprint, "database", track.Id, track.DurationSeconds, track.SampleRate, track.Channels);
+        return Reply(stored.Fingerprint, "database", trackId, found.DurationSeconds, found.SampleRate, found.Channels);
     }
 
     private static async Task<FingerprintReply> FingerprintFileAsync(ServerLibrary library, string path, CancellationToken cancellationToken)
