@@ -30,5 +30,11 @@ if (args.Length > 2 && args[0] == "make-library")
     return GraphTiming.MakeLibrary(int.Parse(args[1], System.Globalization.CultureInfo.InvariantCulture), args[2]);
 }
 
+// `mastering-timing [RUNS]`: the mastering benchmarks timed by stopwatch, fastest of RUNS (default 7).
+if (args.Length > 0 && args[0] == "mastering-timing")
+{
+    return MasteringBenchmarks.Timing(args.Length > 1 ? int.Parse(args[1], System.Globalization.CultureInfo.InvariantCulture) : 7);
+}
+
 BenchmarkSwitcher.FromAssembly(typeof(ExtractionBenchmarks).Assembly).Run(args);
 return 0;
