@@ -174,6 +174,73 @@ public sealed partial class MasterCommandTests : IDisposable
         }
     }
 
+    /// <summary>Other layouts and rates: mono at 48 kHz, judged by ffmpeg.</summary>
+    [FfmpegTheory]
+    [InlineData(1, 48_000)]
+    [InlineData(2, 22_050)]
+    public void Mono_and_other_rates_are_mastered_to_target_under_the_ceiling(int channels, int rate)
+    {
+        var stereo = Material("quiet");
+        var frames = (int)((long)stereo.Length / 2 * rate / Rate);
+        var samples = new float[frames * channels];
+        for (var i = 0; i < frames; i++)
+        {
+            // Nearest-frame resampling is crude, but this only needs programme-like material at the rate.
+            var j = (int)((long)i * Rate / rate);
+            for (var c = 0; c < channels; c++)
+            {
+                samples[(i * channels) + c] = stereo[(2 * j) + c];
+            }
+        }
+
+        // Back to -22 LUFS: one channel of the stereo material reads 3 LU quieter.
+        var meter = new ProgrammeMeter(rate, channels);
+        meter.Push(samples);
+        var gain = (float)Math.Pow(10, (-22 - meter.Finish().IntegratedLufs) / 20);
+        for (var i = 0; i < samples.Length; i++)
+        {
+            samples[i] *= gain;
+        }
+
+        var input = _temp.File("in.wav");
+        AudioFileWriter.Write(input, samples, rate, channels);
+        var output = _temp.File("out.wav");
+        var result = CliRunner.Run("master", input, output, "--json");
+        Assert.True(result.ExitCode == 0, result.Error);
+        using (var reader = AudioDecoder.Open(output))
+        {
+            Assert.Equal((rate, channels), (reader.Info.SampleRate, reader.Info.Channels));
+        }
+
+        Assert.Equal(samples.Length, Read(output).Length);
+        var (integrated, truePeak) = FfmpegEbur128(output);
+        Assert.True(truePeak <= MasteringPresets.Adaptive.CeilingDbtp + 0.1, $"ffmpeg: true peak {truePeak} dBTP");
+        // A mono channel at -22 LUFS peaks 3 dB higher than the stereo pair did, so its target may
+        // be out of the limiter's reach: then the output stays below the target, never above.
+        var plan = MasteringPlanner.Plan(FileFingerprinter.Compute(input, FingerprintEngines.Managed).Fingerprint, new AudioFilePcmSource(input), "adaptive");
+        if (plan.TargetReachable)
+        {
+            Assert.True(Math.Abs(integrated - MasteringPresets.Adaptive.TargetLufs) <= 0.5, $"ffmpeg: {integrated} LUFS");
+        }
+        else
+        {
+            Assert.InRange(integrated, MasteringPresets.Adaptive.TargetLufs - 3, MasteringPresets.Adaptive.TargetLufs);
+        }
+    }
+
+    [Fact]
+    public void Digital_silence_comes_out_as_silence()
+    {
+        var input = Write("in.wav", new float[2 * Rate * 2]);
+        var output = _temp.File("out.wav");
+        var result = CliRunner.Run("master", input, output, "--json");
+        Assert.True(result.ExitCode == 0, result.Error);
+        Assert.All(Read(output), v => Assert.Equal(0f, v));
+        var json = JsonDocument.Parse(result.Out).RootElement;
+        Assert.Equal(-70.0, json.GetProperty("output").GetProperty("lufs").GetDouble());
+        Assert.Equal(ProgrammeMeter.SilenceDb, json.GetProperty("output").GetProperty("true_peak_dbtp").GetDouble());
+    }
+
     [Fact]
     public void Intensity_zero_writes_the_input_samples_unchanged()
     {
