@@ -173,6 +173,55 @@ public class MasteringBenchmarks
         return 0;
     }
 
+    /// <summary>
+    /// `mastering-sampling [--every N] FILE...`: the plan from a full measuring pass against one
+    /// from every Nth 3 s window (default 4), per file: measured loudness, true peak, the
+    /// resulting gain, and the time of each (decoding included).
+    /// </summary>
+    public static int Sampling(string[] args)
+    {
+        var every = 4;
+        var files = new List<string>();
+        for (var i = 0; i < args.Length; i++)
+        {
+            if (args[i] == "--every" && i + 1 < args.Length)
+            {
+                every = int.Parse(args[++i], System.Globalization.CultureInfo.InvariantCulture);
+            }
+            else
+            {
+                files.Add(args[i]);
+            }
+        }
+
+        var engine = FingerprintEngines.Select(EngineChoice.Auto).Engine;
+        Console.WriteLine($"file | full: LUFS, dBTP, gain, s | every {every}th: LUFS, dBTP, gain, s | gain difference dB");
+        var differences = new List<double>();
+        foreach (var file in files)
+        {
+            var fingerprint = FileFingerprinter.Compute(file, engine).Fingerprint;
+            var source = new AudioFilePcmSource(file);
+            var watch = System.Diagnostics.Stopwatch.StartNew();
+            var full = MasteringPlanner.Plan(fingerprint, source, "adaptive");
+            var fullSeconds = watch.Elapsed.TotalSeconds;
+            watch.Restart();
+            var sampled = MasteringPlanner.Plan(fingerprint, source, "adaptive", new PlannerOptions { WindowEvery = every });
+            var sampledSeconds = watch.Elapsed.TotalSeconds;
+            var difference = sampled.NormalizationGainDb - full.NormalizationGainDb;
+            differences.Add(Math.Abs(difference));
+            Console.WriteLine(FormattableString.Invariant(
+                $"{Path.GetFileName(file)} | {full.Measured.Lufs:F2}, {full.Measured.TruePeakDbtp:F2}, {full.NormalizationGainDb:+0.00;-0.00}, {fullSeconds:F2} | {sampled.Measured.Lufs:F2}, {sampled.Measured.TruePeakDbtp:F2}, {sampled.NormalizationGainDb:+0.00;-0.00}, {sampledSeconds:F2} | {difference:+0.00;-0.00}"));
+        }
+
+        if (differences.Count > 0)
+        {
+            differences.Sort();
+            Console.WriteLine(FormattableString.Invariant($"|gain difference|: median {differences[differences.Count / 2]:F2} dB, max {differences[^1]:F2} dB over {differences.Count} files"));
+        }
+
+        return 0;
+    }
+
     /// <summary>Music-like, fixed seed: a 120 BPM beat of shaped noise, a bass line and a chord.</summary>
     private static float[] Music(bool squashed)
     {

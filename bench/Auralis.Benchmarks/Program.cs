@@ -36,5 +36,11 @@ if (args.Length > 0 && args[0] == "mastering-timing")
     return MasteringBenchmarks.Timing(args.Length > 1 ? int.Parse(args[1], System.Globalization.CultureInfo.InvariantCulture) : 7);
 }
 
+// `mastering-sampling [--every N] FILE...`: sampled against full measuring passes on real files.
+if (args.Length > 0 && args[0] == "mastering-sampling")
+{
+    return MasteringBenchmarks.Sampling(args[1..]);
+}
+
 BenchmarkSwitcher.FromAssembly(typeof(ExtractionBenchmarks).Assembly).Run(args);
 return 0;
