@@ -98,7 +98,7 @@ public static class MasteringPlanner
         var chain = new MasteringChain(plan, 1.0, BlockFrames);
         var second = Measure(source, options, chain.Reset, chain.Process, cancellationToken);
         var corrected = gain + (settings.TargetLufs - second.Measurement.IntegratedLufs);
-        var (cap, _) = NormalizationGain(settings, decision.Zone, double.NegativeInfinity, first.Measurement.TruePeakDbtp, options);
+        var cap = NormalizationCap(settings, decision.Zone, first.Measurement.TruePeakDbtp, options);
         return plan with
         {
             NormalizationGainDb = Math.Min(corrected, cap),
@@ -108,28 +108,13 @@ public static class MasteringPlanner
     }
 
     /// <summary>
-    /// The normalization rule: wanted = target - measured loudness; capped so the limiter never
-    /// has to take more than <see cref="PlannerOptions.MaxLimiterReductionDb"/> off the measured
-    /// true peak (gain &lt;= ceiling + max reduction - peak), at most
-    /// <see cref="PlannerOptions.MaxGainDb"/>, and never above 0 dB for loud material (LWRP: loud
-    /// tracks are never made louder). Audio with no block above the -70 LUFS gate gets 0 dB.
-    /// With <paramref name="measuredLufs"/> = -inf it returns the cap alone.
+    /// The normalization rule: wanted = target - measured loudness, at most
+    /// <see cref="NormalizationCap"/>. Audio with no block above the -70 LUFS gate gets 0 dB.
     /// </summary>
     public static (double GainDb, bool Reachable) NormalizationGain(MasteringPreset settings, LwrpZone zone, double measuredLufs, double truePeakDbtp, PlannerOptions? options = null)
     {
         ArgumentNullException.ThrowIfNull(settings);
-        options ??= PlannerOptions.Default;
-        var cap = Math.Min(settings.CeilingDbtp + options.MaxLimiterReductionDb - truePeakDbtp, options.MaxGainDb);
-        if (zone != LwrpZone.QuietDynamic)
-        {
-            cap = Math.Min(cap, 0.0);
-        }
-
-        if (double.IsNegativeInfinity(measuredLufs))
-        {
-            return (cap, false);
-        }
-
+        var cap = NormalizationCap(settings, zone, truePeakDbtp, options);
         if (measuredLufs <= -70.0)
         {
             return (0.0, false);
@@ -137,6 +122,20 @@ public static class MasteringPlanner
 
         var wanted = settings.TargetLufs - measuredLufs;
         return wanted <= cap ? (wanted, true) : (cap, false);
+    }
+
+    /// <summary>
+    /// The most gain normalization may apply: the limiter never has to take more than
+    /// <see cref="PlannerOptions.MaxLimiterReductionDb"/> off the measured true peak
+    /// (ceiling + max reduction - peak), at most <see cref="PlannerOptions.MaxGainDb"/>, and never
+    /// above 0 dB for loud material (LWRP: loud tracks are never made louder).
+    /// </summary>
+    public static double NormalizationCap(MasteringPreset settings, LwrpZone zone, double truePeakDbtp, PlannerOptions? options = null)
+    {
+        ArgumentNullException.ThrowIfNull(settings);
+        options ??= PlannerOptions.Default;
+        var cap = Math.Min(settings.CeilingDbtp + options.MaxLimiterReductionDb - truePeakDbtp, options.MaxGainDb);
+        return zone == LwrpZone.QuietDynamic ? cap : Math.Min(cap, 0.0);
     }
 
     /// <summary>

@@ -301,6 +301,16 @@ public sealed partial class MasterCommandTests : IDisposable
     }
 
     [Fact]
+    public void Output_into_a_missing_folder_fails_with_exit_1_naming_it()
+    {
+        var input = Write("in.wav", Material("quiet", 1));
+        var output = Path.Combine(_temp.Path, "no-such-folder", "out.wav");
+        var result = CliRunner.Run("master", input, output);
+        Assert.Equal(1, result.ExitCode);
+        Assert.Contains(output, result.Error, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public void Writing_over_the_input_is_refused()
     {
         var input = Write("in.wav", Material("quiet", 1));

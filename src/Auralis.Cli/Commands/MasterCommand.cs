@@ -73,6 +73,12 @@ internal static class MasterCommand
             return ExitCodes.Usage;
         }
 
+        var folder = Path.GetDirectoryName(Path.GetFullPath(outputPath))!;
+        if (!Directory.Exists(folder))
+        {
+            return context.Fail($"cannot write {outputPath}: the folder {folder} does not exist");
+        }
+
         var fingerprint = FingerprintInput(context, inputPath, engineChoice);
         if (fingerprint is null)
         {

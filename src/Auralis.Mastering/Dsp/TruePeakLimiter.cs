@@ -93,9 +93,6 @@ internal sealed class TruePeakLimiter
     /// <summary>The lookahead L in frames (also the length of the attack ramp).</summary>
     public int LookaheadFrames => _lookahead;
 
-    /// <summary>The gain applied to the most recent output frame.</summary>
-    public double CurrentGain { get; private set; } = 1.0;
-
     /// <summary>Output samples the final clamp had to touch (float rounding only; a test watches it).</summary>
     public long ClampedSamples { get; private set; }
 
@@ -112,7 +109,6 @@ internal sealed class TruePeakLimiter
         Array.Clear(_line);
         _previousInterval = 0f;
         _index = 0;
-        CurrentGain = 1.0;
         ClampedSamples = 0;
     }
 
@@ -166,7 +162,6 @@ internal sealed class TruePeakLimiter
                 blockGains.CopyTo(gains.Slice(offset / _channels, frames));
             }
 
-            CurrentGain = blockGains[^1];
             // The newest Latency frames become the next block's history.
             _line.AsSpan(n, history).CopyTo(_line);
         }
