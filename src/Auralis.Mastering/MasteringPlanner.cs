@@ -39,8 +39,10 @@ public sealed record PlannerOptions
 /// <summary>
 /// Makes a <see cref="MasteringPlan"/>: the LWRP decision from the fingerprint's lufs and
 /// crest_db, the preset (adapted to the fingerprint for "adaptive"), then a measuring pass that
-/// runs the audio through the same EQ and dynamics the render will use and measures BS.1770
-/// loudness and true peak, from which the normalization gain follows.
+/// runs the audio through the same EQ, dynamics and band limit the render will use and measures
+/// BS.1770 loudness and true peak, from which the normalization gain follows; and, when the
+/// limiter will work at that gain, a second pass through the whole chain that makes up the
+/// loudness the limiter takes.
 /// </summary>
 public static class MasteringPlanner
 {
