@@ -44,5 +44,17 @@ if (args.Length > 2 && args[0] == "grpc-load")
     return GrpcLoad.Run(args[1..]);
 }
 
+// `mastering-timing [RUNS]`: the mastering benchmarks timed by stopwatch, fastest of RUNS (default 7).
+if (args.Length > 0 && args[0] == "mastering-timing")
+{
+    return MasteringBenchmarks.Timing(args.Length > 1 ? int.Parse(args[1], System.Globalization.CultureInfo.InvariantCulture) : 7);
+}
+
+// `mastering-sampling [--every N] FILE...`: sampled against full measuring passes on real files.
+if (args.Length > 0 && args[0] == "mastering-sampling")
+{
+    return MasteringBenchmarks.Sampling(args[1..]);
+}
+
 BenchmarkSwitcher.FromAssembly(typeof(ExtractionBenchmarks).Assembly).Run(args);
 return 0;

@@ -59,9 +59,6 @@ public sealed class MasteringChain
     /// <summary>Frames of delay between input and output (0 at intensity 0).</summary>
     public int LatencyFrames => _limiter?.LatencyFrames ?? 0;
 
-    /// <summary>The limiter, for tests that watch its gain and safety clamp.</summary>
-    internal TruePeakLimiter? Limiter => _limiter;
-
     public void Reset()
     {
         _stage?.Reset();

@@ -18,6 +18,13 @@ public sealed record PlannerOptions
     public double PreRollSeconds { get; init; } = 2.0;
 
     /// <summary>
+    /// Sampling needs at least this many windows: a source known to be shorter (under 2 minutes at
+    /// every 4th window) is measured in full. On real music the largest errors of sampling came from
+    /// short tracks, where a few windows miss a loud passage or the peak (docs/mastering.md).
+    /// </summary>
+    public int MinimumSampledWindows { get; init; } = 10;
+
+    /// <summary>
     /// The most the limiter may be asked to take off the loudest true peak: the normalization gain
     /// is capped at ceiling + this - measured true peak.
     /// </summary>
@@ -32,8 +39,10 @@ public sealed record PlannerOptions
 /// <summary>
 /// Makes a <see cref="MasteringPlan"/>: the LWRP decision from the fingerprint's lufs and
 /// crest_db, the preset (adapted to the fingerprint for "adaptive"), then a measuring pass that
-/// runs the audio through the same EQ and dynamics the render will use and measures BS.1770
-/// loudness and true peak, from which the normalization gain follows.
+/// runs the audio through the same EQ, dynamics and band limit the render will use and measures
+/// BS.1770 loudness and true peak, from which the normalization gain follows; and, when the
+/// limiter will work at that gain, a second pass through the whole chain that makes up the
+/// loudness the limiter takes.
 /// </summary>
 public static class MasteringPlanner
 {
@@ -50,6 +59,12 @@ public static class MasteringPlanner
         ArgumentNullException.ThrowIfNull(preset);
         options ??= PlannerOptions.Default;
         ArgumentOutOfRangeException.ThrowIfLessThan(options.WindowEvery, 1);
+        var windowFrames = options.WindowSeconds * source.SampleRate;
+        if (options.WindowEvery > 1 && source.Frames is { } frames && frames / (windowFrames * options.WindowEvery) < options.MinimumSampledWindows)
+        {
+            options = options with { WindowEvery = 1 };
+        }
+
         var decision = Lwrp.Decide(fingerprint["lufs"], fingerprint["crest_db"]);
         var settings = PresetAdaptation.Adapt(preset, fingerprint);
         var dynamics = DynamicsStage.ModeFor(settings, decision);
@@ -85,7 +100,7 @@ public static class MasteringPlanner
         var chain = new MasteringChain(plan, 1.0, BlockFrames);
         var second = Measure(source, options, chain.Reset, chain.Process, cancellationToken);
         var corrected = gain + (settings.TargetLufs - second.Measurement.IntegratedLufs);
-        var (cap, _) = NormalizationGain(settings, decision.Zone, double.NegativeInfinity, first.Measurement.TruePeakDbtp, options);
+        var cap = NormalizationCap(settings, decision.Zone, first.Measurement.TruePeakDbtp, options);
         return plan with
         {
             NormalizationGainDb = Math.Min(corrected, cap),
@@ -95,28 +110,13 @@ public static class MasteringPlanner
     }
 
     /// <summary>
-    /// The normalization rule: wanted = target - measured loudness; capped so the limiter never
-    /// has to take more than <see cref="PlannerOptions.MaxLimiterReductionDb"/> off the measured
-    /// true peak (gain &lt;= ceiling + max reduction - peak), at most
-    /// <see cref="PlannerOptions.MaxGainDb"/>, and never above 0 dB for loud material (LWRP: loud
-    /// tracks are never made louder). Audio with no block above the -70 LUFS gate gets 0 dB.
-    /// With <paramref name="measuredLufs"/> = -inf it returns the cap alone.
+    /// The normalization rule: wanted = target - measured loudness, at most
+    /// <see cref="NormalizationCap"/>. Audio with no block above the -70 LUFS gate gets 0 dB.
     /// </summary>
     public static (double GainDb, bool Reachable) NormalizationGain(MasteringPreset settings, LwrpZone zone, double measuredLufs, double truePeakDbtp, PlannerOptions? options = null)
     {
         ArgumentNullException.ThrowIfNull(settings);
-        options ??= PlannerOptions.Default;
-        var cap = Math.Min(settings.CeilingDbtp + options.MaxLimiterReductionDb - truePeakDbtp, options.MaxGainDb);
-        if (zone != LwrpZone.QuietDynamic)
-        {
-            cap = Math.Min(cap, 0.0);
-        }
-
-        if (double.IsNegativeInfinity(measuredLufs))
-        {
-            return (cap, false);
-        }
-
+        var cap = NormalizationCap(settings, zone, truePeakDbtp, options);
         if (measuredLufs <= -70.0)
         {
             return (0.0, false);
@@ -124,6 +124,20 @@ public static class MasteringPlanner
 
         var wanted = settings.TargetLufs - measuredLufs;
         return wanted <= cap ? (wanted, true) : (cap, false);
+    }
+
+    /// <summary>
+    /// The most gain normalization may apply: the limiter never has to take more than
+    /// <see cref="PlannerOptions.MaxLimiterReductionDb"/> off the measured true peak
+    /// (ceiling + max reduction - peak), at most <see cref="PlannerOptions.MaxGainDb"/>, and never
+    /// above 0 dB for loud material (LWRP: loud tracks are never made louder).
+    /// </summary>
+    public static double NormalizationCap(MasteringPreset settings, LwrpZone zone, double truePeakDbtp, PlannerOptions? options = null)
+    {
+        ArgumentNullException.ThrowIfNull(settings);
+        options ??= PlannerOptions.Default;
+        var cap = Math.Min(settings.CeilingDbtp + options.MaxLimiterReductionDb - truePeakDbtp, options.MaxGainDb);
+        return zone == LwrpZone.QuietDynamic ? cap : Math.Min(cap, 0.0);
     }
 
     /// <summary>

@@ -85,12 +85,22 @@ public sealed class PlannerTests(ITestOutputHelper output)
         var fingerprint = M.Fingerprint(audio);
         var source = new InMemoryPcmSource(audio, Rate, 2);
         var full = MasteringPlanner.Plan(fingerprint, source, "adaptive");
-        var sampled = MasteringPlanner.Plan(fingerprint, source, "adaptive", new PlannerOptions { WindowEvery = every });
+        var sampled = MasteringPlanner.Plan(fingerprint, source, "adaptive", new PlannerOptions { WindowEvery = every, MinimumSampledWindows = 1 });
+        Assert.Equal(every, sampled.Measured.WindowEvery);
         output.WriteLine($"every {every}: lufs {sampled.Measured.Lufs:F2} vs {full.Measured.Lufs:F2}, true peak {sampled.Measured.TruePeakDbtp:F2} vs {full.Measured.TruePeakDbtp:F2}, gain {sampled.NormalizationGainDb:F2} vs {full.NormalizationGainDb:F2} dB, measured {sampled.Measured.FramesMeasured} of {full.Measured.FramesMeasured} frames");
         Assert.Equal(full.Measured.FramesRead, sampled.Measured.FramesRead);
         Assert.InRange(sampled.Measured.FramesMeasured, (full.Measured.FramesMeasured / every) - (3 * Rate), (full.Measured.FramesMeasured / every) + (3 * Rate));
         Assert.True(Math.Abs(sampled.Measured.Lufs - full.Measured.Lufs) <= 0.5);
         Assert.True(sampled.Measured.TruePeakDbtp <= full.Measured.TruePeakDbtp + 0.01, "a subset cannot find a higher peak");
+    }
+
+    [Fact]
+    public void Short_tracks_are_measured_in_full_even_when_sampling_is_asked_for()
+    {
+        var audio = ZoneSignals.QuietDynamic(60); // 20 windows of 3 s: 5 at every 4th, under the 10 required
+        var plan = MasteringPlanner.Plan(M.Fingerprint(audio), new InMemoryPcmSource(audio, Rate, 2), "gentle", new PlannerOptions { WindowEvery = 4 });
+        Assert.Equal(1, plan.Measured.WindowEvery);
+        Assert.Equal(audio.Length / 2, plan.Measured.FramesMeasured);
     }
 
     [Fact]

@@ -106,7 +106,7 @@ public sealed class ZoneMasteringTests
 
         var plan = M.Plan(input, "adaptive");
         Assert.False(plan.TargetReachable);
-        var (cap, _) = MasteringPlanner.NormalizationGain(plan.Settings, plan.Lwrp.Zone, double.NegativeInfinity, plan.Measured.TruePeakDbtp);
+        var cap = MasteringPlanner.NormalizationCap(plan.Settings, plan.Lwrp.Zone, plan.Measured.TruePeakDbtp);
         Assert.Equal(cap, plan.NormalizationGainDb, 9);
         var output = M.RenderOnePass(plan, input, 1.0);
         var (lufs, truePeak) = LibEbur128.Measure(output, Rate, 2);

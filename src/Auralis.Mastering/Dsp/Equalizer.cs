@@ -122,15 +122,26 @@ internal sealed class BiquadCascade
                 scratch[i] = block[i];
             }
 
-            for (var b = 0; b < _bands.Length; b++)
+            if (_channels == 2)
             {
-                var state = _state.AsSpan(b * _channels * 2, _channels * 2);
-                if (_channels == 2)
+                // Two sections per pass: the second's recurrence runs alongside the first's (the
+                // chain is latency-bound), so a pair costs little more than one section.
+                var b = 0;
+                for (; b + 1 < _bands.Length; b += 2)
                 {
-                    RunStereo(_bands[b], state, scratch);
+                    RunStereoPair(_bands[b], _bands[b + 1], _state.AsSpan(b * 4, 8), scratch);
                 }
-                else
+
+                if (b < _bands.Length)
                 {
+                    RunStereo(_bands[b], _state.AsSpan(b * 4, 4), scratch);
+                }
+            }
+            else
+            {
+                for (var b = 0; b < _bands.Length; b++)
+                {
+                    var state = _state.AsSpan(b * _channels * 2, _channels * 2);
                     for (var c = 0; c < _channels; c++)
                     {
                         RunStrided(_bands[b], state.Slice(c * 2, 2), scratch, c, _channels);
@@ -162,6 +173,49 @@ internal sealed class BiquadCascade
 
         state[0] = s1;
         state[1] = s2;
+    }
+
+    /// <summary>Two sections in series over a stereo block, both channels in one vector each.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    private static void RunStereoPair(in BiquadCoefficients k, in BiquadCoefficients m, Span<double> state, Span<double> samples)
+    {
+        var s1 = Vector128.Create(state[0], state[2]);
+        var s2 = Vector128.Create(state[1], state[3]);
+        var t1 = Vector128.Create(state[4], state[6]);
+        var t2 = Vector128.Create(state[5], state[7]);
+        var b0 = Vector128.Create(k.B0);
+        var b1 = Vector128.Create(k.B1);
+        var b2 = Vector128.Create(k.B2);
+        var a1 = Vector128.Create(k.A1);
+        var a2 = Vector128.Create(k.A2);
+        var c0 = Vector128.Create(m.B0);
+        var c1 = Vector128.Create(m.B1);
+        var c2 = Vector128.Create(m.B2);
+        var d1 = Vector128.Create(m.A1);
+        var d2 = Vector128.Create(m.A2);
+        var frames = samples.Length / 2;
+        ref var s = ref MemoryMarshal.GetReference(samples);
+        for (var f = 0; f < frames; f++)
+        {
+            ref var frame = ref Unsafe.Add(ref s, 2 * f);
+            var x = Vector128.LoadUnsafe(ref frame);
+            var y = (b0 * x) + s1;
+            s1 = (b1 * x) - (a1 * y) + s2;
+            s2 = (b2 * x) - (a2 * y);
+            var z = (c0 * y) + t1;
+            t1 = (c1 * y) - (d1 * z) + t2;
+            t2 = (c2 * y) - (d2 * z);
+            z.StoreUnsafe(ref frame);
+        }
+
+        state[0] = s1.GetElement(0);
+        state[2] = s1.GetElement(1);
+        state[1] = s2.GetElement(0);
+        state[3] = s2.GetElement(1);
+        state[4] = t1.GetElement(0);
+        state[6] = t1.GetElement(1);
+        state[5] = t2.GetElement(0);
+        state[7] = t2.GetElement(1);
     }
 
     /// <summary>Both channels of a stereo pair in one vector: the recurrence is latency-bound, so they share it.</summary>

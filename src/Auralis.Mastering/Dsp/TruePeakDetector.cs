@@ -5,16 +5,16 @@ using System.Runtime.Intrinsics;
 namespace Auralis.Mastering.Dsp;
 
 /// <summary>
-/// Oversampled peak detection in the manner of ITU-R BS.1770-4 Annex 2, refined to 8x where it
-/// matters. A polyphase FIR interpolator (64 taps per phase: a Kaiser-windowed sinc, beta 4)
-/// estimates the signal at 2/8, 4/8 and 6/8 between samples; where that 4x estimate comes
-/// within 0.7 dB of a caller's threshold (4x sampling can miss a peak by at most 0.69 dB) it
-/// also evaluates 1/8, 3/8, 5/8 and 7/8. The reported peak of an interval is the largest |value|
-/// of the sample and those points over all channels, for the interval [n - <see cref="Delay"/>,
-/// n - <see cref="Delay"/> + 1) at push n (the filter needs 32 samples of future). 64 taps and
-/// 8x rather than the Annex's 12 taps and 4x: a limiter flattens many peaks onto its ceiling,
-/// so the detector's worst under-read shows in the output (docs/mastering.md has the numbers).
-/// No allocation after construction.
+/// Oversampled peak detection in the manner of ITU-R BS.1770-4 Annex 2, at 8x where it matters.
+/// A polyphase FIR interpolator (64 taps per phase: a Kaiser-windowed sinc, beta 4) estimates
+/// the signal halfway between samples; only where that 2x estimate comes within 3.1 dB of a
+/// caller's threshold (2x sampling misses a tone's peak by at most 3.01 dB, at Nyquist) does it
+/// evaluate the other six points, 1/8 to 7/8. The reported peak of an interval is the largest
+/// |value| of the sample and those points over all channels, for the interval
+/// [n - <see cref="Delay"/>, n - <see cref="Delay"/> + 1) at push n (the filter needs 32 samples
+/// of future). 64 taps and 8x rather than the Annex's 12 taps and 4x: a limiter flattens many
+/// peaks onto its ceiling, so the detector's worst under-read shows in the output
+/// (docs/mastering.md has the numbers). No allocation after construction.
 /// </summary>
 internal sealed class TruePeakDetector
 {
@@ -27,8 +27,8 @@ internal sealed class TruePeakDetector
     /// <summary>Points per input sample once refined.</summary>
     public const int Oversampling = 8;
 
-    /// <summary>The most 4x sampling of the interpolated signal can under-read (a full-scale tone at Nyquist): 0.688 dB.</summary>
-    public static readonly float CoarseMargin = (float)Math.Pow(10.0, -0.7 / 20.0);
+    /// <summary>The most 2x sampling of the interpolated signal can under-read a tone (at Nyquist: cos(pi/4), 3.01 dB), with a little room.</summary>
+    public static readonly float CoarseMargin = (float)Math.Pow(10.0, -3.1 / 20.0);
 
     private const double KaiserBeta = 4.0;
 
@@ -38,15 +38,27 @@ internal sealed class TruePeakDetector
     /// <summary>Coefficients of phases 1/8 .. 7/8 one after the other, oldest sample first.</summary>
     private static readonly float[] Phases = Design();
 
+    /// <summary>Frames handled per internal step (the per-channel lines hold this many plus the history).</summary>
+    private const int BlockFrames = 1024;
+
+    /// <summary>Lanes of the 2x pass: the halfway points of 8 consecutive windows at once.</summary>
+    private const int Lanes = 8;
+
     private readonly int _channels;
-    private readonly float[] _history; // per channel: 2 * Taps (each sample written twice, so the window is contiguous)
-    private int _position;
+
+    // Per channel: the last Taps - 1 samples, then the current block, then Lanes of padding.
+    private readonly float[][] _lines;
+    private readonly float[] _coarse = new float[BlockFrames + Lanes];
 
     public TruePeakDetector(int channels)
     {
         ArgumentOutOfRangeException.ThrowIfNegativeOrZero(channels);
         _channels = channels;
-        _history = new float[channels * 2 * Taps];
+        _lines = new float[channels][];
+        for (var c = 0; c < channels; c++)
+        {
+            _lines[c] = new float[Taps - 1 + BlockFrames + Lanes];
+        }
     }
 
     /// <summary>The interpolation coefficients of phase p (1..7, at fraction p/8), oldest sample first.</summary>
@@ -54,44 +66,96 @@ internal sealed class TruePeakDetector
 
     public void Reset()
     {
-        Array.Clear(_history);
-        _position = 0;
+        foreach (var line in _lines)
+        {
+            Array.Clear(line);
+        }
     }
 
     /// <summary>
-    /// Pushes one frame; returns the peak of the interval starting <see cref="Delay"/> frames back:
-    /// at 8x where the 4x estimate reaches <paramref name="refineAbove"/> * <see cref="CoarseMargin"/>, else at 4x
-    /// (0 always refines, +inf never does).
+    /// Pushes interleaved frames; <paramref name="peaks"/>[i] receives the peak of the interval
+    /// starting <see cref="Delay"/> frames before frame i: at 8x where the 2x estimate reaches
+    /// <paramref name="refineAbove"/> * <see cref="CoarseMargin"/>, else at 2x (0 always refines,
+    /// +inf never does).
     /// </summary>
-    [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    public float Push(ReadOnlySpan<float> frame, float refineAbove)
+    public void Process(ReadOnlySpan<float> interleaved, Span<float> peaks, float refineAbove)
     {
-        var pos = _position;
-        var peak = 0f;
-        var refine = refineAbove * CoarseMargin;
-        for (var c = 0; c < _channels; c++)
+        var frames = interleaved.Length / _channels;
+        if (peaks.Length < frames || interleaved.Length % _channels != 0)
         {
-            var h = _history.AsSpan(c * 2 * Taps, 2 * Taps);
-            h[pos] = frame[c];
-            h[pos + Taps] = frame[c];
-            ref var window = ref h[pos + 1];
-            // window[Taps - 1 - Delay] is sample n - Delay, the start of the interval.
-            var sample = MathF.Abs(Unsafe.Add(ref window, Taps - 1 - Delay));
-            var coarse = MathF.Max(
-                MathF.Max(sample, MathF.Abs(Interpolate(ref window, 2))),
-                MathF.Max(MathF.Abs(Interpolate(ref window, 4)), MathF.Abs(Interpolate(ref window, 6))));
-            if (coarse >= refine)
-            {
-                coarse = MathF.Max(
-                    MathF.Max(coarse, MathF.Max(MathF.Abs(Interpolate(ref window, 1)), MathF.Abs(Interpolate(ref window, 3)))),
-                    MathF.Max(MathF.Abs(Interpolate(ref window, 5)), MathF.Abs(Interpolate(ref window, 7))));
-            }
-
-            peak = MathF.Max(peak, coarse);
+            throw new ArgumentException($"{interleaved.Length} samples is not a whole number of {_channels}-channel frames, or {peaks.Length} peaks cannot hold them.");
         }
 
-        _position = pos + 1 == Taps ? 0 : pos + 1;
-        return peak;
+        for (var offset = 0; offset < frames; offset += BlockFrames)
+        {
+            var n = Math.Min(BlockFrames, frames - offset);
+            ProcessBlock(interleaved.Slice(offset * _channels, n * _channels), peaks.Slice(offset, n), refineAbove);
+        }
+    }
+
+    /// <summary>One frame (tests and simple callers; <see cref="Process"/> is the fast path).</summary>
+    public float Push(ReadOnlySpan<float> frame, float refineAbove)
+    {
+        Span<float> peak = stackalloc float[1];
+        Process(frame[.._channels], peak, refineAbove);
+        return peak[0];
+    }
+
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    private void ProcessBlock(ReadOnlySpan<float> interleaved, Span<float> peaks, float refineAbove)
+    {
+        var n = peaks.Length;
+        var refine = refineAbove * CoarseMargin;
+        peaks.Clear();
+        ref var half = ref MemoryMarshal.GetArrayDataReference(Phases);
+        half = ref Unsafe.Add(ref half, 3 * Taps); // phase 4/8
+        for (var c = 0; c < _channels; c++)
+        {
+            var line = _lines[c];
+            for (var i = 0; i < n; i++)
+            {
+                line[Taps - 1 + i] = interleaved[(i * _channels) + c];
+            }
+
+            // Window of frame i: line[i .. i + Taps), newest last. Its halfway point for 8
+            // consecutive frames at once: one broadcast coefficient times 8 shifted samples per tap.
+            ref var start = ref MemoryMarshal.GetArrayDataReference(line);
+            ref var coarse = ref MemoryMarshal.GetArrayDataReference(_coarse);
+            for (var i = 0; i < n; i += Lanes)
+            {
+                var acc0 = Vector256<float>.Zero;
+                var acc1 = Vector256<float>.Zero;
+                for (var k = 0; k < Taps; k += 2)
+                {
+                    acc0 += Vector256.Create(Unsafe.Add(ref half, k)) * Vector256.LoadUnsafe(ref start, (nuint)(i + k));
+                    acc1 += Vector256.Create(Unsafe.Add(ref half, k + 1)) * Vector256.LoadUnsafe(ref start, (nuint)(i + k + 1));
+                }
+
+                Vector256.Abs(acc0 + acc1).StoreUnsafe(ref coarse, (nuint)i);
+            }
+
+            for (var i = 0; i < n; i++)
+            {
+                // line[i + Taps - 1 - Delay] is sample n - Delay, the start of the interval.
+                var peak = MathF.Max(MathF.Abs(line[i + Taps - 1 - Delay]), _coarse[i]);
+                if (peak >= refine)
+                {
+                    ref var window = ref line[i];
+                    peak = MathF.Max(
+                        MathF.Max(
+                            MathF.Max(peak, MathF.Abs(Interpolate(ref window, 1))),
+                            MathF.Max(MathF.Abs(Interpolate(ref window, 2)), MathF.Abs(Interpolate(ref window, 3)))),
+                        MathF.Max(
+                            MathF.Abs(Interpolate(ref window, 5)),
+                            MathF.Max(MathF.Abs(Interpolate(ref window, 6)), MathF.Abs(Interpolate(ref window, 7)))));
+                }
+
+                peaks[i] = MathF.Max(peaks[i], peak);
+            }
+
+            // Keep the newest Taps - 1 samples as the next block's history.
+            Array.Copy(line, n, line, 0, Taps - 1);
+        }
     }
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]

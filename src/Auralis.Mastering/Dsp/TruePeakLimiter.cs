@@ -38,6 +38,7 @@ internal sealed class TruePeakLimiter
     private readonly TruePeakDetector _detector;
     private readonly BiquadCascade _bandLimit;
     private readonly float[] _limited;
+    private readonly float[] _intervals;
     private const int BlockFrames = 1024;
 
     // Sliding minimum of the required gain: a monotonic deque of (index, value) in a ring.
@@ -52,10 +53,9 @@ internal sealed class TruePeakLimiter
     private double _rSum;
     private double _r;
 
-    // Input delay line: Latency + 1 frames.
-    private readonly float[] _delay;
-    private readonly int _delayFrames;
-    private int _delayPos;
+    // Delay line: the last Latency frames of (band-limited) input, then the current block.
+    private readonly float[] _line;
+    private readonly double[] _blockGains;
 
     private float _previousInterval;
     private long _index; // frames pushed so far
@@ -77,12 +77,13 @@ internal sealed class TruePeakLimiter
         _detector = new TruePeakDetector(channels);
         _bandLimit = BandLimit.Create(sampleRate, channels, BlockFrames);
         _limited = new float[BlockFrames * channels];
+        _intervals = new float[BlockFrames];
         _minWindow = _lookahead + (2 * GuardFrames);
         _minIndex = new long[_minWindow + 1];
         _minValue = new double[_minWindow + 1];
         _rRing = new double[_lookahead];
-        _delayFrames = LatencyFrames + 1;
-        _delay = new float[_delayFrames * channels];
+        _line = new float[(LatencyFrames + BlockFrames) * channels];
+        _blockGains = new double[BlockFrames];
         Reset();
     }
 
@@ -91,9 +92,6 @@ internal sealed class TruePeakLimiter
 
     /// <summary>The lookahead L in frames (also the length of the attack ramp).</summary>
     public int LookaheadFrames => _lookahead;
-
-    /// <summary>The gain applied to the most recent output frame.</summary>
-    public double CurrentGain { get; private set; } = 1.0;
 
     /// <summary>Output samples the final clamp had to touch (float rounding only; a test watches it).</summary>
     public long ClampedSamples { get; private set; }
@@ -108,11 +106,9 @@ internal sealed class TruePeakLimiter
         _rPos = 0;
         _rSum = _lookahead;
         _r = 1.0;
-        Array.Clear(_delay);
-        _delayPos = 0;
+        Array.Clear(_line);
         _previousInterval = 0f;
         _index = 0;
-        CurrentGain = 1.0;
         ClampedSamples = 0;
     }
 
@@ -129,25 +125,55 @@ internal sealed class TruePeakLimiter
         }
 
         var blockSamples = BlockFrames * _channels;
+        var history = LatencyFrames * _channels;
         for (var offset = 0; offset < input.Length; offset += blockSamples)
         {
             var n = Math.Min(blockSamples, input.Length - offset);
-            var limited = _limited.AsSpan(0, n);
+            var frames = n / _channels;
+            var limited = _line.AsSpan(history, n);
             input.Slice(offset, n).CopyTo(limited);
             _bandLimit.Process(limited);
-            Limit(limited, output.Slice(offset, n), gains.IsEmpty ? gains : gains.Slice(offset / _channels, n / _channels));
+            _detector.Process(limited, _intervals, _ceiling);
+            var blockGains = _blockGains.AsSpan(0, frames);
+            Gains(_intervals.AsSpan(0, frames), blockGains);
+
+            // Output frame f is the line's frame f (input frame f - Latency) times its gain.
+            var delayed = _line.AsSpan(0, n);
+            var o = output.Slice(offset, n);
+            for (var f = 0; f < frames; f++)
+            {
+                var g = blockGains[f];
+                for (var c = 0; c < _channels; c++)
+                {
+                    var i = (f * _channels) + c;
+                    var y = (float)(g * delayed[i]);
+                    if (y > _ceiling || y < -_ceiling)
+                    {
+                        y = Math.Clamp(y, -_ceiling, _ceiling);
+                        ClampedSamples++;
+                    }
+
+                    o[i] = y;
+                }
+            }
+
+            if (!gains.IsEmpty)
+            {
+                blockGains.CopyTo(gains.Slice(offset / _channels, frames));
+            }
+
+            // The newest Latency frames become the next block's history.
+            _line.AsSpan(n, history).CopyTo(_line);
         }
     }
 
+    /// <summary>The gain of each output frame from the interval peaks of the newest input frames.</summary>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    private void Limit(ReadOnlySpan<float> input, Span<float> output, Span<double> gains)
+    private void Gains(ReadOnlySpan<float> intervals, Span<double> gains)
     {
-        var channels = _channels;
-        var frames = input.Length / channels;
-        for (var f = 0; f < frames; f++)
+        for (var f = 0; f < intervals.Length; f++)
         {
-            var frame = input.Slice(f * channels, channels);
-            var interval = _detector.Push(frame, _ceiling);
+            var interval = intervals[f];
 
             // The sample the detector just completed: m = index - Delay, needing both intervals around it.
             var peak = MathF.Max(interval, _previousInterval);
@@ -168,46 +194,25 @@ internal sealed class TruePeakLimiter
                 }
             }
 
-            var s = Math.Min(_rSum / _lookahead, 1.0);
-
-            // Delay line: write this frame, read the one Latency frames back.
-            var write = _delay.AsSpan(_delayPos * channels, channels);
-            frame.CopyTo(write);
-            var readPos = _delayPos + 1 == _delayFrames ? 0 : _delayPos + 1;
-            var delayed = _delay.AsSpan(readPos * channels, channels);
-            _delayPos = readPos;
-
-            var o = output.Slice(f * channels, channels);
-            for (var c = 0; c < channels; c++)
-            {
-                var y = (float)(s * delayed[c]);
-                if (y > _ceiling || y < -_ceiling)
-                {
-                    y = Math.Clamp(y, -_ceiling, _ceiling);
-                    ClampedSamples++;
-                }
-
-                o[c] = y;
-            }
-
-            if (!gains.IsEmpty)
-            {
-                gains[f] = s;
-            }
-
-            CurrentGain = s;
+            gains[f] = Math.Min(_rSum / _lookahead, 1.0);
             _index++;
         }
     }
 
     /// <summary>Minimum of the last L + 2G required gains (missing history counts as 1).</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
     private double SlidingMinimum(double value)
     {
         var capacity = _minIndex.Length;
         // Drop from the back everything not smaller than the new value: it can never be the minimum again.
         while (_minCount > 0)
         {
-            var back = (_minHead + _minCount - 1) % capacity;
+            var back = _minHead + _minCount - 1;
+            if (back >= capacity)
+            {
+                back -= capacity;
+            }
+
             if (_minValue[back] < value)
             {
                 break;
@@ -216,14 +221,19 @@ internal sealed class TruePeakLimiter
             _minCount--;
         }
 
-        var tail = (_minHead + _minCount) % capacity;
+        var tail = _minHead + _minCount;
+        if (tail >= capacity)
+        {
+            tail -= capacity;
+        }
+
         _minIndex[tail] = _index;
         _minValue[tail] = value;
         _minCount++;
         // Drop from the front what left the window.
         while (_minIndex[_minHead] <= _index - _minWindow)
         {
-            _minHead = (_minHead + 1) % capacity;
+            _minHead = _minHead + 1 == capacity ? 0 : _minHead + 1;
             _minCount--;
         }
 

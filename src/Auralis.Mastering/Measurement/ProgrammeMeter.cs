@@ -23,6 +23,8 @@ public sealed class ProgrammeMeter
     private readonly LoudnessMeter _loudness;
     private readonly TruePeakDetector _detector;
     private readonly float[] _zeros;
+    private readonly float[] _intervals = new float[DetectorBlock];
+    private const int DetectorBlock = 1024;
     private float _truePeak;
     private float _samplePeak;
     private double _sumSquares;
@@ -35,7 +37,7 @@ public sealed class ProgrammeMeter
         _channels = channels;
         _loudness = new LoudnessMeter(sampleRate, channels);
         _detector = new TruePeakDetector(channels);
-        _zeros = new float[channels];
+        _zeros = new float[channels * TruePeakDetector.Delay];
         _detectorWarmup = TruePeakDetector.Delay;
     }
 
@@ -52,10 +54,7 @@ public sealed class ProgrammeMeter
 
         _sumSquares += sumSquares;
         _samplePeak = peak;
-        for (var i = 0; i < interleaved.Length; i += _channels)
-        {
-            Detect(interleaved.Slice(i, _channels));
-        }
+        Detect(interleaved);
 
         _frames += interleaved.Length / _channels;
         _unflushed |= !interleaved.IsEmpty;
@@ -85,17 +84,27 @@ public sealed class ProgrammeMeter
 
     private static double ToDb(double linear) => linear > 0.0 ? 20.0 * Math.Log10(linear) : SilenceDb;
 
-    private void Detect(ReadOnlySpan<float> frame)
+    private void Detect(ReadOnlySpan<float> interleaved)
     {
-        var interval = _detector.Push(frame, _truePeak);
-        if (_detectorWarmup > 0)
+        var block = DetectorBlock * _channels;
+        for (var offset = 0; offset < interleaved.Length; offset += block)
         {
-            // The first results describe intervals before the audio began.
-            _detectorWarmup--;
-            return;
-        }
+            var part = interleaved.Slice(offset, Math.Min(block, interleaved.Length - offset));
+            var intervals = _intervals.AsSpan(0, part.Length / _channels);
+            // Only intervals that could raise the running maximum need the fine points.
+            _detector.Process(part, intervals, _truePeak);
+            foreach (var interval in intervals)
+            {
+                if (_detectorWarmup > 0)
+                {
+                    // The first results describe intervals before the audio began.
+                    _detectorWarmup--;
+                    continue;
+                }
 
-        _truePeak = MathF.Max(_truePeak, interval);
+                _truePeak = MathF.Max(_truePeak, interval);
+            }
+        }
     }
 
     private void FlushDetector()
