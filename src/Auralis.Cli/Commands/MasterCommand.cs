@@ -3,6 +3,10 @@ using System.Globalization;
 using Auralis.Audio;
 using Auralis.Cli.Output;
 using Auralis.Fingerprinting;
+using Auralis.Library.Database;
+using Auralis.Library.Provider;
+using Auralis.Library.Sidecars;
+using Auralis.Server.Fingerprints;
 using Auralis.Mastering;
 using Auralis.Mastering.Measurement;
 using Auralis.Mastering.Rendering;
@@ -79,8 +83,7 @@ internal static class MasterCommand
             return context.Fail($"cannot write {outputPath}: the folder {folder} does not exist");
         }
 
-        var fingerprint = FingerprintInput(context, inputPath, engineChoice);
-        if (fingerprint is null)
+        if (FingerprintInput(context, inputPath, engineChoice) is not var (fingerprint, fingerprintSource))
         {
             return ExitCodes.Fatal;
         }
@@ -104,17 +107,20 @@ internal static class MasterCommand
         }
         else
         {
-            WriteSummary(context.Out, inputPath, outputPath, fingerprint, plan, intensity, measured);
+            WriteSummary(context.Out, inputPath, outputPath, fingerprint, fingerprintSource, plan, intensity, measured);
         }
 
         return ExitCodes.Success;
     }
 
     /// <summary>
-    /// The input's fingerprint (for now computed locally; the tiered lookup of SPEC.md 8 -
-    /// database, sidecar, server - replaces this one method). Null after an error message.
+    /// The input's fingerprint through the lookup order of SPEC.md section 8: the library database
+    /// (when it exists; `master` never creates one), the file's sidecar, the fingerprint server
+    /// named by $AURALIS_SERVER (its gRPC address; $AURALIS_TOKEN when it wants one), then local
+    /// extraction. A server that did not answer is reported, never silently skipped (seeds/004).
+    /// Null after an error message.
     /// </summary>
-    private static Fingerprint? FingerprintInput(CliContext context, string path, string engineChoice)
+    private static (Fingerprint Fingerprint, string Source)? FingerprintInput(CliContext context, string path, string engineChoice)
     {
         var engine = CommonOptions.SelectEngine(context, engineChoice);
         if (engine is null)
@@ -122,13 +128,44 @@ internal static class MasterCommand
             return null;
         }
 
+        var databasePath = LibraryDatabase.DefaultPath;
+        using var pool = File.Exists(databasePath) ? TryPool(context, databasePath) : null;
+        var serverAddress = Environment.GetEnvironmentVariable("AURALIS_SERVER");
+        using var server = string.IsNullOrWhiteSpace(serverAddress) ? null
+            : new RemoteFingerprinter(new Uri(serverAddress.Contains("://", StringComparison.Ordinal) ? serverAddress : "http://" + serverAddress), Environment.GetEnvironmentVariable("AURALIS_TOKEN"));
+        var provider = new FingerprintProvider(new FingerprintProviderOptions
+        {
+            Database = pool,
+            Sidecars = new SidecarStore(),
+            Server = server,
+            Engine = engine,
+        });
         try
         {
-            return FileFingerprinter.Compute(path, engine).Fingerprint;
+            var provided = provider.GetAsync(path).GetAwaiter().GetResult();
+            foreach (var note in provided.Trail.Where(t => t.StartsWith("server ", StringComparison.Ordinal)).Concat(provided.Warnings))
+            {
+                context.Notice(note);
+            }
+
+            return (provided.Fingerprint, provided.Source.ToString().ToLowerInvariant());
         }
-        catch (Exception e) when (e is AudioDecodeException or FingerprintException)
+        catch (FingerprintUnavailableException e)
         {
-            context.Fail(e.Message);
+            context.Fail(e.InnerException?.Message ?? e.Message);
+            return null;
+        }
+    }
+
+    private static LibraryDatabasePool? TryPool(CliContext context, string path)
+    {
+        try
+        {
+            return new LibraryDatabasePool(path);
+        }
+        catch (LibraryDatabaseException e)
+        {
+            context.Notice($"library database not used: {e.Message}");
             return null;
         }
     }
@@ -187,7 +224,7 @@ internal static class MasterCommand
             json.WriteEndObject();
         }, indented: true);
 
-    private static void WriteSummary(TextWriter output, string inputPath, string outputPath, Fingerprint fingerprint, MasteringPlan plan, double intensity, ProgrammeMeasurement measured)
+    private static void WriteSummary(TextWriter output, string inputPath, string outputPath, Fingerprint fingerprint, string source, MasteringPlan plan, double intensity, ProgrammeMeasurement measured)
     {
         var i = CultureInfo.InvariantCulture;
         var lwrp = plan.Lwrp;
@@ -204,7 +241,7 @@ internal static class MasterCommand
             DynamicsMode.Expander => string.Format(i, "expander e = {0:F2}", lwrp.Expansion),
             _ => "no compressor",
         };
-        output.WriteLine(string.Format(i, "input      {0}: {1:F2} LUFS, crest {2:F2} dB", inputPath, fingerprint["lufs"], fingerprint["crest_db"]));
+        output.WriteLine(string.Format(i, "input      {0}: {1:F2} LUFS, crest {2:F2} dB (fingerprint: {3})", inputPath, fingerprint["lufs"], fingerprint["crest_db"], source));
         output.WriteLine(string.Format(i, "lwrp       {0}: {1}", lwrp.ZoneName, decision));
         output.WriteLine(string.Format(i, "preset     {0}: target {1:0.##} LUFS, ceiling {2:0.##} dBTP; intensity {3:0.###}", plan.PresetName, s.TargetLufs, s.CeilingDbtp, intensity));
         output.WriteLine(string.Format(
