@@ -16,4 +16,12 @@ public interface IAudioReader : IDisposable
 
     /// <summary>Frames returned by <see cref="Read"/> so far.</summary>
     long FramesRead { get; }
+
+    /// <summary>
+    /// Jumps to <paramref name="frame"/> without decoding what lies before, when the decoder can
+    /// (libsndfile on seekable formats); false when it cannot, and the position is then unchanged.
+    /// The landing point is the decoder's: exact for WAV, FLAC and Vorbis, approximate for some
+    /// MP3 files. Use it where a few samples do not matter (measuring), not for sample-exact renders.
+    /// </summary>
+    bool TrySeek(long frame) => false;
 }

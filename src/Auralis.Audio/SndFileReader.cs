@@ -24,6 +24,8 @@ internal sealed class SndFileReader : IAudioReader
 
     public long FramesRead { get; private set; }
 
+    private bool _seekable;
+
     /// <summary>Opens with libsndfile, or returns null with libsndfile's reason and error number.</summary>
     internal static SndFileReader? TryOpen(string path, out string failure, out int errorNumber)
     {
@@ -68,7 +70,7 @@ internal sealed class SndFileReader : IAudioReader
             PtrToString(sf_get_string(handle, SF_STR_ALBUM)));
         failure = string.Empty;
         errorNumber = SF_ERR_NO_ERROR;
-        return new SndFileReader(handle, info);
+        return new SndFileReader(handle, info) { _seekable = sfInfo.seekable != 0 };
     }
 
     public unsafe int Read(Span<float> interleaved)
@@ -107,6 +109,18 @@ internal sealed class SndFileReader : IAudioReader
         SampleGuard.EnsureFinite(interleaved[..(frames * channels)], channels, FramesRead, Info.Path);
         FramesRead += frames;
         return frames;
+    }
+
+    public bool TrySeek(long frame)
+    {
+        ArgumentOutOfRangeException.ThrowIfNegative(frame);
+        if (!_seekable || sf_seek(_handle, frame, 0) != frame)
+        {
+            return false;
+        }
+
+        FramesRead = frame;
+        return true;
     }
 
     public void Dispose() => _handle.Dispose();

@@ -156,8 +156,16 @@ public static class MasteringPlanner
         long position = 0;
 
         // Reads [position, end) in blocks: processed when process, into the meter when measure.
+        // Audio that is neither processed nor measured is skipped by seeking when the decoder can
+        // (a sampled pass then decodes only its windows: the first streamed chunk waits for it).
         bool Run(long end, bool run, bool measure)
         {
+            if (!run && end > position && end != long.MaxValue && (source.Frames is not { } known || end < known) && reader.TrySeek(end))
+            {
+                position = end;
+                return true;
+            }
+
             while (position < end)
             {
                 cancellationToken.ThrowIfCancellationRequested();

@@ -94,6 +94,26 @@ public sealed class PlannerTests(ITestOutputHelper output)
         Assert.True(sampled.Measured.TruePeakDbtp <= full.Measured.TruePeakDbtp + 0.01, "a subset cannot find a higher peak");
     }
 
+    /// <summary>
+    /// A sampled pass over a file skips the unmeasured audio by seeking the decoder (the first
+    /// streamed chunk waits for this pass); on a sample-exact format it must measure exactly the
+    /// same samples as the pass over the same audio in memory.
+    /// </summary>
+    [Fact]
+    public void A_sampled_pass_over_a_seekable_file_measures_the_same_windows_as_in_memory()
+    {
+        var audio = ZoneSignals.Sections(90);
+        using var temp = new TempDirectory();
+        var path = temp.File("sections.wav");
+        Auralis.Audio.AudioFileWriter.Write(path, audio, Rate, 2, Auralis.Audio.AudioSampleFormat.Float32);
+        var fingerprint = M.Fingerprint(audio);
+        var options = new PlannerOptions { WindowEvery = 4, MinimumSampledWindows = 1 };
+        var fromFile = MasteringPlanner.Plan(fingerprint, new AudioFilePcmSource(path), "adaptive", options);
+        var fromMemory = MasteringPlanner.Plan(fingerprint, new InMemoryPcmSource(audio, Rate, 2), "adaptive", options);
+        Assert.Equal(fromMemory.Measured, fromFile.Measured);
+        Assert.Equal(fromMemory.NormalizationGainDb, fromFile.NormalizationGainDb);
+    }
+
     [Fact]
     public void Short_tracks_are_measured_in_full_even_when_sampling_is_asked_for()
     {

@@ -87,6 +87,10 @@ internal static partial class SndFileNative
     [LibraryImport(LibraryName)]
     internal static partial int sf_error(SndFileHandle sndfile);
 
+    /// <summary>Moves the read position to <paramref name="frames"/> (whence SEEK_SET = 0); -1 on failure.</summary>
+    [LibraryImport(LibraryName)]
+    internal static partial long sf_seek(SndFileHandle sndfile, long frames, int whence);
+
     /// <summary>sf_error(NULL): the error of the last failed sf_open (a process-wide value).</summary>
     [LibraryImport(LibraryName, EntryPoint = "sf_error")]
     internal static partial int sf_error_last(nint nullHandle);

@@ -27,6 +27,13 @@ public interface IPcmReader : IDisposable
 {
     /// <summary>Reads up to <c>interleaved.Length / Channels</c> frames; returns the frames read, 0 only at the end.</summary>
     int Read(Span<float> interleaved);
+
+    /// <summary>
+    /// Jumps forward or back to <paramref name="frame"/> of the source without decoding the frames
+    /// between, when that is cheap; false otherwise (position unchanged). May land a few samples
+    /// off for some MP3s (<see cref="IAudioReader.TrySeek"/>): for measuring, not for renders.
+    /// </summary>
+    bool TrySeek(long frame) => false;
 }
 
 /// <summary>PCM held in memory.</summary>
@@ -78,6 +85,12 @@ public sealed class InMemoryPcmSource : IPcmSource
 
     private sealed class Reader(float[] samples, int position, int channels) : IPcmReader
     {
+        public bool TrySeek(long frame)
+        {
+            position = (int)Math.Clamp(frame * channels, 0, samples.Length);
+            return true;
+        }
+
         public int Read(Span<float> interleaved)
         {
             var n = Math.Min(interleaved.Length - (interleaved.Length % channels), samples.Length - position);
@@ -165,6 +178,8 @@ public sealed class AudioFilePcmSource : IPcmSource
     private sealed class Reader(IAudioReader reader) : IPcmReader
     {
         public int Read(Span<float> interleaved) => reader.Read(interleaved);
+
+        public bool TrySeek(long frame) => reader.TrySeek(frame);
 
         public void Dispose() => reader.Dispose();
     }
