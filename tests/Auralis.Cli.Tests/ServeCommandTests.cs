@@ -64,3 +64,19 @@ public sealed class ServeCommandTests : IDisposable
     [System.Runtime.InteropServices.DllImport("libc", EntryPoint = "kill")]
     private static extern int Kill(int pid, int signal);
 }
+
+/// <summary>A number option given a non-number is a usage error (exit 2), never a crash.</summary>
+public sealed class NumberOptionTests
+{
+    [Theory]
+    [InlineData("similar", "1", "-k", "abc")]
+    [InlineData("similar", "1", "-k", "0")]
+    [InlineData("scan", "/tmp", "--workers", "many")]
+    [InlineData("scan", "/tmp", "--workers", "0")]
+    public void Bad_numbers_are_usage_errors(string command, string argument, string option, string value)
+    {
+        var result = CliRunner.Run(command, argument, option, value);
+        Assert.Equal(2, result.ExitCode);
+        Assert.Contains(option, result.Error, StringComparison.Ordinal);
+    }
+}

@@ -26,6 +26,19 @@ internal static class CommonOptions
         }
     }
 
+    /// <summary>
+    /// Refuses values below 1 with <paramref name="message"/>. Reads the token, not the converted
+    /// value: a token that is no number already has its parse error (exit 2), and asking for its
+    /// value would throw instead.
+    /// </summary>
+    public static void AtLeastOne(Option<int> option, string message) => option.Validators.Add(r =>
+    {
+        if (r.Tokens.Count > 0 && int.TryParse(r.Tokens[^1].Value, System.Globalization.NumberStyles.Integer, System.Globalization.CultureInfo.InvariantCulture, out var value) && value < 1)
+        {
+            r.AddError(message);
+        }
+    });
+
     public static Option<string> Engine()
     {
         var option = new Option<string>("--engine")

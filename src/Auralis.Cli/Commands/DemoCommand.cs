@@ -102,8 +102,42 @@ internal static class DemoCommand
         console.Write(table);
         console.MarkupLine("What each column is: LUFS = integrated loudness, crest = peak-to-RMS ratio (low means compressed), " +
             "BPM = tempo (- when there is no steady pulse), bass % = share of power below 250 Hz, width = stereo width (0 = mono).");
-        console.MarkupLine("Next: [bold]auralis status[/] for the library, [bold]auralis fingerprint FILE[/] for all 25 dimensions of one file.");
+        ShowSimilarAndMastering(console, database, paths);
+        console.MarkupLine("Next: [bold]auralis status[/] for the library, [bold]auralis fingerprint FILE[/] for all 25 dimensions of one file, " +
+            "[bold]auralis master IN OUT[/] to master one, [bold]auralis serve --root DIR[/] for the web player.");
         return exit;
+    }
+
+    /// <summary>Two similar-track lists and the mastering decision (SPEC.md 9) for the loudest track.</summary>
+    private static void ShowSimilarAndMastering(IAnsiConsole console, LibraryDatabase database, IReadOnlyList<string> paths)
+    {
+        var tracks = new TrackRepository(database);
+        var fingerprints = new FingerprintRepository(database);
+        var known = paths.Select(p => tracks.GetByPath(Path.GetFullPath(p)))
+            .Where(t => t is not null && fingerprints.Exists(t.Id)).Select(t => t!).ToList();
+        if (known.Count < 2)
+        {
+            return;
+        }
+
+        var index = Auralis.Similarity.LibrarySimilarity.Load(database).Index;
+        foreach (var track in known.Take(2))
+        {
+            var near = index.Nearest(track.Id, 3)
+                .Select(n => $"{Path.GetFileNameWithoutExtension(tracks.Get(n.TrackId)?.FilePath)} ({n.Distance:0.00})");
+            console.MarkupLine($"Most similar to [bold]{Markup.Escape(Path.GetFileNameWithoutExtension(track.FilePath))}[/]: {Markup.Escape(string.Join(", ", near))}");
+        }
+
+        var loudest = known.Select(t => (Track: t, Fingerprint: fingerprints.Get(t.Id)!.Fingerprint)).MaxBy(t => t.Fingerprint["lufs"]);
+        var decision = Auralis.Mastering.Lwrp.Decide(loudest.Fingerprint["lufs"], loudest.Fingerprint["crest_db"]);
+        var what = decision.Zone switch
+        {
+            Auralis.Mastering.LwrpZone.CompressedLoud => $"loud and compressed: no compression, expansion {decision.Expansion:0.00} to restore its dynamics, then {decision.TrimDb:0.0} dB",
+            Auralis.Mastering.LwrpZone.DynamicLoud => "loud but dynamic: dynamics left alone, safety limiting only",
+            _ => "quiet: the full adaptive chain",
+        };
+        console.MarkupLine($"Mastering decision for the loudest, [bold]{Markup.Escape(Path.GetFileNameWithoutExtension(loudest.Track.FilePath))}[/] " +
+            $"({decision.Lufs:0.0} LUFS, crest {decision.CrestDb:0.0} dB): {decision.ZoneName}, {Markup.Escape(what)}.");
     }
 
     /// <summary>A few words from the numbers, so a newcomer sees what the fingerprint captures.</summary>

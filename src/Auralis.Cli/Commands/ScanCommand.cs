@@ -22,13 +22,7 @@ internal static class ScanCommand
             Description = "Parallel extraction workers (default: all cores).",
             DefaultValueFactory = _ => Environment.ProcessorCount,
         };
-        workers.Validators.Add(r =>
-        {
-            if (r.GetValueOrDefault<int>() < 1)
-            {
-                r.AddError("--workers must be at least 1");
-            }
-        });
+        CommonOptions.AtLeastOne(workers, "--workers must be at least 1");
         var noSidecars = new Option<bool>("--no-sidecars") { Description = "Neither read nor write .25d sidecar files." };
         var json = CommonOptions.Json();
         var engine = CommonOptions.Engine();

@@ -16,13 +16,7 @@ internal static class SimilarCommand
     {
         var target = new Argument<string>("TRACK_ID|FILE") { Description = "A track id of the library, or an audio file (fingerprinted on the fly when it is not in the library)." };
         var k = new Option<int>("-k") { Description = "How many similar tracks.", DefaultValueFactory = _ => 10 };
-        k.Validators.Add(r =>
-        {
-            if (r.GetValueOrDefault<int>() < 1)
-            {
-                r.AddError("-k must be at least 1");
-            }
-        });
+        CommonOptions.AtLeastOne(k, "-k must be at least 1");
         var db = CommonOptions.Database();
         var json = CommonOptions.Json();
         var refit = new Option<bool>("--refit") { Description = "Refit the normalizer on the library before searching." };
