@@ -345,27 +345,9 @@ public sealed partial class MasterCommandTests : IDisposable
     /// <summary>Integrated loudness and true peak from `ffmpeg -af ebur128=peak=true`'s summary.</summary>
     private static (double Integrated, double TruePeak) FfmpegEbur128(string path)
     {
-        var start = new ProcessStartInfo("ffmpeg") { RedirectStandardError = true, RedirectStandardOutput = true, UseShellExecute = false };
-        foreach (var a in new[] { "-nostats", "-hide_banner", "-nostdin", "-i", path, "-af", "ebur128=peak=true", "-f", "null", "-" })
-        {
-            start.ArgumentList.Add(a);
-        }
-
-        using var process = Process.Start(start) ?? throw new InvalidOperationException("ffmpeg did not start");
-        _ = process.StandardOutput.ReadToEndAsync();
-        var log = process.StandardError.ReadToEnd();
-        process.WaitForExit();
-        Assert.True(process.ExitCode == 0, $"ffmpeg failed on {path}: {log[^Math.Min(500, log.Length)..]}");
-        var summary = log[log.LastIndexOf("Summary:", StringComparison.Ordinal)..];
-        double Read(Regex r) => double.Parse(r.Match(summary).Groups[1].Value, CultureInfo.InvariantCulture);
-        return (Read(IntegratedLine()), Read(PeakLine()));
+        var summary = Auralis.Tests.Support.FfmpegEbur128.Measure(path);
+        return (summary.Integrated, summary.TruePeak);
     }
-
-    [GeneratedRegex(@"I:\s+(-?[\d.]+) LUFS")]
-    private static partial Regex IntegratedLine();
-
-    [GeneratedRegex(@"Peak:\s+(-?[\d.]+|-inf) dBFS")]
-    private static partial Regex PeakLine();
 
     private static class FfmpegTools
     {

@@ -53,25 +53,7 @@ public sealed partial class LoudnessReferenceTests
     /// <summary>Integrated loudness and LRA from `ffmpeg -af ebur128`'s summary.</summary>
     private static (double Integrated, double Range) FfmpegEbur128(string path)
     {
-        var start = new ProcessStartInfo("ffmpeg") { RedirectStandardError = true, RedirectStandardOutput = true, UseShellExecute = false };
-        foreach (var a in new[] { "-nostats", "-hide_banner", "-nostdin", "-i", path, "-af", "ebur128", "-f", "null", "-" })
-        {
-            start.ArgumentList.Add(a);
-        }
-
-        using var process = Process.Start(start) ?? throw new InvalidOperationException("ffmpeg did not start");
-        _ = process.StandardOutput.ReadToEndAsync();
-        var log = process.StandardError.ReadToEnd();
-        process.WaitForExit();
-        Assert.True(process.ExitCode == 0, $"ffmpeg failed on {path}: {log[^Math.Min(500, log.Length)..]}");
-        var summary = log[log.LastIndexOf("Summary:", StringComparison.Ordinal)..];
-        double Read(Regex r) => double.Parse(r.Match(summary).Groups[1].Value, CultureInfo.InvariantCulture);
-        return (Read(IntegratedLine()), Read(RangeLine()));
+        var summary = Auralis.Tests.Support.FfmpegEbur128.Measure(path);
+        return (summary.Integrated, summary.Range);
     }
-
-    [GeneratedRegex(@"I:\s+(-?[\d.]+) LUFS")]
-    private static partial Regex IntegratedLine();
-
-    [GeneratedRegex(@"LRA:\s+(-?[\d.]+) LU")]
-    private static partial Regex RangeLine();
 }
