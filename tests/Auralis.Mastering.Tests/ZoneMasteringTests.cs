@@ -51,7 +51,7 @@ public sealed class ZoneMasteringTests
         var ceiling = plan.Settings.CeilingDbtp;
         var ceilingLinear = (float)Math.Pow(10, ceiling / 20);
         Assert.All(output, v => Assert.True(float.IsFinite(v) && Math.Abs(v) <= ceilingLinear));
-        var (lufs, truePeak) = LibEbur128.Measure(output, Rate, 2);
+        var (lufs, truePeak) = LibEbur128.LoudnessAndTruePeak(output, Rate, 2);
         Assert.True(truePeak <= ceiling + 0.1, $"libebur128 true peak {truePeak:F2} dBTP, ceiling {ceiling}");
         var reference = ReferenceTruePeak.Dbtp(output, 2);
         Assert.True(reference <= ceiling + 0.1, $"32x true peak {reference:F2} dBTP, ceiling {ceiling}");
@@ -85,7 +85,7 @@ public sealed class ZoneMasteringTests
         var plan = M.Plan(Quiet.Value, "bright");
         var output = M.RenderOnePass(plan, Quiet.Value, 1.0);
         var ours = ZoneSignals.Measure(output);
-        var (lufs, truePeak) = LibEbur128.Measure(output, Rate, 2);
+        var (lufs, truePeak) = LibEbur128.LoudnessAndTruePeak(output, Rate, 2);
         Assert.Equal(lufs, ours.IntegratedLufs, 0.05);
         Assert.Equal(truePeak, ours.TruePeakDbtp, 0.1);
     }
@@ -109,7 +109,7 @@ public sealed class ZoneMasteringTests
         var cap = MasteringPlanner.NormalizationCap(plan.Settings, plan.Lwrp.Zone, plan.Measured.TruePeakDbtp);
         Assert.Equal(cap, plan.NormalizationGainDb, 9);
         var output = M.RenderOnePass(plan, input, 1.0);
-        var (lufs, truePeak) = LibEbur128.Measure(output, Rate, 2);
+        var (lufs, truePeak) = LibEbur128.LoudnessAndTruePeak(output, Rate, 2);
         Assert.True(lufs < plan.Settings.TargetLufs - 0.5, $"{lufs:F2} LUFS");
         Assert.True(truePeak <= plan.Settings.CeilingDbtp + 0.1, $"{truePeak:F2} dBTP");
     }
