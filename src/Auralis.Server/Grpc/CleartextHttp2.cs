@@ -4,7 +4,6 @@ using System.Net;
 using Microsoft.AspNetCore.Connections;
 using Microsoft.AspNetCore.Connections.Features;
 using Microsoft.AspNetCore.Hosting;
-using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Http.Features;
 using Microsoft.AspNetCore.Server.Kestrel.Core;
 using Microsoft.Extensions.DependencyInjection;
@@ -54,59 +53,6 @@ public static class CleartextHttp2
             });
         });
         return builder;
-    }
-
-    /// <summary>
-    /// <see cref="ListenHttp1AndH2c(IWebHostBuilder, IPEndPoint)"/> for a URL as given to
-    /// <c>--urls</c>: http:// with an IP address, <c>localhost</c> (127.0.0.1 only) or <c>*</c>/<c>+</c>
-    /// (all addresses) and a port (0 picks a free one). Anything else is an ArgumentException.
-    /// </summary>
-    public static IWebHostBuilder ListenHttp1AndH2c(this IWebHostBuilder builder, string url)
-    {
-        ArgumentException.ThrowIfNullOrEmpty(url);
-        return builder.ListenHttp1AndH2c(ParseListenUrl(url));
-    }
-
-    /// <summary>The same for a URL already parsed (Uri cannot hold http://*:PORT; use the string overload for that).</summary>
-    public static IWebHostBuilder ListenHttp1AndH2c(this IWebHostBuilder builder, Uri url)
-    {
-        ArgumentNullException.ThrowIfNull(url);
-        return builder.ListenHttp1AndH2c(url.OriginalString);
-    }
-
-    internal static IPEndPoint ParseListenUrl(string url)
-    {
-        BindingAddress binding;
-        try
-        {
-            binding = BindingAddress.Parse(url);
-        }
-        catch (FormatException e)
-        {
-            throw new ArgumentException($"'{url}' is not a listen URL (http://HOST:PORT): {e.Message}", nameof(url), e);
-        }
-
-        if (binding.IsUnixPipe || binding.Scheme != Uri.UriSchemeHttp)
-        {
-            throw new ArgumentException($"'{url}' is not an http:// URL: cleartext HTTP/1.1 + HTTP/2 needs http://HOST:PORT (for https, HTTP/2 is negotiated by TLS ALPN on an ordinary Kestrel HTTPS endpoint).", nameof(url));
-        }
-
-        var host = binding.Host;
-        IPAddress address;
-        if (host is "*" or "+")
-        {
-            address = IPAddress.IPv6Any;
-        }
-        else if (string.Equals(host, "localhost", StringComparison.OrdinalIgnoreCase))
-        {
-            address = IPAddress.Loopback;
-        }
-        else if (!IPAddress.TryParse(host.Trim('[', ']'), out address!))
-        {
-            throw new ArgumentException($"'{url}': the host must be an IP address, localhost or * (host names are not resolved for listening).", nameof(url));
-        }
-
-        return new IPEndPoint(address, binding.Port);
     }
 
     /// <summary>The HTTP/2 pipeline of the in-process endpoint, and the per-connection protocol choice.</summary>

@@ -105,27 +105,4 @@ public sealed class CleartextHttp2Tests : IClassFixture<GrpcServerFixture>
         var read = await idle.GetStream().ReadAsync(new byte[1]).AsTask().WaitAsync(TimeSpan.FromSeconds(5));
         Assert.Equal(0, read);
     }
-
-    [Theory]
-    [InlineData("http://127.0.0.1:5000", "127.0.0.1:5000")]
-    [InlineData("http://127.0.0.1:0", "127.0.0.1:0")]
-    [InlineData("http://localhost:8080/", "127.0.0.1:8080")]
-    [InlineData("http://[::1]:5000", "[::1]:5000")]
-    [InlineData("http://0.0.0.0:5000", "0.0.0.0:5000")]
-    [InlineData("http://*:5000", "[::]:5000")]
-    [InlineData("http://192.168.1.20", "192.168.1.20:80")]
-    public void Listen_urls_become_endpoints(string url, string endpoint)
-    {
-        Assert.Equal(endpoint, CleartextHttp2.ParseListenUrl(url).ToString());
-    }
-
-    [Theory]
-    [InlineData("https://127.0.0.1:5001")]
-    [InlineData("http://example.org:5000")]
-    [InlineData("http://unix:/tmp/auralis.sock")]
-    [InlineData("127.0.0.1:5000")]
-    public void Other_listen_urls_are_refused(string url)
-    {
-        Assert.Throws<ArgumentException>(() => CleartextHttp2.ParseListenUrl(url));
-    }
 }

@@ -106,6 +106,7 @@ public sealed class ServerUrlTests
     public void Valid_urls_parse_with_their_loopbackness(string text, string normalized, bool loopback)
     {
         var url = Auralis.Server.Hosting.ServerUrl.Parse(text);
+        Assert.Equal(new Uri(normalized.Replace("localhost", "127.0.0.1", StringComparison.Ordinal)).Port, url.EndPoint.Port);
         Assert.Equal(normalized, url.ToString());
         Assert.Equal(loopback, url.IsLoopback);
     }
@@ -117,6 +118,7 @@ public sealed class ServerUrlTests
     [InlineData("http://example.com:80")]
     [InlineData("http://127.0.0.1:99999")]
     [InlineData("http://127.0.0.1:80/api")]
+    [InlineData("http://unix:/tmp/auralis.sock")]
     public void Invalid_urls_are_configuration_errors_that_show_an_example(string text)
     {
         var e = Assert.Throws<Auralis.Server.Hosting.ServerConfigurationException>(() => Auralis.Server.Hosting.ServerUrl.Parse(text));
