@@ -148,7 +148,7 @@ internal static class MasterCommand
                 context.Notice(note);
             }
 
-            return (provided.Fingerprint, provided.Source.ToString().ToLowerInvariant());
+            return (provided.Fingerprint, provided.Source.Name());
         }
         catch (FingerprintUnavailableException e)
         {

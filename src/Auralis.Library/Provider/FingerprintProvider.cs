@@ -15,6 +15,13 @@ public enum FingerprintSource
     Computed,
 }
 
+/// <summary>How sources are named in every JSON, gRPC and CLI output.</summary>
+public static class FingerprintSourceNames
+{
+    /// <summary>"database", "sidecar", "server" or "computed".</summary>
+    public static string Name(this FingerprintSource source) => source.ToString().ToLowerInvariant();
+}
+
 /// <summary>A fingerprint server the provider may ask (the gRPC client implements it).</summary>
 public interface IRemoteFingerprinter
 {

@@ -116,7 +116,7 @@ internal static class JsonApi
         try
         {
             var provided = await library.ProvideAsync(real, token).ConfigureAwait(false);
-            return Ok(FingerprintJson(track.Id, track.FilePath, provided.Fingerprint, SourceName(provided.Source), provided.Trail.Concat(provided.Warnings)));
+            return Ok(FingerprintJson(track.Id, track.FilePath, provided.Fingerprint, provided.Source.Name(), provided.Trail.Concat(provided.Warnings)));
         }
         catch (FingerprintUnavailableException e)
         {
@@ -235,14 +235,6 @@ internal static class JsonApi
         notes = notes.ToList(),
         fingerprint_version = Fingerprint.FingerprintVersion,
         fingerprint = fingerprint.Named().ToDictionary(p => p.Key, p => Math.Round((double)p.Value, 6)),
-    };
-
-    public static string SourceName(FingerprintSource source) => source switch
-    {
-        FingerprintSource.Database => "database",
-        FingerprintSource.Sidecar => "sidecar",
-        FingerprintSource.Server => "server",
-        _ => "computed",
     };
 
     private static object ScanJson(ScanJob job)

@@ -106,6 +106,6 @@ internal sealed class StreamPreparer(ServerLibrary library)
             _plans[key] = plan;
         }
 
-        return new PreparedStream(trackId, source, plan, Api.JsonApi.SourceName(provided.Source));
+        return new PreparedStream(trackId, source, plan, provided.Source.Name());
     }
 }
