@@ -48,6 +48,12 @@ public sealed class FingerprintProviderOptions
 
     /// <summary>The extractor for the last tier.</summary>
     public required IFingerprintEngine Engine { get; init; }
+
+    /// <summary>
+    /// Bounds local extractions (each takes a core for a moment) without holding up the cheap
+    /// tiers; shared with the caller's other computations. Null: unbounded.
+    /// </summary>
+    public SemaphoreSlim? ExtractionSlots { get; init; }
 }
 
 /// <summary>A fingerprint and the story of how it was obtained.</summary>
@@ -212,6 +218,11 @@ public sealed class FingerprintProvider(FingerprintProviderOptions options)
 
         // 4. Local extraction.
         FileFingerprint computed;
+        if (_options.ExtractionSlots is { } slots)
+        {
+            await slots.WaitAsync(cancellationToken).ConfigureAwait(false);
+        }
+
         try
         {
             computed = await Task.Run(() => FileFingerprinter.Compute(full, _options.Engine, cancellationToken), cancellationToken).ConfigureAwait(false);
@@ -220,6 +231,10 @@ public sealed class FingerprintProvider(FingerprintProviderOptions options)
         {
             trail.Add($"local ({_options.Engine.Name}): {e.Message}");
             throw new FingerprintUnavailableException(full, trail, e);
+        }
+        finally
+        {
+            _options.ExtractionSlots?.Release();
         }
 
         var local = new ProvidedFingerprint(full, computed.Fingerprint, FingerprintSource.Computed, track?.Id, trail, warnings, clock.Elapsed)

@@ -17,15 +17,16 @@ internal sealed class ServerLibrary : IDisposable
     {
         Settings = settings;
         Roots = new LibraryRoots(settings.Roots);
+        _extractions = new SemaphoreSlim(settings.MaxConcurrentExtractions, settings.MaxConcurrentExtractions);
         Database = new LibraryDatabasePool(settings.DatabasePath);
         Provider = new FingerprintProvider(new FingerprintProviderOptions
         {
             Database = Database,
             Sidecars = settings.Sidecars,
             Engine = settings.Engine,
+            ExtractionSlots = _extractions,
         });
         Scans = new ScanJobs(this);
-        _extractions = new SemaphoreSlim(settings.MaxConcurrentExtractions, settings.MaxConcurrentExtractions);
     }
 
     public ServerSettings Settings { get; }
@@ -39,29 +40,22 @@ internal sealed class ServerLibrary : IDisposable
     public ScanJobs Scans { get; }
 
     /// <summary>
-    /// The provider's lookup for a file already confined to the roots, with computations bounded
-    /// to <see cref="ServerSettings.MaxConcurrentExtractions"/>. A library track that a running
-    /// scan has not reached yet is moved to the front of that scan's queue first (on-demand
-    /// priority), so it is not computed twice.
+    /// The provider's lookup for a file already confined to the roots; its local extractions share
+    /// the bound of <see cref="ServerSettings.MaxConcurrentExtractions"/>, answers from the
+    /// database or a sidecar never wait for them. A library track that a running scan has not
+    /// reached yet is moved to the front of that scan's queue first (on-demand priority), so it is
+    /// not computed twice.
     /// </summary>
     public async Task<ProvidedFingerprint> ProvideAsync(string realPath, CancellationToken cancellationToken)
     {
         await Scans.PrioritizeAsync(realPath, cancellationToken).ConfigureAwait(false);
-        await _extractions.WaitAsync(cancellationToken).ConfigureAwait(false);
-        try
+        var result = await Provider.GetAsync(realPath, cancellationToken).ConfigureAwait(false);
+        if (result.StoredInDatabase && result.Source != FingerprintSource.Database)
         {
-            var result = await Provider.GetAsync(realPath, cancellationToken).ConfigureAwait(false);
-            if (result.StoredInDatabase && result.Source != FingerprintSource.Database)
-            {
-                LibraryChanged();
-            }
+            LibraryChanged();
+        }
 
-            return result;
-        }
-        finally
-        {
-            _extractions.Release();
-        }
+        return result;
     }
 
     /// <summary>Fingerprints a file outside the library (an upload), within the same computation bound.</summary>

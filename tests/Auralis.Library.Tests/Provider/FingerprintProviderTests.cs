@@ -183,6 +183,29 @@ public sealed class FingerprintProviderTests : IDisposable
     }
 
     [Fact]
+    public async Task Local_extractions_wait_for_a_slot_while_stored_answers_do_not()
+    {
+        var stored = LibraryTrack("stored.wav");
+        await Provider().GetAsync(stored); // now in the database
+        var fresh = _lib.AddTrack("fresh.wav");
+        using var slots = new SemaphoreSlim(0, 1); // every extraction slot taken
+        var provider = new FingerprintProvider(new FingerprintProviderOptions
+        {
+            Database = _pool,
+            Sidecars = _lib.Sidecars,
+            Engine = FingerprintEngines.Managed,
+            ExtractionSlots = slots,
+        });
+
+        Assert.Equal(FingerprintSource.Database, (await provider.GetAsync(stored).WaitAsync(TimeSpan.FromSeconds(30))).Source);
+        var computing = provider.GetAsync(fresh);
+        Assert.NotSame(computing, await Task.WhenAny(computing, Task.Delay(500)));
+        slots.Release();
+        Assert.Equal(FingerprintSource.Computed, (await computing.WaitAsync(TimeSpan.FromSeconds(30))).Source);
+        Assert.Equal(1, slots.CurrentCount);
+    }
+
+    [Fact]
     public async Task An_unknown_track_id_is_reported_as_not_found()
     {
         await Assert.ThrowsAsync<KeyNotFoundException>(() => Provider().GetAsync(12345));
