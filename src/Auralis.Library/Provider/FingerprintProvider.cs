@@ -72,6 +72,9 @@ public sealed record ProvidedFingerprint(
     /// <summary>Set when the fingerprint was computed here (decoded audio facts).</summary>
     public FileFingerprint? Computed { get; init; }
 
+    /// <summary>The library track's row as the lookup read it (its audio facts), when the file is one.</summary>
+    public TrackRecord? Track { get; init; }
+
     /// <summary>True when the database holds this fingerprint for <see cref="TrackId"/> after the call.</summary>
     public bool StoredInDatabase { get; init; }
 
@@ -176,6 +179,7 @@ public sealed class FingerprintProvider(FingerprintProviderOptions options)
                 return new ProvidedFingerprint(full, stored.Fingerprint, FingerprintSource.Database, track.Id, trail, warnings, clock.Elapsed)
                 {
                     StoredInDatabase = true,
+                    Track = track,
                 };
             }
 
@@ -323,6 +327,6 @@ public sealed class FingerprintProvider(FingerprintProviderOptions options)
             }
         }
 
-        return result with { StoredInDatabase = stored, SidecarWritten = sidecar };
+        return result with { StoredInDatabase = stored, SidecarWritten = sidecar, Track = track };
     }
 }

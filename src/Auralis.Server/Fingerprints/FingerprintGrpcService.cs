@@ -84,7 +84,7 @@ internal static class FingerprintGrpcService
         {
             var provided = await library.ProvideAsync(real, cancellationToken).ConfigureAwait(false);
             var audio = provided.Computed;
-            TrackRecord? track = provided.TrackId is { } id ? library.Database.Use(db => new TrackRepository(db).Get(id)) : null;
+            var track = provided.Track;
             return Reply(provided.Fingerprint, provided.Source.Name(),
                 provided.TrackId ?? 0, audio?.DurationSeconds ?? track?.DurationSeconds, audio?.Audio.SampleRate ?? track?.SampleRate, audio?.Audio.Channels ?? track?.Channels);
         }
