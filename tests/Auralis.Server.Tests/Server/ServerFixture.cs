@@ -96,6 +96,39 @@ public sealed class ServerFixture : IAsyncDisposable
         throw new TimeoutException("the scan did not finish within 30 s");
     }
 
+    /// <summary>
+    /// Asks /api/health on a new connection (so no pooled connection hides a lock-out) and fails
+    /// unless it answers 200 within <paramref name="bound"/>. The abuse tests call it while an
+    /// attack is running; the bound is generous for a loaded 2-core CI machine, and the measured
+    /// latency is returned so a test can print it.
+    /// </summary>
+    public async Task<TimeSpan> AssertHealthAnswersAsync(TimeSpan? bound = null, string? token = null)
+    {
+        var limit = bound ?? TimeSpan.FromSeconds(2);
+        using var client = new HttpClient(new SocketsHttpHandler { PooledConnectionLifetime = TimeSpan.Zero })
+        {
+            BaseAddress = Address,
+            Timeout = limit,
+        };
+        if (token is not null)
+        {
+            client.DefaultRequestHeaders.Authorization = new System.Net.Http.Headers.AuthenticationHeaderValue("Bearer", token);
+        }
+
+        var clock = System.Diagnostics.Stopwatch.StartNew();
+        try
+        {
+            using var response = await client.GetAsync(new Uri("/api/health", UriKind.Relative));
+            Assert.Equal(System.Net.HttpStatusCode.OK, response.StatusCode);
+        }
+        catch (TaskCanceledException e)
+        {
+            throw new Xunit.Sdk.XunitException($"/api/health did not answer within {limit.TotalMilliseconds:F0} ms: the server is locked out ({e.Message})");
+        }
+
+        return clock.Elapsed;
+    }
+
     public async ValueTask DisposeAsync()
     {
         Http?.Dispose();
