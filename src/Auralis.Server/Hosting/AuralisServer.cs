@@ -30,7 +30,8 @@ public sealed class ServerConfigurationException(string message) : Exception(mes
 /// <summary>
 /// `auralis serve`: one Kestrel host speaking gRPC (HTTP/2) and the HTTP/JSON API (HTTP/1.1 and
 /// HTTP/2) on the same address (cleartext: told apart by the HTTP/2 preface). The pipeline, outermost first: error guard (no stack traces to
-/// clients) -> bearer token -> bounded concurrency -> gRPC -> JSON API.
+/// clients) -> access control (Host, Origin, bearer token) -> stream socket -> bounded concurrency -> gRPC
+/// -> JSON API -> web page.
 /// </summary>
 public sealed class AuralisServer : IAsyncDisposable
 {
@@ -56,6 +57,7 @@ public sealed class AuralisServer : IAsyncDisposable
         }
 
         var urls = settings.Urls.Select(ServerUrl.Parse).ToList();
+        var names = ServerNames.Create(settings.AllowedHosts, settings.AllowedOrigins);
         if (string.IsNullOrEmpty(settings.Token) && !urls.All(u => u.IsLoopback))
         {
             throw new ServerConfigurationException(
@@ -132,22 +134,9 @@ public sealed class AuralisServer : IAsyncDisposable
             }
         });
 
-        if (token is not null)
-        {
-            app.Use(async (context, next) =>
-            {
-                // Browsers cannot set headers on a WebSocket: /ws may carry the token as ?token=.
-                if (IsGrpc(context.Request) || WebPage.IsPublic(context.Request) || token.Accepts(context.Request.Headers.Authorization) ||
-                    (StreamingEndpoint.IsStreamRequest(context.Request) && token.AcceptsValue(context.Request.Query["token"].ToString())))
-                {
-                    await next(context).ConfigureAwait(false);
-                    return;
-                }
-
-                context.Response.Headers.WWWAuthenticate = "Bearer";
-                await JsonApi.Error(StatusCodes.Status401Unauthorized, "missing or wrong bearer token (send 'Authorization: Bearer TOKEN')").ExecuteAsync(context).ConfigureAwait(false);
-            });
-        }
+        // Host, Origin and token, by endpoint (Security/AccessControl.cs); before the stream
+        // socket and the gate, so a refused request holds neither.
+        app.Use(new AccessControl(names, token, registry.MethodPaths).InvokeAsync);
 
         // Streams are long-lived and bounded on their own (StreamingEndpoint.MaxSessions).
         StreamingEndpoint.Map(app, new StreamPreparer(library), logger);
@@ -195,8 +184,8 @@ public sealed class AuralisServer : IAsyncDisposable
         _gate.Dispose();
     }
 
-    private static bool IsGrpc(HttpRequest request) =>
-        request.ContentType is { } type && type.StartsWith("application/grpc", StringComparison.OrdinalIgnoreCase);
+    /// <summary>A call of a registered gRPC method over HTTP/2 (by path; the Content-Type is the client's to choose).</summary>
+    private static bool IsGrpc(HttpRequest request) => AccessControl.IsGrpcMethodCall(request);
 
     private static Task RefuseBusy(HttpContext context)
     {

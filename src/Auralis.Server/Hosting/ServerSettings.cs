@@ -22,6 +22,20 @@ public sealed record ServerSettings
     /// <summary>Bearer token clients must send; required when listening beyond loopback.</summary>
     public string? Token { get; init; }
 
+    /// <summary>
+    /// More names clients may address the server by (Host header), each a host name or IP, alone
+    /// (any port) or with a port; besides localhost, 127.0.0.1, [::1] and the address a client
+    /// connected to, with the server's port. Anything else is refused (DNS rebinding).
+    /// </summary>
+    public IReadOnlyList<string> AllowedHosts { get; init; } = [];
+
+    /// <summary>
+    /// More web origins (scheme://host[:port]) whose pages may call the API and open /ws; besides
+    /// the server's own origins (http(s)://one-of-its-names). A request with any other Origin is
+    /// refused (cross-site requests, WebSocket hijacking).
+    /// </summary>
+    public IReadOnlyList<string> AllowedOrigins { get; init; } = [];
+
     /// <summary>Largest audio upload (gRPC FingerprintAudio) accepted.</summary>
     public int MaxUploadBytes { get; init; } = 64 * 1024 * 1024;
 
