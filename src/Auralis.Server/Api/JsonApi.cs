@@ -86,6 +86,13 @@ internal static class JsonApi
         }
 
         var search = query["q"].ToString();
+        if (search.Any(char.IsControl))
+        {
+            // SQLite's LIKE reads its pattern as a C string: a NUL would cut it to "%" and match
+            // every track. No title or path is searched for by a control character anyway.
+            return Error(StatusCodes.Status400BadRequest, "q must not contain a control character (U+0000-U+001F, U+007F-U+009F)");
+        }
+
         var page = library.Database.Use(db => new TrackRepository(db).Search(search, sort, order == "desc", limit, offset));
         return Ok(new
         {
@@ -159,24 +166,16 @@ internal static class JsonApi
 
     private static async Task<IResult> StartScan(ServerLibrary library, HttpRequest request)
     {
-        List<string> roots;
-        if (request.ContentLength is > 0 || request.HasJsonContentType())
+        var body = await JsonBody.ReadAsync<ScanRequest>(request, "{\"roots\": [\"/music\"]}", request.HttpContext.RequestAborted).ConfigureAwait(false);
+        if (body.Error is { } error)
         {
-            ScanRequest? body;
-            try
-            {
-                body = await request.ReadFromJsonAsync<ScanRequest>(Json).ConfigureAwait(false);
-            }
-            catch (JsonException e)
-            {
-                return Error(StatusCodes.Status400BadRequest, $"the body must be JSON like {{\"roots\": [\"/music\"]}}: {e.Message}");
-            }
-
-            roots = body?.Roots?.ToList() ?? [];
+            return error;
         }
-        else
+
+        var roots = body.Value?.Roots?.ToList() ?? [];
+        if (roots.Any(string.IsNullOrWhiteSpace))
         {
-            roots = [];
+            return Error(StatusCodes.Status400BadRequest, "roots must be a list of folder paths, none of them empty or null");
         }
 
         if (roots.Count == 0)
