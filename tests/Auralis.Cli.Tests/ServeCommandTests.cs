@@ -50,7 +50,72 @@ public sealed class ServeCommandTests : IDisposable
         }
     }
 
+    [UnixFact]
+    public async Task Serve_answers_its_allowed_host_names_and_origins_and_refuses_others()
+    {
+        using var process = CliRunner.Start(
+            new Dictionary<string, string>(),
+            "serve", "--db", _temp.File("lib.db"), "--urls", "http://127.0.0.1:0", "--engine", "managed",
+            "--allowed-host", "music.example", "--allowed-host", "proxy.example:8443", "--allowed-origin", "https://app.example");
+        try
+        {
+            string? address = null;
+            while (address is null && await process.StandardOutput.ReadLineAsync() is { } line)
+            {
+                if (line.StartsWith("auralis: listening on ", StringComparison.Ordinal))
+                {
+                    address = line["auralis: listening on ".Length..].Split(' ')[0];
+                }
+            }
+
+            Assert.NotNull(address);
+            using var http = new HttpClient { BaseAddress = new Uri(address) };
+            foreach (var (host, origin, expected) in new (string? Host, string? Origin, System.Net.HttpStatusCode Expected)[]
+            {
+                ("music.example", null, System.Net.HttpStatusCode.OK),
+                ("proxy.example:8443", null, System.Net.HttpStatusCode.OK),
+                ("evil.example", null, System.Net.HttpStatusCode.Forbidden),
+                (null, "https://app.example", System.Net.HttpStatusCode.OK),
+                (null, "https://evil.example", System.Net.HttpStatusCode.Forbidden),
+            })
+            {
+                using var request = new HttpRequestMessage(HttpMethod.Get, "/api/health");
+                request.Headers.Host = host;
+                if (origin is not null)
+                {
+                    request.Headers.Add("Origin", origin);
+                }
+
+                using var response = await http.SendAsync(request);
+                Assert.True(response.StatusCode == expected, $"Host {host} Origin {origin}: {(int)response.StatusCode} {await response.Content.ReadAsStringAsync()}");
+            }
+
+            Assert.Equal(0, Kill(process.Id, 15));
+            Assert.True(process.WaitForExit(20_000), "serve must stop within 20 s of SIGTERM");
+            Assert.Equal(0, process.ExitCode);
+        }
+        finally
+        {
+            if (!process.HasExited)
+            {
+                process.Kill(entireProcessTree: true);
+            }
+        }
+    }
+
+    [Fact]
+    public void Serve_help_describes_the_allowed_host_and_origin_options()
+    {
+        var result = CliRunner.Run("serve", "--help");
+        Assert.Equal(0, result.ExitCode);
+        Assert.Contains("--allowed-host", result.Out, StringComparison.Ordinal);
+        Assert.Contains("DNS-rebinding", result.Out, StringComparison.Ordinal);
+        Assert.Contains("--allowed-origin", result.Out, StringComparison.Ordinal);
+    }
+
     [Theory]
+    [InlineData("--allowed-host", "http://music.example", "--allowed-host 'http://music.example'")]
+    [InlineData("--allowed-origin", "music.example", "--allowed-origin 'music.example'")]
     [InlineData("--urls", "http://0.0.0.0:0", "requires a bearer token")]
     [InlineData("--urls", "127.0.0.1:8765", "is not a listening URL")]
     [InlineData("--root", "/definitely/not/here", "does not exist")]

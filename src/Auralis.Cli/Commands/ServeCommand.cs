@@ -6,7 +6,7 @@ using Auralis.Server.Hosting;
 namespace Auralis.Cli.Commands;
 
 /// <summary>
-/// <c>auralis serve [--db PATH] [--urls URL] [--root DIR]... [--token T]</c>: the fingerprint server
+/// <c>auralis serve [--db PATH] [--urls URL] [--root DIR]... [--token T] [--allowed-host NAME]... [--allowed-origin URL]...</c>: the fingerprint server
 /// (gRPC auralis.v1.FingerprintService and the HTTP/JSON API, docs/server.md) until Ctrl-C or SIGTERM.
 /// </summary>
 internal static class ServeCommand
@@ -26,13 +26,28 @@ internal static class ServeCommand
         };
         var token = new Option<string?>("--token")
         {
-            Description = "Bearer token clients must send (default: $AURALIS_TOKEN). Required when listening beyond loopback.",
+            Description = "Bearer token clients must send on every request but the web page's own files (default: $AURALIS_TOKEN). Required when listening beyond loopback.",
+        };
+        var allowedHosts = new Option<string[]>("--allowed-host")
+        {
+            HelpName = "NAME",
+            Description = "Another name clients may address the server by (repeatable): NAME (any port) or NAME:PORT, e.g. music.local. " +
+                "Always accepted: localhost, 127.0.0.1, [::1] and the address a client connected to, with the server's port. " +
+                "Requests for any other Host are refused (403), which stops DNS-rebinding attacks from web pages.",
+            AllowMultipleArgumentsPerToken = false,
+        };
+        var allowedOrigins = new Option<string[]>("--allowed-origin")
+        {
+            HelpName = "URL",
+            Description = "Another web origin whose pages may call the API and open /ws (repeatable), e.g. https://music.example or http://192.168.1.20:3000. " +
+                "Always accepted: the server's own origins (http(s)://one-of-its-names). A request from any other page (Origin header) is refused (403).",
+            AllowMultipleArgumentsPerToken = false,
         };
         var engine = CommonOptions.Engine();
         var noSidecars = new Option<bool>("--no-sidecars") { Description = "Neither read nor write .25d sidecar files." };
         var command = new Command("serve", "Run the fingerprint server: gRPC (auralis.v1.FingerprintService) and the HTTP/JSON API on one address.")
         {
-            db, urls, roots, token, engine, noSidecars,
+            db, urls, roots, token, allowedHosts, allowedOrigins, engine, noSidecars,
         };
         command.SetAction((parse, cancellationToken) => RunAsync(
             context,
@@ -40,13 +55,14 @@ internal static class ServeCommand
             parse.GetValue(urls)!,
             parse.GetValue(roots) ?? [],
             parse.GetValue(token) ?? Environment.GetEnvironmentVariable("AURALIS_TOKEN"),
+            new Access(parse.GetValue(allowedHosts) ?? [], parse.GetValue(allowedOrigins) ?? []),
             parse.GetValue(engine)!,
             !parse.GetValue(noSidecars),
             cancellationToken));
         return command;
     }
 
-    private static async Task<int> RunAsync(CliContext context, string? dbPath, string urls, string[] roots, string? token, string engineChoice, bool sidecars, CancellationToken cancellationToken)
+    private static async Task<int> RunAsync(CliContext context, string? dbPath, string urls, string[] roots, string? token, Access access, string engineChoice, bool sidecars, CancellationToken cancellationToken)
     {
         var engine = CommonOptions.SelectEngine(context, engineChoice);
         if (engine is null)
@@ -61,6 +77,8 @@ internal static class ServeCommand
             Urls = urls.Split(';', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries),
             Roots = roots,
             Token = string.IsNullOrEmpty(token) ? null : token,
+            AllowedHosts = access.Hosts,
+            AllowedOrigins = access.Origins,
             Sidecars = sidecars ? new Auralis.Library.Sidecars.SidecarStore() : null,
         };
 
@@ -104,6 +122,11 @@ internal static class ServeCommand
             context.Out.WriteLine(server.Roots.Count == 0
                 ? "auralis: no --root given: requests to read files will be refused"
                 : $"auralis: library roots: {string.Join(", ", server.Roots)}");
+            if (access.Hosts.Length > 0 || access.Origins.Length > 0)
+            {
+                context.Out.WriteLine($"auralis: also answering to host names: {(access.Hosts.Length == 0 ? "-" : string.Join(", ", access.Hosts))}; pages of: {(access.Origins.Length == 0 ? "-" : string.Join(", ", access.Origins))}");
+            }
+
             context.Out.WriteLine($"auralis: database {settings.DatabasePath}; engine {engine.Name}; {(settings.Token is null ? "no token (loopback only)" : "bearer token required")}; Ctrl-C to stop");
             context.Out.Flush();
 
@@ -121,4 +144,7 @@ internal static class ServeCommand
             return ExitCodes.Success;
         }
     }
+
+    /// <summary>The --allowed-host and --allowed-origin values.</summary>
+    private sealed record Access(string[] Hosts, string[] Origins);
 }
