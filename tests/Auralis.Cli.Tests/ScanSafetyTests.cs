@@ -115,4 +115,80 @@ public sealed class ScanSafetyTests : IDisposable
         Assert.True(back.ExitCode == 0, back.Error);
         Assert.Equal(4, JsonLinesOf(back.Out)[^1].GetProperty("skipped").GetInt32());
     }
+
+    [UnixFact]
+    public void A_path_over_the_system_limit_is_an_error_track_with_its_cause_and_later_scans_still_work()
+    {
+        AddTone(Path.Combine(Music, "a.wav"));
+        var tone = Path.Combine(Music, "a.wav");
+        // PATH_MAX (4096) bounds full paths, not the steps of a cd: build the tree one level at a time.
+        var level = new string('d', 200);
+        var deep = Sh($"cd \"$1\" && for i in $(seq 20); do mkdir {level} && cd {level} || exit 1; done && cp \"$2\" ./{new string('f', 100)}.wav && pwd", Music, tone).Trim();
+        var deepFile = Path.Combine(deep, new string('f', 100) + ".wav");
+        Assert.InRange(System.Text.Encoding.UTF8.GetByteCount(deepFile), 4096, 4500);
+        try
+        {
+            var first = CliRunner.Run("scan", Music, "--db", Db, "--json");
+            Assert.True(first.ExitCode == 3, $"exit {first.ExitCode}: {first.Error}");
+            var lines = JsonLinesOf(first.Out);
+            var failure = Assert.Single(lines, l => l.TryGetProperty("event", out var e) && e.GetString() == "failure");
+            Assert.Equal(deepFile, failure.GetProperty("path").GetString());
+            Assert.Contains("over this system's limit", failure.GetProperty("message").GetString(), StringComparison.Ordinal);
+            Assert.Equal((2, 1, 1, 1), (lines[^1].GetProperty("total").GetInt32(), lines[^1].GetProperty("complete").GetInt32(),
+                lines[^1].GetProperty("error").GetInt32(), lines[^1].GetProperty("skipped").GetInt32()));
+
+            var again = CliRunner.Run("scan", Music, "--db", Db, "--json");
+            Assert.True(again.ExitCode == 3, $"exit {again.ExitCode}: {again.Error}");
+            Assert.Equal(2, JsonLinesOf(again.Out)[^1].GetProperty("skipped").GetInt32());
+
+            // A database where an earlier version stored the row with an empty path: repaired, with a warning.
+            using (var db = LibraryDatabase.Open(Db))
+            {
+                db.Scalar("UPDATE tracks SET filepath = '' WHERE length(filepath) > 4095");
+            }
+
+            var repaired = CliRunner.Run("scan", Music, "--db", Db, "--json");
+            Assert.True(repaired.ExitCode == 3, $"exit {repaired.ExitCode}: {repaired.Error}");
+            Assert.Contains("removed 1 track rows without a file path", repaired.Error, StringComparison.Ordinal);
+            using var after = LibraryDatabase.Open(Db);
+            Assert.Equal(0L, after.Scalar("SELECT COUNT(*) FROM tracks WHERE filepath = ''"));
+            Assert.Equal(2L, after.Scalar("SELECT COUNT(*) FROM tracks"));
+        }
+        finally
+        {
+            Sh("rm -rf \"$1\"", Path.Combine(Music, level)); // rm walks by relative steps; .NET cannot delete past PATH_MAX
+        }
+    }
+
+    [UnixFact]
+    public void A_file_name_that_is_not_valid_utf8_fails_saying_so_rather_than_no_such_file()
+    {
+        AddTone(Path.Combine(Music, "a.wav"));
+        AddTone(Path.Combine(Music, "b.wav"));
+        Sh("mv \"$1/b.wav\" \"$1/$(printf 'bad\\377name').wav\"", Music);
+        var scan = CliRunner.Run("scan", Music, "--db", Db, "--json");
+        Assert.True(scan.ExitCode == 3, $"exit {scan.ExitCode}: {scan.Error}");
+        var failure = Assert.Single(JsonLinesOf(scan.Out), l => l.TryGetProperty("event", out var e) && e.GetString() == "failure");
+        var message = failure.GetProperty("message").GetString()!;
+        Assert.Contains("not valid UTF-8", message, StringComparison.Ordinal);
+        Assert.DoesNotContain("no such file", message, StringComparison.Ordinal);
+        Assert.EndsWith("bad\uFFFDname.wav", failure.GetProperty("path").GetString(), StringComparison.Ordinal);
+    }
+
+    /// <summary>Runs a shell script with positional arguments; returns its stdout, fails on a non-zero exit.</summary>
+    internal static string Sh(string script, params string[] args)
+    {
+        var start = new System.Diagnostics.ProcessStartInfo("/bin/sh") { RedirectStandardOutput = true, RedirectStandardError = true };
+        foreach (var a in (string[])["-c", script, "sh", .. args])
+        {
+            start.ArgumentList.Add(a);
+        }
+
+        using var process = System.Diagnostics.Process.Start(start)!;
+        var output = process.StandardOutput.ReadToEnd();
+        var error = process.StandardError.ReadToEnd();
+        process.WaitForExit();
+        Assert.True(process.ExitCode == 0, $"sh -c '{script}' failed: {error}");
+        return output;
+    }
 }
