@@ -9,12 +9,6 @@ public sealed record ScanChanges(int Found, int Added, int Changed, int Removed,
     /// <summary>Ids of the tracks this scan removed (their graph edges went with them).</summary>
     public IReadOnlyList<long> RemovedIds { get; init; } = [];
 
-    /// <summary>
-    /// Files recorded as error tracks without being read, each with its cause: outside the
-    /// confinement, a path over the system's limit, a name that is not valid UTF-8.
-    /// </summary>
-    public int NotRead { get; init; }
-
     /// <summary>Rows with an empty or relative file path (left by an earlier version) that this scan deleted.</summary>
     public int Repaired { get; init; }
 }
@@ -96,7 +90,6 @@ public sealed class LibraryScanner(LibraryDatabase database, IReadConfinement? c
         return new ScanChanges(onDisk.Count, plan.Added.Count + plan.AddedErrors.Count, plan.Changed.Count, plan.Removed.Count, reported)
         {
             RemovedIds = [.. plan.Removed, .. plan.Invalid],
-            NotRead = onDisk.Values.Count(f => f.Problem is not null),
             Repaired = plan.Invalid.Count,
         };
     }
