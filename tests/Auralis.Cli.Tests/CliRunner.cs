@@ -16,9 +16,16 @@ internal static class CliRunner
     }
 
     /// <summary>Runs the built CLI (auralis.dll next to the tests) as a real process.</summary>
-    public static CliResult RunProcess(IDictionary<string, string> environment, params string[] args)
+    public static CliResult RunProcess(IDictionary<string, string> environment, params string[] args) =>
+        Wait(Start(environment, args), args);
+
+    /// <summary>Runs the built CLI as <see cref="OtherUser"/> (see there), for tests of what that user cannot read.</summary>
+    public static CliResult RunProcessAsOtherUser(IDictionary<string, string> environment, params string[] args) =>
+        Wait(Start(environment, args, asOtherUser: true), args);
+
+    private static CliResult Wait(Process process, string[] args)
     {
-        using var process = Start(environment, args);
+        using var _ = process;
         var output = process.StandardOutput.ReadToEndAsync();
         var error = process.StandardError.ReadToEndAsync();
         if (!process.WaitForExit(120_000))
@@ -31,15 +38,28 @@ internal static class CliRunner
     }
 
     /// <summary>Starts the built CLI as a process with redirected output (the caller owns it).</summary>
-    public static Process Start(IDictionary<string, string> environment, params string[] args)
+    public static Process Start(IDictionary<string, string> environment, params string[] args) => Start(environment, args, asOtherUser: false);
+
+    /// <summary>Starts the built CLI, as <see cref="OtherUser"/> when <paramref name="asOtherUser"/> (the caller owns the process).</summary>
+    public static Process Start(IDictionary<string, string> environment, string[] args, bool asOtherUser)
     {
         var dll = Path.Combine(AppContext.BaseDirectory, "auralis.dll");
-        var start = new ProcessStartInfo("dotnet")
+        var start = new ProcessStartInfo(asOtherUser ? OtherUser.Launcher[0] : "dotnet")
         {
             RedirectStandardOutput = true,
             RedirectStandardError = true,
             UseShellExecute = false,
         };
+        if (asOtherUser)
+        {
+            foreach (var a in OtherUser.Launcher.Skip(1))
+            {
+                start.ArgumentList.Add(a);
+            }
+
+            start.ArgumentList.Add("dotnet");
+        }
+
         start.ArgumentList.Add(dll);
         foreach (var a in args)
         {

@@ -74,6 +74,13 @@ internal static class ScanCommand
         Console.CancelKeyPress += onCancel;
         try
         {
+            // One scan of a database at a time (another CLI scan, a server scan): wait for it.
+            using var scanLock = ScanLock.Acquire(database.Path, "auralis scan", message => context.Error.WriteLine($"auralis: {message}"), interrupt.Token);
+            if (scanLock.Warning is { } lockWarning)
+            {
+                context.Error.WriteLine($"auralis: warning: {lockWarning}");
+            }
+
             ScanChanges changes;
             try
             {
@@ -84,11 +91,7 @@ internal static class ScanCommand
                 return context.Fail(e.Message);
             }
 
-            foreach (var folder in changes.UnreadableFolders)
-            {
-                context.Error.WriteLine($"auralis: warning: cannot read folder {folder}");
-            }
-
+            ReportUnreadable(context, changes, json);
             if (!json)
             {
                 console.MarkupLine(
@@ -104,16 +107,57 @@ internal static class ScanCommand
                 RefreshGraph(context, console, database, result, changes, json);
             }
 
-            return Summarize(context, console, database, roots, result, json, clock.Elapsed);
+            var code = Summarize(context, console, database, roots, result, json, clock.Elapsed);
+            if (code == ExitCodes.Success && changes.UnreadableFolders.Count > 0)
+            {
+                context.Error.WriteLine($"auralis: {changes.UnreadableFolders.Count} folder(s) could not be read; their tracks were kept as they were (exit 3)");
+                return ExitCodes.SomeTracksFailed;
+            }
+
+            return code;
+        }
+        catch (OperationCanceledException) when (interrupt.IsCancellationRequested)
+        {
+            return context.Fail("interrupted while waiting for the other scan; nothing was changed");
         }
         catch (LibraryDatabaseException e)
         {
             // The seeds/004 lesson: a database that cannot be written stops the scan, loudly.
-            return context.Fail($"{e.Message.TrimEnd('.')}; the scan stopped, and only tracks reported complete before this error are stored");
+            var held = e.InnerException is Microsoft.Data.Sqlite.SqliteException { SqliteErrorCode: 5 or 6 }
+                ? $" (another program held the database's write lock for more than {LibraryDatabase.BusyTimeout.TotalSeconds:0} s)"
+                : "";
+            return context.Fail($"{e.Message.TrimEnd('.')}{held}; the scan stopped, and only tracks reported complete before this error are stored");
         }
         finally
         {
             Console.CancelKeyPress -= onCancel;
+        }
+    }
+
+    /// <summary>
+    /// Folders the scan could not list (their tracks are kept, untouched) on stderr, and as
+    /// <c>{"event": "unreadable", "path", "message"}</c> lines with --json; rows an earlier version
+    /// left without a file path, which the scan deleted.
+    /// </summary>
+    private static void ReportUnreadable(CliContext context, ScanChanges changes, bool json)
+    {
+        foreach (var folder in changes.UnreadableFolders)
+        {
+            context.Error.WriteLine($"auralis: warning: cannot read folder {folder.Path}: {folder.Cause}; {folder.TracksKept} tracks kept as they were");
+            if (json)
+            {
+                JsonLines.Write(context.Out, w =>
+                {
+                    w.WriteString("event", "unreadable");
+                    w.WriteString("path", folder.Path);
+                    w.WriteString("message", $"cannot read folder: {folder.Cause}; {folder.TracksKept} tracks kept as they were");
+                });
+            }
+        }
+
+        if (changes.Repaired > 0)
+        {
+            context.Error.WriteLine($"auralis: warning: removed {changes.Repaired} track rows without a file path (left by an earlier version's scan of a path over the system's limit)");
         }
     }
 

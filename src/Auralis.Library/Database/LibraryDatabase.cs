@@ -24,6 +24,14 @@ public sealed class LibraryDatabase : IDisposable
 
     public string Path { get; }
 
+    /// <summary>
+    /// How long a statement waits for another connection's lock before failing with "database is
+    /// locked" (docs/database.md). Both SQLite's busy_timeout and Microsoft.Data.Sqlite's command
+    /// timeout (which retries SQLITE_BUSY on its own, 30 s by default) are set to it, so the wait
+    /// is this long and no longer.
+    /// </summary>
+    public static TimeSpan BusyTimeout { get; } = TimeSpan.FromSeconds(10);
+
     internal SqliteConnection Connection { get; }
 
     private readonly Dictionary<string, SqliteCommand> _prepared = new(StringComparer.Ordinal);
@@ -51,7 +59,10 @@ public sealed class LibraryDatabase : IDisposable
 
     /// <summary>Opens (creating if needed) the database at <paramref name="path"/> and migrates it.</summary>
     /// <exception cref="LibraryDatabaseException">The file cannot be opened, is not a database, or is from a newer Auralis.</exception>
-    public static LibraryDatabase Open(string path)
+    public static LibraryDatabase Open(string path) => Open(path, BusyTimeout);
+
+    /// <summary>For tests: <see cref="Open(string)"/> with another <see cref="BusyTimeout"/>.</summary>
+    internal static LibraryDatabase Open(string path, TimeSpan busyTimeout)
     {
         ArgumentException.ThrowIfNullOrWhiteSpace(path);
         _ = SqliteInitialized.Value;
@@ -69,12 +80,13 @@ public sealed class LibraryDatabase : IDisposable
                 DataSource = full,
                 Mode = SqliteOpenMode.ReadWriteCreate,
                 Pooling = false,
+                DefaultTimeout = (int)Math.Ceiling(busyTimeout.TotalSeconds),
             }.ToString());
             connection.Open();
             var database = new LibraryDatabase(full, connection);
             try
             {
-                database.Configure();
+                database.Configure(busyTimeout);
                 database.Migrate();
                 return database;
             }
@@ -154,9 +166,10 @@ public sealed class LibraryDatabase : IDisposable
         }
     }
 
-    private void Configure()
+    private void Configure(TimeSpan busyTimeout)
     {
-        foreach (var pragma in new[] { "PRAGMA foreign_keys = ON", "PRAGMA busy_timeout = 10000", "PRAGMA synchronous = NORMAL" })
+        var busy = string.Create(CultureInfo.InvariantCulture, $"PRAGMA busy_timeout = {(long)busyTimeout.TotalMilliseconds}");
+        foreach (var pragma in new[] { "PRAGMA foreign_keys = ON", busy, "PRAGMA synchronous = NORMAL" })
         {
             using var command = Command(pragma);
             command.ExecuteNonQuery();

@@ -172,23 +172,52 @@ public sealed class TrackRepository(LibraryDatabase database)
         return command.ExecuteNonQuery() == 1;
     });
 
-    /// <summary>Id and file signature of every track under the given folders (full paths, no trailing separator).</summary>
-    public IReadOnlyDictionary<string, (long Id, Sidecars.AudioFileSignature Signature)> Signatures(IReadOnlyList<string> roots)
+    /// <summary>
+    /// What a scan compares against: every track under <paramref name="roots"/>, and the rows whose
+    /// file path is empty or relative (no file can match them; an earlier version's scan left them
+    /// for paths over PATH_MAX).
+    /// </summary>
+    public KnownTracks Known(IReadOnlyList<string> roots) => Known(roots, null);
+
+    private KnownTracks Known(IReadOnlyList<string> roots, SqliteTransaction? transaction)
     {
-        var result = new Dictionary<string, (long, Sidecars.AudioFileSignature)>(StringComparer.Ordinal);
-        using var command = database.Command("SELECT id, filepath, size_bytes, mtime_ns FROM tracks");
+        var under = new Dictionary<string, KnownTrack>(StringComparer.Ordinal);
+        var invalid = new List<long>();
+        using var command = database.Command("SELECT id, filepath, size_bytes, mtime_ns, fingerprint_status, fingerprint_error_message FROM tracks", transaction);
         using var reader = command.ExecuteReader();
         while (reader.Read())
         {
             var path = reader.GetString(1);
-            if (IsUnder(path, roots))
+            if (path.Length == 0 || !Path.IsPathRooted(path))
             {
-                result[path] = (reader.GetInt64(0), new Sidecars.AudioFileSignature(reader.GetInt64(2), reader.GetInt64(3)));
+                invalid.Add(reader.GetInt64(0));
+            }
+            else if (IsUnder(path, roots))
+            {
+                under[path] = new KnownTrack(
+                    reader.GetInt64(0),
+                    new Sidecars.AudioFileSignature(reader.GetInt64(2), reader.GetInt64(3)),
+                    ParseStatus(reader.GetString(4)),
+                    reader.IsDBNull(5) ? null : reader.GetString(5));
             }
         }
 
-        return result;
+        return new KnownTracks(under, invalid);
     }
+
+    /// <summary>
+    /// Applies a scan in one write transaction. <paramref name="plan"/> is made from the tracks as
+    /// they are inside that transaction, so a change another writer committed since the caller
+    /// last looked is planned against, not collided with.
+    /// </summary>
+    public ScanPlan ApplyScan(IReadOnlyList<string> roots, Func<KnownTracks, ScanPlan> plan, string operation) => database.Write(operation, transaction =>
+    {
+        ArgumentNullException.ThrowIfNull(plan);
+        var applied = plan(Known(roots, transaction));
+        Apply(transaction, applied.Added, applied.Changed, [.. applied.Removed, .. applied.Invalid]);
+        MarkUnreadable(transaction, applied.AddedErrors, applied.Errored);
+        return applied;
+    });
 
     /// <summary>
     /// Applies a scan's differences in one transaction: adds new files (pending), marks changed
@@ -198,6 +227,13 @@ public sealed class TrackRepository(LibraryDatabase database)
         IReadOnlyList<(string Path, Sidecars.AudioFileSignature Signature)> added,
         IReadOnlyList<(long Id, Sidecars.AudioFileSignature Signature)> changed,
         IReadOnlyList<long> removed) => database.Write($"record a scan ({added.Count} new, {changed.Count} changed, {removed.Count} removed)", transaction =>
+        Apply(transaction, added, changed, removed));
+
+    private int Apply(
+        SqliteTransaction transaction,
+        IReadOnlyList<(string Path, Sidecars.AudioFileSignature Signature)> added,
+        IReadOnlyList<(long Id, Sidecars.AudioFileSignature Signature)> changed,
+        IReadOnlyList<long> removed)
     {
         var now = LibraryDatabase.Now();
         using var insert = database.Command(
@@ -208,7 +244,7 @@ public sealed class TrackRepository(LibraryDatabase database)
         var m = insert.Parameters.Add("$m", SqliteType.Integer);
         foreach (var (path, signature) in added)
         {
-            (p.Value, s.Value, m.Value) = (path, signature.SizeBytes, signature.MtimeNs);
+            (p.Value, s.Value, m.Value) = (RequirePath(path), signature.SizeBytes, signature.MtimeNs);
             Checked.One(database, insert.ExecuteNonQuery(), $"add track {path}");
         }
 
@@ -238,7 +274,52 @@ public sealed class TrackRepository(LibraryDatabase database)
         }
 
         return added.Count + changed.Count + removed.Count;
-    });
+    }
+
+    /// <summary>
+    /// Files the scan must not or cannot read become error tracks with their cause: new ones are
+    /// added so, known ones lose their fingerprint and tags (whatever was read from them before is
+    /// not to be served).
+    /// </summary>
+    private void MarkUnreadable(
+        SqliteTransaction transaction,
+        IReadOnlyList<(string Path, string Message)> added,
+        IReadOnlyList<(long Id, string Message)> errored)
+    {
+        var now = LibraryDatabase.Now();
+        using var insert = database.Command(
+            "INSERT INTO tracks (filepath, size_bytes, mtime_ns, added_at, updated_at, fingerprint_status, fingerprint_error_message, fingerprint_attempts) " +
+            "VALUES ($p, 0, 0, $now, $now, 'error', $e, 1)", transaction);
+        insert.Parameters.AddWithValue("$now", now);
+        var p = insert.Parameters.Add("$p", SqliteType.Text);
+        var e = insert.Parameters.Add("$e", SqliteType.Text);
+        foreach (var (path, message) in added)
+        {
+            (p.Value, e.Value) = (RequirePath(path), message);
+            Checked.One(database, insert.ExecuteNonQuery(), $"add track {path}");
+        }
+
+        using var drop = database.Command("DELETE FROM track_fingerprints WHERE track_id = $id", transaction);
+        var dropId = drop.Parameters.Add("$id", SqliteType.Integer);
+        using var update = database.Command(
+            "UPDATE tracks SET size_bytes = 0, mtime_ns = 0, updated_at = $now, fingerprint_status = 'error', fingerprint_error_message = $e, " +
+            "fingerprint_attempts = fingerprint_attempts + 1, fingerprint_computed_at = NULL, duration_s = NULL, sample_rate = NULL, channels = NULL, " +
+            "format = NULL, title = NULL, artist = NULL, album = NULL WHERE id = $id", transaction);
+        update.Parameters.AddWithValue("$now", now);
+        var ue = update.Parameters.Add("$e", SqliteType.Text);
+        var uid = update.Parameters.Add("$id", SqliteType.Integer);
+        foreach (var (id, message) in errored)
+        {
+            dropId.Value = id;
+            drop.ExecuteNonQuery();
+            (ue.Value, uid.Value) = (message, id);
+            Checked.One(database, update.ExecuteNonQuery(), $"mark track {id} unreadable");
+        }
+    }
+
+    /// <summary>A track's path is never empty (the seeds of the PATH_MAX bug): refuse it loudly.</summary>
+    private string RequirePath(string path) =>
+        path.Length > 0 && Path.IsPathRooted(path) ? path : throw new LibraryDatabaseException(database.Path, "add track", $"'{path}' is not a full file path");
 
     internal static string StatusText(FingerprintStatus status) => status.ToString().ToLowerInvariant();
 
@@ -343,6 +424,24 @@ public sealed class TrackRepository(LibraryDatabase database)
         r.IsDBNull(14) ? null : r.GetString(14),
         r.IsDBNull(15) ? null : r.GetString(15),
         r.GetInt32(16));
+}
+
+/// <summary>A track as a scan compares it with the file on disk.</summary>
+public sealed record KnownTrack(long Id, Sidecars.AudioFileSignature Signature, FingerprintStatus Status, string? ErrorMessage);
+
+/// <summary>The tracks under a scan's folders, and the rows no file can match (empty or relative paths).</summary>
+public sealed record KnownTracks(IReadOnlyDictionary<string, KnownTrack> Under, IReadOnlyList<long> Invalid);
+
+/// <summary>What a scan changes; every list may be empty.</summary>
+public sealed record ScanPlan(
+    IReadOnlyList<(string Path, Sidecars.AudioFileSignature Signature)> Added,
+    IReadOnlyList<(long Id, Sidecars.AudioFileSignature Signature)> Changed,
+    IReadOnlyList<long> Removed,
+    IReadOnlyList<(string Path, string Message)> AddedErrors,
+    IReadOnlyList<(long Id, string Message)> Errored,
+    IReadOnlyList<long> Invalid)
+{
+    public bool IsEmpty => Added.Count + Changed.Count + Removed.Count + AddedErrors.Count + Errored.Count + Invalid.Count == 0;
 }
 
 /// <summary>Sort keys of <see cref="TrackRepository.Search"/>.</summary>

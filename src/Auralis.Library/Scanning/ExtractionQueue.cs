@@ -16,6 +16,13 @@ public sealed record ExtractionOptions(IFingerprintEngine Engine, int Workers, b
 
     /// <summary>Attempts for transient I/O errors (decode errors are never retried).</summary>
     public int MaxAttempts { get; init; } = 3;
+
+    /// <summary>
+    /// The files the run may read (the server's library roots), checked when a track is taken,
+    /// right before it is opened; a track outside it fails with the reason and is never read.
+    /// Null: every track is read where its path leads.
+    /// </summary>
+    public IReadConfinement? Confinement { get; init; }
 }
 
 /// <summary>Progress of an extraction run, reported after each written batch.</summary>
@@ -133,6 +140,19 @@ public sealed class ExtractionQueue(LibraryDatabase database)
     private static void Process(long id, string path, ExtractionOptions options, SidecarStore? sidecars, ChannelWriter<TrackEvent> events, Counts counts, CancellationToken token)
     {
         events.TryWrite(new TrackEvent.Started(id));
+        if (options.Confinement is { } confinement)
+        {
+            var verdict = confinement.Check(path, out var realPath);
+            if (verdict != ReadVerdict.Allowed)
+            {
+                Interlocked.Increment(ref counts.Failed);
+                events.TryWrite(new TrackEvent.Failed(id, verdict == ReadVerdict.Outside ? ReadRefusals.Outside(path) : ReadRefusals.Unresolved(path)));
+                return;
+            }
+
+            path = realPath; // what the check approved is what is opened, not the link it came through
+        }
+
         for (var attempt = 1; ; attempt++)
         {
             try

@@ -256,6 +256,8 @@ internal static class JsonApi
             from_sidecars = result?.FromSidecars ?? progress?.FromSidecars,
             elapsed_s = Math.Round(job.Elapsed.TotalSeconds, 3),
             error = job.Error,
+            waiting = job.Waiting,
+            unreadable_folders = job.Changes?.UnreadableFolders.Select(f => new { path = f.Path, message = f.Cause, tracks_kept = f.TracksKept }),
         };
     }
 

@@ -26,6 +26,9 @@ internal sealed class ScanJob(int id, IReadOnlyList<string> roots)
 
     public volatile string? Error;
 
+    /// <summary>While the job waits for another scan of the database (a CLI scan): who it waits for.</summary>
+    public volatile string? Waiting;
+
     public volatile ExtractionQueue? Queue;
 
     public TimeSpan Elapsed => _finishedAfter ?? _clock.Elapsed;
@@ -123,13 +126,20 @@ internal sealed class ScanJobs(ServerLibrary library) : IDisposable
     {
         try
         {
+            // One scan of the database at a time, across processes: a CLI scan running now goes first.
+            using var scanLock = ScanLock.Acquire(library.Settings.DatabasePath, "auralis serve", message => job.Waiting = message, stopping);
+            job.Waiting = null;
             using var lease = library.Database.Rent();
             var database = lease.Database;
-            job.Changes = new LibraryScanner(database).Sync(job.Roots);
+            // Confined to the roots, symlinks resolved: a link in a root is never a way out of it.
+            job.Changes = new LibraryScanner(database, library.Roots).Sync(job.Roots);
             var queue = new ExtractionQueue(database);
             job.Queue = queue;
             var options = new ExtractionOptions(library.Settings.Engine, library.Settings.MaxConcurrentExtractions,
-                library.Settings.Sidecars is not null, library.Settings.Sidecars);
+                library.Settings.Sidecars is not null, library.Settings.Sidecars)
+            {
+                Confinement = library.Roots,
+            };
             var progress = new Progress(p => job.Progress = p);
             var result = queue.RunAsync(options, progress, stopping).GetAwaiter().GetResult();
             job.Result = result;
@@ -140,6 +150,11 @@ internal sealed class ScanJobs(ServerLibrary library) : IDisposable
 
             library.LibraryChanged();
             job.Finish(result.Cancelled ? "cancelled" : "complete");
+        }
+        catch (OperationCanceledException) when (stopping.IsCancellationRequested)
+        {
+            job.Error = "the server stopped while this scan waited for another scan of the library";
+            job.Finish("cancelled");
         }
         catch (Exception e) when (e is LibraryDatabaseException or DirectoryNotFoundException or IOException or UnauthorizedAccessException)
         {

@@ -1,4 +1,5 @@
 using System.Runtime.InteropServices;
+using Auralis.Library.Scanning;
 
 namespace Auralis.Server.Security;
 
@@ -18,7 +19,7 @@ public enum PathVerdict
 /// path the kernel would open, so neither "../" nor a symlink planted inside a root can reach
 /// outside it.
 /// </summary>
-public sealed partial class LibraryRoots
+public sealed partial class LibraryRoots : IReadConfinement
 {
     private readonly string[] _roots;
 
@@ -68,6 +69,14 @@ public sealed partial class LibraryRoots
         realPath = real;
         return PathVerdict.Allowed;
     }
+
+    /// <summary>The same confinement for the server's scans: what they may read (docs/server.md, scans).</summary>
+    ReadVerdict IReadConfinement.Check(string path, out string realPath) => Check(path, out realPath) switch
+    {
+        PathVerdict.Allowed => ReadVerdict.Allowed,
+        PathVerdict.Missing => ReadVerdict.Unresolved,
+        _ => ReadVerdict.Outside,
+    };
 
     private bool IsUnderRoot(string path) => _roots.Any(root => IsUnder(path, root));
 
