@@ -24,6 +24,8 @@ public sealed class JsonApiInputTests
             ("application/json", "[]", "JSON"),
             ("application/json", "{\"roots\": []", "JSON"),
             ("application/json; charset=utf-8", "\"\\ud800\"", "JSON"),
+            ("application/json", "{\"roots\": [\"\\ud800\"]}", "JSON"),
+            ("application/json; charset=latin1", "{\"roots\": []}", "UTF-8"),
         };
         foreach (var (contentType, body, expect) in cases)
         {
