@@ -114,6 +114,12 @@ public sealed class ScanSafetyTests : IDisposable
         var back = CliRunner.Run("scan", Music, other, "--db", Db, "--json");
         Assert.True(back.ExitCode == 0, back.Error);
         Assert.Equal(4, JsonLinesOf(back.Out)[^1].GetProperty("skipped").GetInt32());
+
+        // Gone for good, and the user says so: only then are its tracks removed.
+        Directory.Move(Music, away);
+        var forget = CliRunner.Run("scan", Music, other, "--db", Db, "--forget-missing");
+        Assert.True(forget.ExitCode == 0, forget.Error);
+        Assert.Equal((2, 2), Counts());
     }
 
     [UnixFact]
