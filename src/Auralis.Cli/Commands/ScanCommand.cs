@@ -107,7 +107,7 @@ internal static class ScanCommand
             }
 
             var queue = new ExtractionQueue(database);
-            var options = new ExtractionOptions(engine, workers, sidecars);
+            var options = new ExtractionOptions(engine, workers, sidecars) { LeaveUnder = [.. changes.UnreadableFolders.Select(f => f.Path)] };
             var result = RunQueue(queue, options, console, context, json, interrupt.Token);
             if (!result.Cancelled)
             {
