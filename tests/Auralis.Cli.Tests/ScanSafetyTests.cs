@@ -53,6 +53,15 @@ public sealed class ScanSafetyTests : IDisposable
         Assert.True(first.ExitCode == 0, first.Error);
         Assert.Equal((3, 3), Counts());
 
+        // One of them still waits for its fingerprint: it must not end in an error for this scan.
+        var waiting = Path.Combine(locked, "c.wav");
+        using (var db = LibraryDatabase.Open(Db))
+        {
+            var id = new TrackRepository(db).GetByPath(waiting)!.Id;
+            new FingerprintRepository(db).Delete(id);
+            new TrackRepository(db).SetStatus(id, FingerprintStatus.Pending);
+        }
+
         var home = Directory.CreateDirectory(_temp.File("home")).FullName;
         OtherUser.Own(_temp.Path);
         File.SetUnixFileMode(locked, UnixFileMode.None);
@@ -72,12 +81,17 @@ public sealed class ScanSafetyTests : IDisposable
         var unreadable = Assert.Single(JsonLinesOf(scan.Out), l => l.TryGetProperty("event", out var e) && e.GetString() == "unreadable");
         Assert.Equal(locked, unreadable.GetProperty("path").GetString());
         Assert.Contains("ermission denied", unreadable.GetProperty("message").GetString(), StringComparison.Ordinal);
-        Assert.Equal((3, 3), Counts());
+        Assert.Equal((3, 2), Counts());
+        using (var db = LibraryDatabase.Open(Db))
+        {
+            Assert.Equal(FingerprintStatus.Pending, new TrackRepository(db).GetByPath(waiting)!.Status);
+        }
 
-        // Readable again: nothing was lost, so nothing needs fingerprinting.
+        // Readable again: nothing was lost, so only the waiting track needs fingerprinting.
         var again = CliRunner.Run("scan", Music, "--db", Db, "--json");
         Assert.True(again.ExitCode == 0, again.Error);
-        Assert.Equal(3, JsonLinesOf(again.Out)[^1].GetProperty("skipped").GetInt32());
+        Assert.Equal(2, JsonLinesOf(again.Out)[^1].GetProperty("skipped").GetInt32());
+        Assert.Equal((3, 3), Counts());
     }
 
     [Fact]
@@ -114,6 +128,12 @@ public sealed class ScanSafetyTests : IDisposable
         var back = CliRunner.Run("scan", Music, other, "--db", Db, "--json");
         Assert.True(back.ExitCode == 0, back.Error);
         Assert.Equal(4, JsonLinesOf(back.Out)[^1].GetProperty("skipped").GetInt32());
+
+        // Gone for good, and the user says so: only then are its tracks removed.
+        Directory.Move(Music, away);
+        var forget = CliRunner.Run("scan", Music, other, "--db", Db, "--forget-missing");
+        Assert.True(forget.ExitCode == 0, forget.Error);
+        Assert.Equal((2, 2), Counts());
     }
 
     [UnixFact]

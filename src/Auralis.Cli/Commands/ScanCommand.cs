@@ -8,7 +8,7 @@ using Spectre.Console;
 namespace Auralis.Cli.Commands;
 
 /// <summary>
-/// <c>auralis scan DIR... [--db PATH] [--workers N] [--no-sidecars] [--json]</c>: brings the
+/// <c>auralis scan DIR... [--db PATH] [--workers N] [--no-sidecars] [--forget-missing] [--json]</c>: brings the
 /// library in line with the folders and fingerprints every track that needs it.
 /// </summary>
 internal static class ScanCommand
@@ -24,11 +24,15 @@ internal static class ScanCommand
         };
         CommonOptions.AtLeastOne(workers, "--workers must be at least 1");
         var noSidecars = new Option<bool>("--no-sidecars") { Description = "Neither read nor write .25d sidecar files." };
+        var forget = new Option<bool>("--forget-missing")
+        {
+            Description = "Remove the tracks of a DIR that is missing or empty (by default they are kept: an unmounted disk loses nothing).",
+        };
         var json = CommonOptions.Json();
         var engine = CommonOptions.Engine();
         var command = new Command("scan", "Scan music folders: add, update and remove tracks, and fingerprint every track that needs it.")
         {
-            folders, db, workers, noSidecars, json, engine,
+            folders, db, workers, noSidecars, forget, json, engine,
         };
         command.SetAction(parse => Run(
             context,
@@ -37,11 +41,12 @@ internal static class ScanCommand
             parse.GetValue(workers),
             !parse.GetValue(noSidecars),
             parse.GetValue(json),
-            parse.GetValue(engine)!));
+            parse.GetValue(engine)!,
+            parse.GetValue(forget)));
         return command;
     }
 
-    private static int Run(CliContext context, string[] folders, string? dbPath, int workers, bool sidecars, bool json, string engineChoice)
+    private static int Run(CliContext context, string[] folders, string? dbPath, int workers, bool sidecars, bool json, string engineChoice, bool forgetMissing)
     {
         var engine = CommonOptions.SelectEngine(context, engineChoice);
         if (engine is null)
@@ -50,11 +55,13 @@ internal static class ScanCommand
         }
 
         using var database = CommonOptions.OpenDatabase(context, dbPath);
-        return database is null ? ExitCodes.Fatal : Execute(context, database, folders, workers, sidecars, json, engine);
+        return database is null ? ExitCodes.Fatal : Execute(context, database, folders, workers, sidecars, json, engine, forgetMissing);
     }
 
     /// <summary>The scan itself (also the first half of `auralis demo`): sync, extract, summarize.</summary>
-    internal static int Execute(CliContext context, LibraryDatabase database, IReadOnlyList<string> folders, int workers, bool sidecars, bool json, Auralis.Fingerprinting.IFingerprintEngine engine)
+    internal static int Execute(
+        CliContext context, LibraryDatabase database, IReadOnlyList<string> folders, int workers, bool sidecars, bool json,
+        Auralis.Fingerprinting.IFingerprintEngine engine, bool forgetMissing = false)
     {
         var clock = Stopwatch.StartNew();
 
@@ -84,7 +91,7 @@ internal static class ScanCommand
             ScanChanges changes;
             try
             {
-                changes = new LibraryScanner(database).Sync(roots);
+                changes = new LibraryScanner(database).Sync(roots, forgetMissing);
             }
             catch (DirectoryNotFoundException e)
             {
@@ -100,7 +107,7 @@ internal static class ScanCommand
             }
 
             var queue = new ExtractionQueue(database);
-            var options = new ExtractionOptions(engine, workers, sidecars);
+            var options = new ExtractionOptions(engine, workers, sidecars) { LeaveUnder = [.. changes.UnreadableFolders.Select(f => f.Path)] };
             var result = RunQueue(queue, options, console, context, json, interrupt.Token);
             if (!result.Cancelled)
             {

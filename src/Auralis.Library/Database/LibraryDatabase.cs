@@ -200,6 +200,17 @@ public sealed class LibraryDatabase : IDisposable
         {
             Write($"migrate to schema version {migration.Version}", transaction =>
             {
+                // Two processes opening a new database at once (two scans) both saw it unmigrated;
+                // under the write lock, the one that comes second finds the migration done.
+                using (var applied = Command("SELECT COUNT(*) FROM schema_version WHERE version = $v", transaction))
+                {
+                    applied.Parameters.AddWithValue("$v", migration.Version);
+                    if (Convert.ToInt64(applied.ExecuteScalar(), CultureInfo.InvariantCulture) > 0)
+                    {
+                        return 0;
+                    }
+                }
+
                 using (var command = Command(migration.Sql, transaction))
                 {
                     command.ExecuteNonQuery();

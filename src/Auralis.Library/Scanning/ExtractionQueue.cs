@@ -23,6 +23,13 @@ public sealed record ExtractionOptions(IFingerprintEngine Engine, int Workers, b
     /// Null: every track is read where its path leads.
     /// </summary>
     public IReadConfinement? Confinement { get; init; }
+
+    /// <summary>
+    /// Folders whose tracks this run leaves as they are (the folders the sync could not read): a
+    /// pending track there stays pending for a later scan instead of ending in an error that
+    /// only says the folder was unreadable at the time.
+    /// </summary>
+    public IReadOnlyList<string> LeaveUnder { get; init; } = [];
 }
 
 /// <summary>Progress of an extraction run, reported after each written batch.</summary>
@@ -82,7 +89,7 @@ public sealed class ExtractionQueue(LibraryDatabase database)
         var clock = Stopwatch.StartNew();
         // Tracks a crash left in 'processing' go back to 'pending' first: nothing is lost.
         new TrackRepository(database).ResetProcessing();
-        var work = WorkList();
+        var work = WorkList().Where(w => !options.LeaveUnder.Any(folder => IsUnderOrAt(w.Path, folder))).ToList();
         var sidecars = options.UseSidecars ? options.Sidecars ?? new SidecarStore() : null;
         var events = Channel.CreateUnbounded<TrackEvent>(new UnboundedChannelOptions { SingleReader = true });
         using var stop = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
@@ -200,6 +207,9 @@ public sealed class ExtractionQueue(LibraryDatabase database)
             }
         }
     }
+
+    private static bool IsUnderOrAt(string path, string folder) =>
+        path.StartsWith(folder, StringComparison.Ordinal) && (path.Length == folder.Length || path[folder.Length] == Path.DirectorySeparatorChar);
 
     private static bool IsTransient(Exception e) =>
         e is AudioDecodeException { IsTransient: true } || (e is IOException && e is not FileNotFoundException and not DirectoryNotFoundException);

@@ -27,7 +27,12 @@ public sealed class LibraryScanner(LibraryDatabase database, IReadConfinement? c
 {
     private const char Replacement = '\uFFFD';
 
-    public ScanChanges Sync(IReadOnlyList<string> roots)
+    /// <param name="roots">The folders to scan.</param>
+    /// <param name="forgetMissingRoots">
+    /// Remove the tracks of a root that is missing or empty instead of keeping them (the user says
+    /// the music is gone for good, not unmounted). Folders that cannot be read still keep theirs.
+    /// </param>
+    public ScanChanges Sync(IReadOnlyList<string> roots, bool forgetMissingRoots = false)
     {
         ArgumentNullException.ThrowIfNull(roots);
         var fullRoots = roots.Select(r => Path.TrimEndingDirectorySeparator(Path.GetFullPath(r))).Distinct().ToList();
@@ -48,12 +53,17 @@ public sealed class LibraryScanner(LibraryDatabase database, IReadConfinement? c
                     throw new DirectoryNotFoundException($"{root}: not a folder (scan takes folders of music)");
                 }
 
+                if (forgetMissingRoots)
+                {
+                    continue; // nothing on disk: every track under it goes
+                }
+
                 unreadable.Add(new UnreadableFolder(root, "the folder is missing (a disk that is not mounted?)"));
                 continue;
             }
 
             var walk = AudioFiles.Walk(root);
-            if (walk.RootIsEmpty && kept > 0)
+            if (walk.RootIsEmpty && kept > 0 && !forgetMissingRoots)
             {
                 unreadable.Add(new UnreadableFolder(root, "the folder is empty, but the library has tracks there (a disk that is not mounted?)"));
                 continue;

@@ -139,6 +139,7 @@ internal sealed class ScanJobs(ServerLibrary library) : IDisposable
                 library.Settings.Sidecars is not null, library.Settings.Sidecars)
             {
                 Confinement = library.Roots,
+                LeaveUnder = [.. job.Changes.UnreadableFolders.Select(f => f.Path)],
             };
             var progress = new Progress(p => job.Progress = p);
             var result = queue.RunAsync(options, progress, stopping).GetAwaiter().GetResult();
