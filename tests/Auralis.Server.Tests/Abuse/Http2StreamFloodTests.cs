@@ -11,6 +11,28 @@ namespace Auralis.Server.Tests.Abuse;
 public sealed class Http2StreamFloodTests(ITestOutputHelper output)
 {
     [Fact]
+    public async Task The_cleartext_http2_endpoint_announces_fewer_streams_per_connection_than_request_slots()
+    {
+        await using var server = await ServerFixture.StartAsync();
+        using var client = await RawClient.ConnectAsync(server.Address);
+        await client.WriteAsync([.. "PRI * HTTP/2.0\r\n\r\nSM\r\n\r\n"u8.ToArray(), 0, 0, 0, 4, 0, 0, 0, 0, 0]);
+
+        // The server's first frame is its SETTINGS: 9-byte header, then 6-byte (id, value) pairs.
+        var header = new byte[9];
+        await client.Stream.ReadExactlyAsync(header).AsTask().WaitAsync(TimeSpan.FromSeconds(5));
+        Assert.Equal(4, header[3]);
+        var payload = new byte[(header[0] << 16) | (header[1] << 8) | header[2]];
+        await client.Stream.ReadExactlyAsync(payload).AsTask().WaitAsync(TimeSpan.FromSeconds(5));
+        var settings = Enumerable.Range(0, payload.Length / 6).ToDictionary(
+            i => System.Buffers.Binary.BinaryPrimitives.ReadUInt16BigEndian(payload.AsSpan(i * 6)),
+            i => System.Buffers.Binary.BinaryPrimitives.ReadUInt32BigEndian(payload.AsSpan((i * 6) + 2)));
+
+        // SETTINGS_MAX_CONCURRENT_STREAMS (0x3).
+        Assert.Equal((uint)server.Limits.MaxHttp2StreamsPerConnection, settings[3]);
+        Assert.True(server.Limits.MaxHttp2StreamsPerConnection < 64);
+    }
+
+    [Fact]
     public async Task A_hundred_concurrent_uploads_on_one_http2_connection_all_finish_while_health_keeps_answering()
     {
         await using var server = await ServerFixture.StartAsync();
