@@ -30,7 +30,8 @@ public sealed class ServerConfigurationException(string message) : Exception(mes
 /// <summary>
 /// `auralis serve`: one Kestrel host speaking gRPC (HTTP/2) and the HTTP/JSON API (HTTP/1.1 and
 /// HTTP/2) on the same address (cleartext: told apart by the HTTP/2 preface). The pipeline, outermost first: error guard (no stack traces to
-/// clients) -> bearer token -> bounded concurrency -> gRPC -> JSON API.
+/// clients) -> bearer token -> bounded concurrency (API requests once their body is read; gRPC calls
+/// take their slot once their message is read) -> gRPC -> JSON API. Every bound: <see cref="ServerLimits"/>.
 /// </summary>
 public sealed class AuralisServer : IAsyncDisposable
 {

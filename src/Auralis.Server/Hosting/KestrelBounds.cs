@@ -15,7 +15,9 @@ internal static class KestrelBounds
     {
         var limits = settings.Limits;
         kestrel.MaxConcurrentConnections = limits.MaxConnections;
-        kestrel.MaxConcurrentUpgradedConnections = limits.MaxStreams + RefusedStreamsInFlight;
+        // A backstop only: the stream and refusal counts (released a moment before Kestrel's own
+        // count) keep /ws below it, and Kestrel would answer an upgrade over it with a 500.
+        kestrel.MaxConcurrentUpgradedConnections = limits.MaxStreams + (2 * RefusedStreamsInFlight);
         kestrel.RequestHeadersTimeout = limits.RequestHeadersTimeout;
         kestrel.KeepAliveTimeout = limits.KeepAliveTimeout;
 
@@ -26,8 +28,9 @@ internal static class KestrelBounds
         // cleartext HTTP/2 handed over by CleartextHttp2 (same server, same limits).
         kestrel.MinRequestBodyDataRate = new MinDataRate(limits.MinBodyBytesPerSecond, limits.MinBodyRateGracePeriod);
 
-        // Below the request bound: a connection can never have more calls in flight than there are
-        // slots, so its own queued calls cannot hold the window the running ones need.
+        // What one connection may have in flight, below the request bound so that one connection
+        // cannot take every slot. (Calls waiting for a slot hold no flow-control window: they take
+        // it only once their message is read, see GrpcServiceRegistry.BeforeHandler.)
         kestrel.Http2.MaxStreamsPerConnection = Math.Min(limits.MaxHttp2StreamsPerConnection, settings.MaxConcurrentRequests);
     }
 }

@@ -29,6 +29,7 @@ public sealed class IdleConnectionTests(ITestOutputHelper output)
             var closed = await Task.WhenAll(silent.Concat(halfSent).Select(c => c.ReadUntilClosedAsync(TimeSpan.FromSeconds(5))));
             output.WriteLine($"all closed by the server within {clock.Elapsed.TotalSeconds:F1} s");
             Assert.All(closed, c => Assert.NotNull(c));
+            output.WriteLine($"a silent connection got \"{closed[0]}\", a half-sent request got \"{closed[^1]?.Split("\r\n")[0]}\"");
         }
         finally
         {

@@ -49,6 +49,32 @@ public sealed class IdleWebSocketTests(ITestOutputHelper output)
     }
 
     [Fact]
+    public async Task A_quiet_player_socket_outlives_the_minimum_body_rate_and_the_timeouts()
+    {
+        await using var server = await ServerFixture.StartAsync(configure: s => s with
+        {
+            Limits = s.Limits with
+            {
+                MinBodyBytesPerSecond = 100_000,
+                MinBodyRateGracePeriod = TimeSpan.FromSeconds(1.5),
+                RequestHeadersTimeout = TimeSpan.FromSeconds(1),
+                KeepAliveTimeout = TimeSpan.FromSeconds(1),
+            },
+        });
+        using var socket = new ClientWebSocket();
+        await socket.ConnectAsync(new Uri($"ws://127.0.0.1:{server.Address.Port}/ws"), CancellationToken.None);
+
+        // A paused player sends nothing for minutes: the body rate and the HTTP timeouts are not its business.
+        await Task.Delay(TimeSpan.FromSeconds(3.5));
+        await socket.SendAsync("{\"type\": \"nonsense\"}"u8.ToArray(), WebSocketMessageType.Text, true, CancellationToken.None);
+        var buffer = new byte[4096];
+        var answer = await socket.ReceiveAsync(buffer, CancellationToken.None).WaitAsync(TimeSpan.FromSeconds(3));
+
+        Assert.Equal(WebSocketMessageType.Text, answer.MessageType);
+        Assert.Equal("bad_request", JsonDocument.Parse(buffer.AsMemory(0, answer.Count)).RootElement.GetProperty("code").GetString());
+    }
+
+    [Fact]
     public async Task A_socket_refused_as_busy_is_closed_even_when_the_client_never_answers_the_close()
     {
         await using var server = await ServerFixture.StartAsync(configure: s => s with { Limits = s.Limits with { MaxStreams = 2 } });

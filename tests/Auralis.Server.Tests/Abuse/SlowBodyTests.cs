@@ -85,7 +85,11 @@ public sealed class SlowBodyTests(ITestOutputHelper output)
                 closed = true;
             }
 
-            closed = closed || (client.Stream.DataAvailable && await client.ReadUntilClosedAsync(TimeSpan.FromSeconds(1)) is not null);
+            if (!closed && client.Stream.DataAvailable && await client.ReadUntilClosedAsync(TimeSpan.FromSeconds(1)) is { } answer)
+            {
+                closed = true;
+                output.WriteLine($"the server answered \"{answer.Split("\r\n")[0]}\" and closed the connection");
+            }
         }
 
         output.WriteLine($"cut off after {clock.Elapsed.TotalSeconds:F1} s");

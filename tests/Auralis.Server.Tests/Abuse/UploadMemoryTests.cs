@@ -20,6 +20,7 @@ public sealed class UploadMemoryTests(ITestOutputHelper output)
             Limits = s.Limits with { MaxUploadBytesInFlight = 20 * 1024 * 1024 },
         });
         var before = GC.GetTotalMemory(forceFullCollection: true);
+        var rssBefore = Environment.WorkingSet;
 
         // Ten uploads on ten connections send their first megabyte, then all wait until every one
         // has started, so that they are in flight together.
@@ -54,7 +55,7 @@ public sealed class UploadMemoryTests(ITestOutputHelper output)
         var statuses = await Task.WhenAll(calls).WaitAsync(TimeSpan.FromSeconds(30));
         var after = GC.GetTotalMemory(forceFullCollection: true);
         output.WriteLine($"statuses: {string.Join(", ", statuses.GroupBy(s => s).Select(g => $"{g.Key} x{g.Count()}"))}");
-        output.WriteLine($"managed heap before {before / 1048576} MiB, after {after / 1048576} MiB");
+        output.WriteLine($"managed heap before {before / 1048576} MiB, after {after / 1048576} MiB; test process RSS before {rssBefore / 1048576} MiB, after {Environment.WorkingSet / 1048576} MiB");
 
         // 20 MiB holds three 6 MiB uploads: the other seven are refused at once, the three are
         // read (and answered INVALID_ARGUMENT: the bytes are not audio).
