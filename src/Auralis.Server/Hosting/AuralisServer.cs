@@ -216,8 +216,9 @@ public sealed class AuralisServer : IAsyncDisposable
         _gate.Dispose();
     }
 
-    private static bool IsGrpc(HttpRequest request) =>
-        request.ContentType is { } type && type.StartsWith("application/grpc", StringComparison.OrdinalIgnoreCase);
+    // Exactly what the gRPC middleware takes over: a look-alike type (application/grpcx) goes on to
+    // the JSON API, so it must not skip the gate (or the token check) on the way.
+    private static bool IsGrpc(HttpRequest request) => GrpcProtocol.IsGrpcContentType(request.ContentType);
 
     private static bool IsHealth(HttpRequest request) =>
         request.Path.Equals("/api/health", StringComparison.Ordinal) && (HttpMethods.IsGet(request.Method) || HttpMethods.IsHead(request.Method));
