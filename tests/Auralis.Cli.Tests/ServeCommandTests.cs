@@ -51,6 +51,83 @@ public sealed class ServeCommandTests : IDisposable
     }
 
     [UnixFact]
+    public async Task Sigterm_with_a_websocket_open_closes_it_going_away_and_exits_0_promptly()
+    {
+        var music = Directory.CreateDirectory(_temp.File("music")).FullName;
+        using var process = CliRunner.Start(
+            new Dictionary<string, string>(),
+            "serve", "--db", _temp.File("lib.db"), "--urls", "http://127.0.0.1:0", "--root", music, "--engine", "managed");
+        var errors = process.StandardError.ReadToEndAsync();
+        try
+        {
+            string? address = null;
+            while (address is null && await process.StandardOutput.ReadLineAsync() is { } line)
+            {
+                if (line.StartsWith("auralis: listening on ", StringComparison.Ordinal))
+                {
+                    address = line["auralis: listening on ".Length..].Split(' ')[0];
+                }
+            }
+
+            Assert.NotNull(address);
+            var output = process.StandardOutput.ReadToEndAsync();
+            using var socket = new System.Net.WebSockets.ClientWebSocket();
+            await socket.ConnectAsync(new Uri(address.Replace("http://", "ws://", StringComparison.Ordinal) + "/ws"), CancellationToken.None);
+            var clock = System.Diagnostics.Stopwatch.StartNew();
+
+            Assert.Equal(0, Kill(process.Id, 15));
+            var closing = await socket.ReceiveAsync(new byte[1024], CancellationToken.None).WaitAsync(TimeSpan.FromSeconds(5));
+            Assert.Equal(System.Net.WebSockets.WebSocketMessageType.Close, closing.MessageType);
+            Assert.Equal(System.Net.WebSockets.WebSocketCloseStatus.EndpointUnavailable, socket.CloseStatus);
+            await socket.CloseOutputAsync(System.Net.WebSockets.WebSocketCloseStatus.NormalClosure, "bye", CancellationToken.None);
+
+            Assert.True(process.WaitForExit(5_000), "serve must stop within 5 s of SIGTERM with a WebSocket open");
+            Assert.Equal(0, process.ExitCode);
+            Assert.True(clock.Elapsed < TimeSpan.FromSeconds(2), $"stopping took {clock.Elapsed.TotalSeconds:F1} s");
+            Assert.Contains("auralis: stopping", await output, StringComparison.Ordinal);
+            var stderr = await errors;
+            Assert.DoesNotContain("Exception", stderr, StringComparison.Ordinal);
+        }
+        finally
+        {
+            if (!process.HasExited)
+            {
+                process.Kill(entireProcessTree: true);
+            }
+        }
+    }
+
+    [Theory]
+    [InlineData("--urls", "http://0.0.0.0:0", "requires a bearer token")]
+    [InlineData("--urls", "127.0.0.1:8765", "is not a listening URL")]
+    [InlineData("--root", "/definitely/not/here", "does not exist")]
+    public void Unusable_settings_are_usage_errors_that_say_what_to_change(string option, string value, string message)
+    {
+        var result = CliRunner.Run("serve", "--db", _temp.File("lib.db"), "--engine", "managed", option, value);
+        Assert.Equal(2, result.ExitCode);
+        Assert.Contains(message, result.Error, StringComparison.Ordinal);
+    }
+
+    [System.Runtime.InteropServices.DllImport("libc", EntryPoint = "kill")]
+    private static extern int Kill(int pid, int signal);
+}
+
+/// <summary>A number option given a non-number is a usage error (exit 2), never a crash.</summary>
+public sealed class NumberOptionTests
+{
+    [Theory]
+    [InlineData("similar", "1", "-k", "abc")]
+    [InlineData("similar", "1", "-k", "0")]
+    [InlineData("scan", "/tmp", "--workers", "many")]
+    [InlineData("scan", "/tmp", "--workers", "0")]
+    public void Bad_numbers_are_usage_errors(string command, string argument, string option, string value)
+    {
+        var result = CliRunner.Run(command, argument, option, value);
+        Assert.Equal(2, result.ExitCode);
+        Assert.Contains(option, result.Error, StringComparison.Ordinal);
+    }
+}
+    [UnixFact]
     public async Task Serve_answers_its_allowed_host_names_and_origins_and_refuses_others()
     {
         using var process = CliRunner.Start(

@@ -11,6 +11,9 @@ namespace Auralis.Cli.Commands;
 /// </summary>
 internal static class ServeCommand
 {
+    /// <summary>How long requests in flight may take to finish once the server is told to stop.</summary>
+    private static readonly TimeSpan StopGrace = TimeSpan.FromSeconds(1.2);
+
     public static Command Create(CliContext context)
     {
         var db = CommonOptions.Database();
@@ -140,7 +143,13 @@ internal static class ServeCommand
             }
 
             context.Out.WriteLine("auralis: stopping");
-            await server.StopAsync(CancellationToken.None).ConfigureAwait(false);
+            context.Out.Flush();
+
+            // Player sockets are closed with 1001 Going Away at once; requests in flight get a
+            // moment to finish, then are cut off. All within the 2 s System.CommandLine allows a
+            // command after SIGTERM or Ctrl-C before it exits 143 or 130 on its own.
+            using var grace = new CancellationTokenSource(StopGrace);
+            await server.StopAsync(grace.Token).ConfigureAwait(false);
             return ExitCodes.Success;
         }
     }

@@ -45,15 +45,20 @@ public static class CleartextHttp2
         {
             var dispatch = kestrel.ApplicationServices.GetRequiredService<Http2Dispatch>();
             dispatch.AddHttp2Pipeline(kestrel);
-            var sniffTimeout = kestrel.Limits.KeepAliveTimeout;
+            var limits = kestrel.Limits;
             kestrel.Listen(endpoint, listen =>
             {
                 listen.Protocols = HttpProtocols.Http1;
-                listen.Use(http1 => connection => dispatch.DispatchAsync(connection, http1, sniffTimeout));
+
+                // The first bytes are the start of the first request: they get the time its headers
+                // get (read per connection, so it does not matter which ConfigureKestrel ran first).
+                listen.Use(http1 => connection => dispatch.DispatchAsync(connection, http1, Min(limits.KeepAliveTimeout, limits.RequestHeadersTimeout)));
             });
         });
         return builder;
     }
+
+    private static TimeSpan Min(TimeSpan a, TimeSpan b) => a < b ? a : b;
 
     /// <summary>The HTTP/2 pipeline of the in-process endpoint, and the per-connection protocol choice.</summary>
     internal sealed class Http2Dispatch
@@ -108,8 +113,8 @@ public static class CleartextHttp2
                     await http1(connection).ConfigureAwait(false);
                     break;
                 default:
-                    // Closed before sending anything, idle past the keep-alive timeout, or the server
-                    // is stopping: returning closes the connection.
+                    // Closed before sending anything, silent past the request-header (or keep-alive)
+                    // timeout, or the server is stopping: returning closes the connection.
                     break;
             }
         }

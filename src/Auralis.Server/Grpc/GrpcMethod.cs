@@ -20,7 +20,9 @@ internal abstract class GrpcMethod
 
     public string Method { get; }
 
-    public abstract Task InvokeAsync(GrpcCallContext call, GrpcServerOptions options);
+    /// <param name="budget">Reserves the bytes of a large request message while the call runs.</param>
+    /// <param name="beforeHandler">Admission once the request is read (<see cref="GrpcServiceRegistry.BeforeHandler"/>).</param>
+    public abstract Task InvokeAsync(GrpcCallContext call, GrpcServerOptions options, ReceiveBudget budget, Func<GrpcCallContext, ValueTask<IDisposable?>>? beforeHandler);
 }
 
 internal sealed class UnaryMethod<TRequest, TResponse> : GrpcMethod
@@ -39,10 +41,23 @@ internal sealed class UnaryMethod<TRequest, TResponse> : GrpcMethod
         _requestTypeName = parser.ParseFrom(ReadOnlySpan<byte>.Empty).Descriptor.FullName;
     }
 
-    public override async Task InvokeAsync(GrpcCallContext call, GrpcServerOptions options)
+    public override async Task InvokeAsync(GrpcCallContext call, GrpcServerOptions options, ReceiveBudget budget, Func<GrpcCallContext, ValueTask<IDisposable?>>? beforeHandler)
+    {
+        var (request, reserved) = await ReadSingleMessageAsync(call.HttpContext.Request.BodyReader, options, budget, call.CancellationToken).ConfigureAwait(false);
+        try
+        {
+            using var admitted = beforeHandler is null ? null : await beforeHandler(call).ConfigureAwait(false);
+            await HandleAsync(call, request, options).ConfigureAwait(false);
+        }
+        finally
+        {
+            budget.Release(reserved);
+        }
+    }
+
+    private async Task HandleAsync(GrpcCallContext call, TRequest request, GrpcServerOptions options)
     {
         var http = call.HttpContext;
-        var request = await ReadSingleMessageAsync(http.Request.BodyReader, options.MaxReceiveMessageBytes, call.CancellationToken).ConfigureAwait(false);
         var task = _handler(request, call);
         if (!task.IsCompleted && call.CancellationToken.CanBeCanceled)
         {
@@ -88,11 +103,13 @@ internal sealed class UnaryMethod<TRequest, TResponse> : GrpcMethod
 
     /// <summary>
     /// Reads exactly one length-prefixed message and the end of the request stream. Never buffers
-    /// more than the announced message (at most <paramref name="maxMessageBytes"/>) plus what the
-    /// transport already holds.
+    /// more than the announced message (at most <see cref="GrpcServerOptions.MaxReceiveMessageBytes"/>)
+    /// plus what the transport already holds; a large message is reserved from <paramref name="budget"/>
+    /// first (the reservation is returned, for the caller to release when the call ends).
     /// </summary>
-    private async ValueTask<TRequest> ReadSingleMessageAsync(PipeReader reader, int maxMessageBytes, CancellationToken cancellationToken)
+    private async ValueTask<(TRequest Message, long Reserved)> ReadSingleMessageAsync(PipeReader reader, GrpcServerOptions options, ReceiveBudget budget, CancellationToken cancellationToken)
     {
+        var maxMessageBytes = options.MaxReceiveMessageBytes;
         var result = await reader.ReadAsync(cancellationToken).ConfigureAwait(false);
         while (result.Buffer.Length < GrpcProtocol.FrameHeaderSize && !result.IsCompleted)
         {
@@ -131,12 +148,37 @@ internal sealed class UnaryMethod<TRequest, TResponse> : GrpcMethod
             throw new GrpcException(GrpcStatusCode.ResourceExhausted, $"the request message to {Service}/{Method} is {length} bytes, over the server's limit of {maxMessageBytes} bytes");
         }
 
+        if (length <= (uint)options.SmallMessageBytes)
+        {
+            return (await ReadSmallMessageAsync(reader, result, length, cancellationToken).ConfigureAwait(false), 0);
+        }
+
+        if (!budget.TryReserve(length))
+        {
+            throw new GrpcException(GrpcStatusCode.ResourceExhausted, $"the server is already receiving {budget.InUse} bytes of large requests (its limit is {budget.Limit}); retry later");
+        }
+
+        try
+        {
+            return (await ReadLargeMessageAsync(reader, result, length, cancellationToken).ConfigureAwait(false), length);
+        }
+        catch
+        {
+            budget.Release(length);
+            throw;
+        }
+    }
+
+    /// <summary>A small message: parsed straight from the transport's buffer once it is all there.</summary>
+    private async ValueTask<TRequest> ReadSmallMessageAsync(PipeReader reader, ReadResult result, uint length, CancellationToken cancellationToken)
+    {
+        var buffer = result.Buffer;
         var frameLength = GrpcProtocol.FrameHeaderSize + (long)length;
         while (buffer.Length < frameLength)
         {
             if (result.IsCompleted)
             {
-                throw new GrpcException(GrpcStatusCode.Internal, $"the request to {Service}/{Method} ends after {buffer.Length - GrpcProtocol.FrameHeaderSize} of the {length} message bytes its frame announced");
+                throw EndsEarly(buffer.Length - GrpcProtocol.FrameHeaderSize, length);
             }
 
             reader.AdvanceTo(buffer.Start, buffer.End);
@@ -144,10 +186,52 @@ internal sealed class UnaryMethod<TRequest, TResponse> : GrpcMethod
             buffer = result.Buffer;
         }
 
-        TRequest message;
+        var message = Parse(buffer.Slice(GrpcProtocol.FrameHeaderSize, length));
+        reader.AdvanceTo(buffer.GetPosition(frameLength));
+        await ReadEndOfRequestAsync(reader, cancellationToken).ConfigureAwait(false);
+        return message;
+    }
+
+    /// <summary>
+    /// A large message (an upload): copied into one array as it arrives and consumed from the
+    /// transport at once, so the connection's buffers never hold more than its flow-control window.
+    /// </summary>
+    private async ValueTask<TRequest> ReadLargeMessageAsync(PipeReader reader, ReadResult result, uint length, CancellationToken cancellationToken)
+    {
+        var bytes = new byte[length];
+        var copied = 0;
+        var buffer = result.Buffer.Slice(GrpcProtocol.FrameHeaderSize);
+        while (true)
+        {
+            var take = (int)Math.Min(buffer.Length, length - copied);
+            buffer.Slice(0, take).CopyTo(bytes.AsSpan(copied));
+            copied += take;
+            if (copied == length)
+            {
+                reader.AdvanceTo(buffer.GetPosition(take));
+                break;
+            }
+
+            if (result.IsCompleted)
+            {
+                throw EndsEarly(copied, length);
+            }
+
+            reader.AdvanceTo(buffer.End);
+            result = await reader.ReadAsync(cancellationToken).ConfigureAwait(false);
+            buffer = result.Buffer;
+        }
+
+        var message = Parse(new ReadOnlySequence<byte>(bytes));
+        await ReadEndOfRequestAsync(reader, cancellationToken).ConfigureAwait(false);
+        return message;
+    }
+
+    private TRequest Parse(ReadOnlySequence<byte> bytes)
+    {
         try
         {
-            message = _parser.ParseFrom(buffer.Slice(GrpcProtocol.FrameHeaderSize, length));
+            return _parser.ParseFrom(bytes);
         }
         catch (InvalidProtocolBufferException e)
         {
@@ -155,13 +239,17 @@ internal sealed class UnaryMethod<TRequest, TResponse> : GrpcMethod
             // retrying them cannot help, and INTERNAL would page whoever watches the server for bugs.
             throw new GrpcException(GrpcStatusCode.InvalidArgument, $"the request is not a valid {_requestTypeName} message: {e.Message}");
         }
+    }
 
-        reader.AdvanceTo(buffer.GetPosition(frameLength));
+    private GrpcException EndsEarly(long received, uint length) =>
+        new(GrpcStatusCode.Internal, $"the request to {Service}/{Method} ends after {received} of the {length} message bytes its frame announced");
 
+    private async ValueTask ReadEndOfRequestAsync(PipeReader reader, CancellationToken cancellationToken)
+    {
         // A unary request ends right after its message (END_STREAM). Anything more is a second one.
         while (true)
         {
-            result = await reader.ReadAsync(cancellationToken).ConfigureAwait(false);
+            var result = await reader.ReadAsync(cancellationToken).ConfigureAwait(false);
             if (!result.Buffer.IsEmpty)
             {
                 reader.AdvanceTo(result.Buffer.Start);
@@ -171,7 +259,7 @@ internal sealed class UnaryMethod<TRequest, TResponse> : GrpcMethod
             reader.AdvanceTo(result.Buffer.End);
             if (result.IsCompleted)
             {
-                return message;
+                return;
             }
         }
     }

@@ -13,10 +13,13 @@ internal sealed partial class GrpcServer
     private readonly GrpcServiceRegistry _registry;
     private readonly ILogger _logger;
 
+    private readonly ReceiveBudget _budget;
+
     public GrpcServer(GrpcServiceRegistry registry, ILogger logger)
     {
         _registry = registry;
         _logger = logger;
+        _budget = new ReceiveBudget(registry.Options.MaxReceiveBytesInFlight);
     }
 
     public Task HandleAsync(HttpContext http)
@@ -65,8 +68,9 @@ internal sealed partial class GrpcServer
             }
         }
 
-        // The server enforces its own limit on the message; Kestrel's request-body limit (30 MB by
-        // default) would otherwise cut large uploads short with a less precise error.
+        // The server enforces its own limit on the message; Kestrel's request-body limit (which
+        // `auralis serve` sets for its JSON API) would otherwise cut uploads short with a less
+        // precise error.
         if (http.Features.Get<IHttpMaxRequestBodySizeFeature>() is { IsReadOnly: false } bodySize)
         {
             bodySize.MaxRequestBodySize = null;
@@ -127,7 +131,7 @@ internal sealed partial class GrpcServer
                     : $"unknown service {serviceName} (method {methodName})");
             }
 
-            await method.InvokeAsync(call, _registry.Options).ConfigureAwait(false);
+            await method.InvokeAsync(call, _registry.Options, _budget, _registry.BeforeHandler).ConfigureAwait(false);
         }
         catch (GrpcException e) when (e.Status == GrpcStatusCode.OK)
         {

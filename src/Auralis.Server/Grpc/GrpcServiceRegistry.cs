@@ -35,6 +35,14 @@ public sealed class GrpcServiceRegistry
     /// </summary>
     public Func<GrpcCallContext, ValueTask>? BeforeCall { get; set; }
 
+    /// <summary>
+    /// Runs once the request message has been read, before the handler: admission to bounded work
+    /// (a request slot). Returns what to dispose when the call ends (the slot), or throws
+    /// <see cref="GrpcException"/> to refuse the call. Waiting here is safe: the call's body is read,
+    /// so it holds no HTTP/2 flow-control window.
+    /// </summary>
+    public Func<GrpcCallContext, ValueTask<IDisposable?>>? BeforeHandler { get; set; }
+
     /// <summary>The registered methods as paths ("/auralis.v1.FingerprintService/Health"), for logs and tests.</summary>
     public IReadOnlyCollection<string> MethodPaths => _methods.Keys;
 

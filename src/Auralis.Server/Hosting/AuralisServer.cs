@@ -30,8 +30,9 @@ public sealed class ServerConfigurationException(string message) : Exception(mes
 /// <summary>
 /// `auralis serve`: one Kestrel host speaking gRPC (HTTP/2) and the HTTP/JSON API (HTTP/1.1 and
 /// HTTP/2) on the same address (cleartext: told apart by the HTTP/2 preface). The pipeline, outermost first: error guard (no stack traces to
-/// clients) -> access control (Host, Origin, bearer token) -> stream socket -> bounded concurrency -> gRPC
-/// -> JSON API -> web page.
+/// clients) -> access control (Host, Origin, bearer token) -> stream socket -> bounded concurrency (API
+/// requests once their body is read; gRPC calls take their slot once their message is read) -> gRPC
+/// -> JSON API -> web page. Every bound: <see cref="ServerLimits"/>.
 /// </summary>
 public sealed class AuralisServer : IAsyncDisposable
 {
@@ -81,7 +82,7 @@ public sealed class AuralisServer : IAsyncDisposable
         builder.WebHost.ConfigureKestrel(kestrel =>
         {
             kestrel.AddServerHeader = false;
-            kestrel.Limits.MaxRequestBodySize = settings.MaxUploadBytes + (64 * 1024);
+            KestrelBounds.Apply(kestrel.Limits, settings);
             foreach (var url in urls.Where(u => u.Scheme == "https"))
             {
                 // TLS: HTTP/1.1 or HTTP/2 is chosen per connection by ALPN.
@@ -107,6 +108,13 @@ public sealed class AuralisServer : IAsyncDisposable
 
         var registry = new GrpcServiceRegistry();
         registry.Options.MaxReceiveMessageBytes = settings.MaxUploadBytes + 4096;
+        registry.Options.MaxReceiveBytesInFlight = settings.Limits.MaxUploadBytesInFlight;
+
+        // A call takes its request slot once its message has been read: one waiting for a slot
+        // holds no HTTP/2 flow-control window that the calls holding the slots still need.
+        registry.BeforeHandler = async call => await gate.EnterAsync(call.CancellationToken).ConfigureAwait(false)
+            ? gate.Slot()
+            : throw new GrpcException(GrpcStatusCode.ResourceExhausted, "server busy, retry later");
         if (token is not null)
         {
             registry.BeforeCall = call => token.Accepts(call.HttpContext.Request.Headers.Authorization)
@@ -138,11 +146,24 @@ public sealed class AuralisServer : IAsyncDisposable
         // socket and the gate, so a refused request holds neither.
         app.Use(new AccessControl(names, token, registry.MethodPaths).InvokeAsync);
 
-        // Streams are long-lived and bounded on their own (StreamingEndpoint.MaxSessions).
-        StreamingEndpoint.Map(app, new StreamPreparer(library), logger);
+        // Streams are long-lived and bounded on their own (ServerLimits.MaxStreams).
+        StreamingEndpoint.Map(app, new StreamPreparer(library), logger, settings.Limits);
 
         app.Use(async (context, next) =>
         {
+            // Streams have their own bound, gRPC calls enter the gate once their message is read
+            // (BeforeHandler), and health is cheap and must answer while everything else is busy.
+            if (StreamingEndpoint.IsStreamRequest(context.Request) || IsGrpc(context.Request) || IsHealth(context.Request))
+            {
+                await next(context).ConfigureAwait(false);
+                return;
+            }
+
+            if (!await RequestBodies.ReadBeforeGateAsync(context, settings.Limits.MaxApiBodyBytes).ConfigureAwait(false))
+            {
+                return;
+            }
+
             if (!await gate.EnterAsync(context.RequestAborted).ConfigureAwait(false))
             {
                 await RefuseBusy(context).ConfigureAwait(false);
@@ -184,21 +205,15 @@ public sealed class AuralisServer : IAsyncDisposable
         _gate.Dispose();
     }
 
-    /// <summary>A call of a registered gRPC method over HTTP/2 (by path; the Content-Type is the client's to choose).</summary>
-    private static bool IsGrpc(HttpRequest request) => AccessControl.IsGrpcMethodCall(request);
+    // Exactly what the gRPC middleware takes over: a look-alike type (application/grpcx) goes on to
+    // the JSON API, so it must not skip the gate (or the token check) on the way.
+    private static bool IsGrpc(HttpRequest request) => GrpcProtocol.IsGrpcContentType(request.ContentType);
+
+    private static bool IsHealth(HttpRequest request) =>
+        request.Path.Equals("/api/health", StringComparison.Ordinal) && (HttpMethods.IsGet(request.Method) || HttpMethods.IsHead(request.Method));
 
     private static Task RefuseBusy(HttpContext context)
     {
-        if (IsGrpc(context.Request))
-        {
-            // Trailers-only gRPC answer (docs/grpc.md): status in the headers, no body.
-            context.Response.StatusCode = StatusCodes.Status200OK;
-            context.Response.ContentType = "application/grpc";
-            context.Response.Headers["grpc-status"] = ((int)GrpcStatusCode.ResourceExhausted).ToString(System.Globalization.CultureInfo.InvariantCulture);
-            context.Response.Headers["grpc-message"] = "server busy, retry later";
-            return Task.CompletedTask;
-        }
-
         context.Response.Headers.RetryAfter = "1";
         return JsonApi.Error(StatusCodes.Status503ServiceUnavailable, "server busy, retry later").ExecuteAsync(context);
     }

@@ -36,5 +36,21 @@ internal sealed class RequestGate(int concurrent, int queued) : IDisposable
 
     public void Exit() => _slots.Release();
 
+    /// <summary>The slot just entered, released (once) when disposed.</summary>
+    public IDisposable Slot() => new Entered(this);
+
+    private sealed class Entered(RequestGate gate) : IDisposable
+    {
+        private int _released;
+
+        public void Dispose()
+        {
+            if (Interlocked.Exchange(ref _released, 1) == 0)
+            {
+                gate.Exit();
+            }
+        }
+    }
+
     public void Dispose() => _slots.Dispose();
 }

@@ -48,6 +48,9 @@ public sealed record ServerSettings
     /// <summary>Fingerprint computations at once (each takes a core for a moment).</summary>
     public int MaxConcurrentExtractions { get; init; } = Environment.ProcessorCount;
 
+    /// <summary>Connections, streams, bodies, timeouts and upload memory (docs/server.md, "Limits").</summary>
+    public ServerLimits Limits { get; init; } = new();
+
     /// <summary>Sidecars to read and write; null for none.</summary>
     public SidecarStore? Sidecars { get; init; } = new();
 }

@@ -17,12 +17,10 @@ namespace Auralis.Server.Streaming;
 /// <see cref="MaxUnacknowledged"/> sent chunks may be unacknowledged; so a stalled client holds the
 /// server to a fixed number of chunks, whatever the track's length.
 /// </summary>
-internal sealed class PlaybackSession(WebSocket socket, StreamPreparer preparer, ILogger logger) : IDisposable
+/// <param name="maxMessageBytes">Longest client message accepted (commands are tiny JSON); longer closes the socket with 1009.</param>
+internal sealed class PlaybackSession(WebSocket socket, StreamPreparer preparer, ILogger logger, int maxMessageBytes) : IDisposable
 {
     public const int MaxUnacknowledged = 3;
-
-    /// <summary>Longest client message accepted (commands are tiny).</summary>
-    private const int MaxMessageBytes = 16 * 1024;
 
     private static readonly JsonSerializerOptions Json = new() { PropertyNamingPolicy = JsonNamingPolicy.SnakeCaseLower };
 
@@ -31,23 +29,48 @@ internal sealed class PlaybackSession(WebSocket socket, StreamPreparer preparer,
     private CancellationToken _session;
     private int _nextStreamId;
 
-    public async Task RunAsync(CancellationToken cancellationToken)
+    /// <param name="cancellationToken">The connection is gone (RequestAborted).</param>
+    /// <param name="stopping">The server is stopping: the socket is closed with 1001 Going Away.</param>
+    public async Task RunAsync(CancellationToken cancellationToken, CancellationToken stopping)
     {
         _session = cancellationToken;
-        var buffer = new byte[MaxMessageBytes];
+
+        // One byte more than the limit: a message that fills it is too big, and nothing past it is read.
+        var buffer = new byte[maxMessageBytes + 1];
+        var stop = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        using var stopRegistration = stopping.Register(() => stop.TrySetResult());
+        Task<(WebSocketMessageType Kind, int Length)>? pending = null;
+        Closing? closing = null;
         try
         {
             while (socket.State == WebSocketState.Open && !cancellationToken.IsCancellationRequested)
             {
-                var (kind, length) = await ReceiveAsync(buffer, cancellationToken).ConfigureAwait(false);
+                // The receive is raced, never cancelled: cancelling a WebSocket receive aborts the
+                // connection, and a stopping server still owes the client its close frame.
+                pending = ReceiveAsync(buffer, cancellationToken);
+                if (await Task.WhenAny(pending, stop.Task).ConfigureAwait(false) == stop.Task)
+                {
+                    closing = new Closing(WebSocketCloseStatus.EndpointUnavailable, "server stopping", WaitForClient: true);
+                    break;
+                }
+
+                var (kind, length) = await pending.ConfigureAwait(false);
+                pending = null;
                 if (kind == WebSocketMessageType.Close)
                 {
                     break;
                 }
 
-                if (kind != WebSocketMessageType.Text || length < 0)
+                if (length < 0)
                 {
-                    await SendErrorAsync(null, "bad_request", length < 0 ? $"messages are at most {MaxMessageBytes} bytes" : "commands are JSON text messages", cancellationToken).ConfigureAwait(false);
+                    // The rest of the message is never read: its sender's close frame is behind it.
+                    closing = new Closing(WebSocketCloseStatus.MessageTooBig, $"messages are at most {maxMessageBytes} bytes", WaitForClient: false);
+                    break;
+                }
+
+                if (kind != WebSocketMessageType.Text)
+                {
+                    await SendErrorAsync(null, "bad_request", "commands are JSON text messages", cancellationToken).ConfigureAwait(false);
                     continue;
                 }
 
@@ -56,22 +79,45 @@ internal sealed class PlaybackSession(WebSocket socket, StreamPreparer preparer,
         }
         catch (Exception e) when (e is WebSocketException or OperationCanceledException)
         {
-            // The client went away or the server is stopping.
+            // The client went away.
         }
         finally
         {
             await StopCurrentAsync().ConfigureAwait(false);
-            if (socket.State is WebSocketState.Open or WebSocketState.CloseReceived)
+            await CloseAsync(closing, pending).ConfigureAwait(false);
+        }
+    }
+
+    /// <summary>
+    /// Answers the client's close, or sends the server's (<paramref name="closing"/>) and, if asked,
+    /// waits a moment for the client's reply: never long, whatever the client does.
+    /// </summary>
+    private async Task CloseAsync(Closing? closing, Task<(WebSocketMessageType Kind, int Length)>? pending)
+    {
+        using var timeout = new CancellationTokenSource(StreamingEndpoint.CloseWait);
+        try
+        {
+            if (socket.State == WebSocketState.CloseReceived)
             {
-                try
+                await socket.CloseOutputAsync(WebSocketCloseStatus.NormalClosure, "bye", timeout.Token).ConfigureAwait(false);
+            }
+            else if (closing is { } close && socket.State == WebSocketState.Open)
+            {
+                await socket.CloseOutputAsync(close.Status, close.Description, timeout.Token).ConfigureAwait(false);
+                if (close.WaitForClient && pending is not null)
                 {
-                    await socket.CloseAsync(WebSocketCloseStatus.NormalClosure, "bye", CancellationToken.None).ConfigureAwait(false);
-                }
-                catch (WebSocketException)
-                {
-                    // Already gone.
+                    await pending.WaitAsync(timeout.Token).ConfigureAwait(false);
                 }
             }
+        }
+        catch (Exception e) when (e is WebSocketException or OperationCanceledException)
+        {
+            // The client is gone or did not answer in time: the connection is dropped.
+        }
+        finally
+        {
+            // A receive still pending fails when the socket is disposed: observe that.
+            _ = pending?.ContinueWith(static t => _ = t.Exception, CancellationToken.None, TaskContinuationOptions.OnlyOnFaulted | TaskContinuationOptions.ExecuteSynchronously, TaskScheduler.Default);
         }
     }
 
@@ -316,21 +362,27 @@ internal sealed class PlaybackSession(WebSocket socket, StreamPreparer preparer,
         }
     }
 
+    /// <summary>One message into <paramref name="buffer"/>; length -1 when it is over the limit (then at most the limit plus one byte has been read).</summary>
     private async Task<(WebSocketMessageType Kind, int Length)> ReceiveAsync(byte[] buffer, CancellationToken cancellationToken)
     {
         var length = 0;
         while (true)
         {
-            var result = await socket.ReceiveAsync(buffer.AsMemory(Math.Min(length, buffer.Length - 1)), cancellationToken).ConfigureAwait(false);
+            var result = await socket.ReceiveAsync(buffer.AsMemory(length), cancellationToken).ConfigureAwait(false);
             if (result.MessageType == WebSocketMessageType.Close)
             {
                 return (WebSocketMessageType.Close, 0);
             }
 
             length += result.Count;
+            if (length > maxMessageBytes)
+            {
+                return (result.MessageType, -1);
+            }
+
             if (result.EndOfMessage)
             {
-                return (result.MessageType, length >= buffer.Length ? -1 : length);
+                return (result.MessageType, length);
             }
         }
     }
@@ -421,6 +473,9 @@ internal sealed class PlaybackSession(WebSocket socket, StreamPreparer preparer,
         !root.TryGetProperty(name, out var value) || value.ValueKind == JsonValueKind.Null ? null
         : value.ValueKind == JsonValueKind.Number && double.IsFinite(value.GetDouble()) ? value.GetDouble()
         : throw new StreamException("bad_request", $"{name} must be a number");
+
+    /// <summary>How the server ends the socket: status, reason, and whether the client's close frame is worth waiting for.</summary>
+    private readonly record struct Closing(WebSocketCloseStatus Status, string Description, bool WaitForClient);
 
     /// <summary>What the client asked to play; <see cref="Preset"/> null for the original audio.</summary>
     private sealed record PlayRequest(long TrackId, string? Preset, double Intensity, double PositionS)

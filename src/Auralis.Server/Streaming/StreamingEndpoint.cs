@@ -1,3 +1,4 @@
+using System.Net.WebSockets;
 using Auralis.Server.Hosting;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Http;
@@ -10,12 +11,15 @@ internal static class StreamingEndpoint
 {
     public const string Path = "/ws";
 
-    /// <summary>Sockets open at once; each holds at most a few chunks (flow control), so this bounds memory.</summary>
-    public const int MaxSessions = 32;
+    /// <summary>How long a closing socket waits for the client's close frame before it is dropped.</summary>
+    public static readonly TimeSpan CloseWait = TimeSpan.FromMilliseconds(500);
 
-    public static void Map(WebApplication app, StreamPreparer preparer, ILogger logger)
+    public static void Map(WebApplication app, StreamPreparer preparer, ILogger logger, ServerLimits limits)
     {
-        var sessions = new SemaphoreSlim(MaxSessions, MaxSessions);
+        // Each session holds at most a few chunks (flow control), so this bounds their memory.
+        var sessions = new SemaphoreSlim(limits.MaxStreams, limits.MaxStreams);
+        var refusing = 0;
+        var stopping = app.Lifetime.ApplicationStopping;
         app.UseWebSockets(new WebSocketOptions { KeepAliveInterval = TimeSpan.FromSeconds(30) });
         app.Map(Path, async context =>
         {
@@ -25,19 +29,17 @@ internal static class StreamingEndpoint
                 return;
             }
 
-            using var socket = await context.WebSockets.AcceptWebSocketAsync().ConfigureAwait(false);
             if (!sessions.Wait(0, CancellationToken.None))
             {
-                var busy = System.Text.Json.JsonSerializer.SerializeToUtf8Bytes(new { type = "audio_stream_error", stream_id = (int?)null, code = "busy", message = $"the server plays at most {MaxSessions} streams at once; try again later" });
-                await socket.SendAsync(busy, System.Net.WebSockets.WebSocketMessageType.Text, true, context.RequestAborted).ConfigureAwait(false);
-                await socket.CloseAsync(System.Net.WebSockets.WebSocketCloseStatus.PolicyViolation, "busy", context.RequestAborted).ConfigureAwait(false);
+                await RefuseAsync(context, limits, () => Interlocked.Increment(ref refusing) <= KestrelBounds.RefusedStreamsInFlight, () => Interlocked.Decrement(ref refusing)).ConfigureAwait(false);
                 return;
             }
 
             try
             {
-                using var session = new PlaybackSession(socket, preparer, logger);
-                await session.RunAsync(context.RequestAborted).ConfigureAwait(false);
+                using var socket = await context.WebSockets.AcceptWebSocketAsync().ConfigureAwait(false);
+                using var session = new PlaybackSession(socket, preparer, logger, limits.MaxWebSocketMessageBytes);
+                await session.RunAsync(context.RequestAborted, stopping).ConfigureAwait(false);
             }
             finally
             {
@@ -47,4 +49,40 @@ internal static class StreamingEndpoint
     }
 
     public static bool IsStreamRequest(HttpRequest request) => request.Path.Equals(Path, StringComparison.Ordinal);
+
+    /// <summary>
+    /// Over the stream limit: the socket is accepted only to say "busy" (browsers cannot read the
+    /// status of a refused handshake) and closed without waiting long for the client's close frame;
+    /// when too many refusals are already under way, the handshake itself is refused (503).
+    /// </summary>
+    private static async Task RefuseAsync(HttpContext context, ServerLimits limits, Func<bool> enter, Action exit)
+    {
+        try
+        {
+            if (!enter())
+            {
+                context.Response.Headers.RetryAfter = "1";
+                await Api.JsonApi.Error(StatusCodes.Status503ServiceUnavailable, $"the server plays at most {limits.MaxStreams} streams at once; try again later").ExecuteAsync(context).ConfigureAwait(false);
+                return;
+            }
+
+            using var socket = await context.WebSockets.AcceptWebSocketAsync().ConfigureAwait(false);
+            using var timeout = CancellationTokenSource.CreateLinkedTokenSource(context.RequestAborted);
+            timeout.CancelAfter(CloseWait);
+            var busy = System.Text.Json.JsonSerializer.SerializeToUtf8Bytes(new { type = "audio_stream_error", stream_id = (int?)null, code = "busy", message = $"the server plays at most {limits.MaxStreams} streams at once; try again later" });
+            try
+            {
+                await socket.SendAsync(busy, WebSocketMessageType.Text, true, timeout.Token).ConfigureAwait(false);
+                await socket.CloseAsync(WebSocketCloseStatus.PolicyViolation, "busy", timeout.Token).ConfigureAwait(false);
+            }
+            catch (Exception e) when (e is OperationCanceledException or WebSocketException)
+            {
+                // The client did not answer the close in time, or left: the socket is dropped.
+            }
+        }
+        finally
+        {
+            exit();
+        }
+    }
 }

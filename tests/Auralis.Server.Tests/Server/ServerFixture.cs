@@ -28,6 +28,9 @@ public sealed class ServerFixture : IAsyncDisposable
 
     public Uri Address { get; private set; } = null!;
 
+    /// <summary>The limits the server was started with.</summary>
+    public ServerLimits Limits { get; private set; } = new();
+
     public HttpClient Http { get; private set; } = null!;
 
     public static async Task<ServerFixture> StartAsync(int tracks = 0, string? token = null, Func<ServerSettings, ServerSettings>? configure = null)
@@ -47,7 +50,9 @@ public sealed class ServerFixture : IAsyncDisposable
             Token = token,
             Sidecars = new Auralis.Library.Sidecars.SidecarStore(fixture._temp.File("cache")),
         };
-        fixture._server = AuralisServer.Create(configure?.Invoke(settings) ?? settings);
+        settings = configure?.Invoke(settings) ?? settings;
+        fixture.Limits = settings.Limits;
+        fixture._server = AuralisServer.Create(settings);
         await fixture._server.StartAsync();
         fixture.Address = new Uri(fixture._server.Addresses[0]);
         fixture.Http = new HttpClient { BaseAddress = fixture.Address };

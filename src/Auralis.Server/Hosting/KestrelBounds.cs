@@ -1,0 +1,36 @@
+using Microsoft.AspNetCore.Server.Kestrel.Core;
+
+namespace Auralis.Server.Hosting;
+
+/// <summary>The transport-level part of <see cref="ServerLimits"/>: what Kestrel enforces before any middleware runs.</summary>
+internal static class KestrelBounds
+{
+    /// <summary>
+    /// Upgraded connections beyond the stream limit: a socket refused as busy is upgraded, told so
+    /// and closed (<see cref="Streaming.StreamingEndpoint"/>); this many may be on their way out at once.
+    /// </summary>
+    public const int RefusedStreamsInFlight = 64;
+
+    public static void Apply(KestrelServerLimits kestrel, ServerSettings settings)
+    {
+        var limits = settings.Limits;
+        kestrel.MaxConcurrentConnections = limits.MaxConnections;
+        // A backstop only: the stream and refusal counts (released a moment before Kestrel's own
+        // count) keep /ws below it, and Kestrel would answer an upgrade over it with a 500.
+        kestrel.MaxConcurrentUpgradedConnections = limits.MaxStreams + (2 * RefusedStreamsInFlight);
+        kestrel.RequestHeadersTimeout = limits.RequestHeadersTimeout;
+        kestrel.KeepAliveTimeout = limits.KeepAliveTimeout;
+
+        // The JSON API's bodies; gRPC lifts this per request and bounds its messages itself.
+        kestrel.MaxRequestBodySize = limits.MaxApiBodyBytes;
+
+        // Kestrel enforces it on HTTP/1.1 bodies and on HTTP/2 streams alike, so also on the
+        // cleartext HTTP/2 handed over by CleartextHttp2 (same server, same limits).
+        kestrel.MinRequestBodyDataRate = new MinDataRate(limits.MinBodyBytesPerSecond, limits.MinBodyRateGracePeriod);
+
+        // What one connection may have in flight, below the request bound so that one connection
+        // cannot take every slot. (Calls waiting for a slot hold no flow-control window: they take
+        // it only once their message is read, see GrpcServiceRegistry.BeforeHandler.)
+        kestrel.Http2.MaxStreamsPerConnection = Math.Min(limits.MaxHttp2StreamsPerConnection, settings.MaxConcurrentRequests);
+    }
+}
