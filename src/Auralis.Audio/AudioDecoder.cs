@@ -16,6 +16,14 @@ public static class AudioDecoder
     /// <summary>The name of the ffmpeg pipe decoder, as in <see cref="AudioInfo.Decoder"/>.</summary>
     public const string Ffmpeg = "ffmpeg";
 
+    /// <summary>
+    /// The generation of the decoding rules. It goes up whenever a change lets files decode that
+    /// failed before (generation 1: the per-format order and the restart with the next decoder);
+    /// the library stores it with each error, and a scan retries errors of older generations, so
+    /// an upgrade can fix them without the files changing.
+    /// </summary>
+    public const int Generation = 1;
+
     /// <summary>True when libsndfile loaded (see AURALIS_SNDFILE_LIB to point at a specific copy).</summary>
     public static bool IsLibSndFileAvailable => SndFileLibrary.IsAvailable;
 

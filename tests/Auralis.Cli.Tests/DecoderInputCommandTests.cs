@@ -1,6 +1,7 @@
 using System.Diagnostics;
 using System.Text.Json;
 using Auralis.Audio;
+using Auralis.Library.Database;
 
 namespace Auralis.Cli.Tests;
 
@@ -66,6 +67,43 @@ public sealed class DecoderInputCommandTests : IDisposable
         var fingerprint = CliRunner.RunProcess(new Dictionary<string, string>(), "fingerprint", fifo);
         Assert.NotEqual(0, fingerprint.ExitCode);
         Assert.Contains("not a regular file: a named pipe (FIFO)", fingerprint.Error, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void A_rescan_retries_an_unchanged_track_whose_error_an_older_decoder_stored_and_it_becomes_complete()
+    {
+        var path = AddFloatWav("transcoded.wav", 0.3);
+        Assert.Equal(0, CliRunner.Run("scan", Music, "--db", Db, "--no-sidecars").ExitCode);
+
+        // The state an older Auralis left: the file unchanged, its track in error from a decoder
+        // that gave up (generation 0: before the generation was stored).
+        using (var db = LibraryDatabase.Open(Db))
+        {
+            using var command = db.Command(
+                "UPDATE tracks SET fingerprint_status = 'error', fingerprint_error_generation = 0, " +
+                "fingerprint_error_message = $m WHERE filepath = $p");
+            command.Parameters.AddWithValue("$m", $"{path}: libsndfile failed at frame 959688: Supported file format but file is malformed. The file is damaged; re-copy, re-download or re-encode it.");
+            command.Parameters.AddWithValue("$p", path);
+            Assert.Equal(1, command.ExecuteNonQuery());
+            using var drop = db.Command("DELETE FROM track_fingerprints");
+            drop.ExecuteNonQuery();
+        }
+
+        var rescan = CliRunner.Run("scan", Music, "--db", Db, "--json", "--no-sidecars");
+        Assert.True(rescan.ExitCode == 0, rescan.Out + rescan.Error);
+        using var status = JsonDocument.Parse(CliRunner.Run("status", "--db", Db, "--json").Out);
+        Assert.Equal((1, 0), (status.RootElement.GetProperty("complete").GetInt32(), status.RootElement.GetProperty("error").GetInt32()));
+
+        // An error of the current generation is not retried while the file stays the same.
+        using (var db = LibraryDatabase.Open(Db))
+        {
+            using var command = db.Command($"UPDATE tracks SET fingerprint_status = 'error', fingerprint_error_generation = {AudioDecoder.Generation}");
+            command.ExecuteNonQuery();
+        }
+
+        var again = CliRunner.Run("scan", Music, "--db", Db, "--json", "--no-sidecars");
+        using var summary = JsonDocument.Parse(again.Out.Split('\n', StringSplitOptions.RemoveEmptyEntries)[^1]);
+        Assert.Equal(1, summary.RootElement.GetProperty("skipped").GetInt32());
     }
 
     [Fact]
