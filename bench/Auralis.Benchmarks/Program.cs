@@ -16,6 +16,13 @@ if (args.Length > 0 && args[0] == "decode-only")
     return DecodeVsExtract.DecodeOnlySeconds(args[1..]);
 }
 
+// `decoders FILE_OR_DIR...`: libsndfile against the ffmpeg pipe on the same files, per format,
+// with the ratio (bench/decoders.sh; how AudioDecoder's order per format was chosen).
+if (args.Length > 0 && args[0] == "decoders")
+{
+    return DecoderTiming.Run(args[1..]);
+}
+
 // `knn-graph [N]`: one full k-NN graph build (k = 10, all cores) over N random fingerprints
 // (SPEC.md 12: 100,000 tracks <= 60 s). Timed once: a build takes tens of seconds.
 if (args.Length > 0 && args[0] == "knn-graph")

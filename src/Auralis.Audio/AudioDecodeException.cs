@@ -15,21 +15,32 @@ public enum AudioErrorKind
     UnsupportedFormat,
     /// <summary>A recognized format whose data is damaged (bad header, decoder error mid-stream).</summary>
     Corrupt,
-    /// <summary>The decoder produced NaN or infinite samples.</summary>
+    /// <summary>The decoder produced NaN, infinite or impossibly loud samples (beyond +-16, +24 dBFS).</summary>
     InvalidSamples,
     /// <summary>An I/O error that may go away when retried.</summary>
     Io,
+    /// <summary>The path is a named pipe (FIFO), socket or device, not a regular file: opening it could block forever.</summary>
+    NotRegularFile,
 }
 
 /// <summary>A file could not be decoded; the message names the file, the cause and what to do.</summary>
 public sealed class AudioDecodeException : Exception
 {
     public AudioDecodeException(string path, AudioErrorKind kind, string message, Exception? innerException = null)
+        : this(path, kind, message, message, innerException)
+    {
+    }
+
+    private AudioDecodeException(string path, AudioErrorKind kind, string message, string cause, Exception? innerException)
         : base(message, innerException)
     {
         Path = path;
         Kind = kind;
+        Cause = cause;
     }
+
+    /// <summary>The cause alone, without the path and the advice (combined when several decoders failed).</summary>
+    public string Cause { get; }
 
     /// <summary>The file that failed, as given to the decoder.</summary>
     public string Path { get; }
@@ -50,9 +61,11 @@ public sealed class AudioDecodeException : Exception
             AudioErrorKind.Empty => "The file has no content; re-copy or re-rip it.",
             AudioErrorKind.UnsupportedFormat => "Convert it to FLAC, WAV, Ogg or MP3, or install ffmpeg for other formats.",
             AudioErrorKind.Corrupt => "The file is damaged; re-copy, re-download or re-encode it.",
-            AudioErrorKind.InvalidSamples => "The file contains NaN or infinite samples; re-export it from its source.",
+            AudioErrorKind.InvalidSamples => "Re-export it from its source or replace it.",
+            AudioErrorKind.NotRegularFile => "Only regular files are decoded; remove it or exclude it from the library.",
             _ => "This may be temporary (disk, network share); try again.",
         };
-        return new AudioDecodeException(path, kind, $"{path}: {cause.TrimEnd('.')}. {advice}", inner);
+        cause = cause.TrimEnd('.');
+        return new AudioDecodeException(path, kind, $"{path}: {cause}. {advice}", cause, inner);
     }
 }

@@ -3,9 +3,27 @@ using Auralis.Audio.Native;
 
 namespace Auralis.Audio;
 
-/// <summary>Opens audio files for block-wise decoding: libsndfile first, then an ffmpeg pipe.</summary>
+/// <summary>
+/// Opens audio files for block-wise decoding through libsndfile or an ffmpeg pipe, in an order
+/// chosen per format by measurement (docs/decoding.md). A file is only reported damaged when every
+/// decoder that could read it has failed; the error then says what each one said.
+/// </summary>
 public static class AudioDecoder
 {
+    /// <summary>The name of the libsndfile decoder, as in <see cref="AudioInfo.Decoder"/>.</summary>
+    public const string LibSndFile = "libsndfile";
+
+    /// <summary>The name of the ffmpeg pipe decoder, as in <see cref="AudioInfo.Decoder"/>.</summary>
+    public const string Ffmpeg = "ffmpeg";
+
+    /// <summary>
+    /// The generation of the decoding rules. It goes up whenever a change lets files decode that
+    /// failed before (generation 1: the per-format order and the restart with the next decoder);
+    /// the library stores it with each error, and a scan retries errors of older generations, so
+    /// an upgrade can fix them without the files changing.
+    /// </summary>
+    public const int Generation = 1;
+
     /// <summary>True when libsndfile loaded (see AURALIS_SNDFILE_LIB to point at a specific copy).</summary>
     public static bool IsLibSndFileAvailable => SndFileLibrary.IsAvailable;
 
@@ -13,49 +31,127 @@ public static class AudioDecoder
     public static string? LibSndFileVersion => SndFileLibrary.Version;
 
     /// <summary>
-    /// Opens <paramref name="path"/> for decoding. libsndfile is tried first; if it cannot open the
-    /// file and ffmpeg is on PATH (and allowed), an ffmpeg pipe decodes it instead.
+    /// Opens <paramref name="path"/> with the first decoder (in the format's order) that accepts it.
+    /// A failure later in the stream is final for this reader; use <see cref="Decode{T}"/> where
+    /// the work can start over with the next decoder.
     /// </summary>
-    /// <exception cref="AudioDecodeException">The file is missing, unreadable, empty, not audio or damaged.</exception>
+    /// <exception cref="AudioDecodeException">The file is missing, unreadable, empty, not a regular file, not audio or damaged.</exception>
     public static IAudioReader Open(string path, AudioDecodeOptions? options = null)
     {
         ArgumentException.ThrowIfNullOrEmpty(path);
         options ??= new AudioDecodeOptions();
-        CheckReadableFile(path);
-
-        string libsndfileFailure;
-        var kind = AudioErrorKind.UnsupportedFormat;
-        if (SndFileLibrary.IsAvailable)
+        var attempts = new Attempts(path);
+        foreach (string decoder in Order(path, options, attempts))
         {
-            SndFileReader? reader = SndFileReader.TryOpen(path, out string reason, out int errorNumber);
-            if (reader is not null)
+            if (TryOpenWith(decoder, path, attempts) is { } reader)
             {
                 return reader;
             }
-
-            libsndfileFailure = $"libsndfile: {reason}";
-            kind = KindOfOpenError(errorNumber);
-        }
-        else
-        {
-            libsndfileFailure = SndFileLibrary.LoadError ?? "libsndfile could not be loaded";
         }
 
-        if (!options.AllowFfmpeg)
+        throw attempts.Failure();
+    }
+
+    /// <summary>
+    /// Decodes <paramref name="path"/> with <paramref name="consume"/>, which reads the reader it
+    /// is given to the end. If a decoder fails (at open or mid-stream) with a decode error, the
+    /// work starts over from the beginning with the next decoder, so the result always comes from
+    /// one decoder (its name is in <see cref="AudioInfo.Decoder"/>). Nothing is buffered: a restart
+    /// decodes the file again. Transient I/O errors and the consumer's own exceptions propagate.
+    /// </summary>
+    /// <exception cref="AudioDecodeException">Every decoder that can read the format failed; the message lists each one's cause.</exception>
+    public static T Decode<T>(string path, Func<IAudioReader, T> consume, AudioDecodeOptions? options = null)
+    {
+        ArgumentException.ThrowIfNullOrEmpty(path);
+        ArgumentNullException.ThrowIfNull(consume);
+        options ??= new AudioDecodeOptions();
+        var attempts = new Attempts(path);
+        foreach (string decoder in Order(path, options, attempts))
         {
-            throw AudioDecodeException.For(path, kind, $"{libsndfileFailure} (ffmpeg fallback disabled)");
+            IAudioReader? reader = TryOpenWith(decoder, path, attempts);
+            if (reader is null)
+            {
+                continue;
+            }
+
+            using (reader)
+            {
+                try
+                {
+                    return consume(reader);
+                }
+                catch (AudioDecodeException e) when (e.Kind is AudioErrorKind.Corrupt or AudioErrorKind.InvalidSamples or AudioErrorKind.UnsupportedFormat)
+                {
+                    attempts.Add(decoder, e.Kind, e.Cause);
+                }
+            }
+        }
+
+        throw attempts.Failure();
+    }
+
+    /// <summary>
+    /// Formats that ffmpeg decodes faster than libsndfile (bench/decoders.sh, docs/decoding.md);
+    /// every other format starts with libsndfile, which needs no child process.
+    /// </summary>
+    private static readonly HashSet<SniffedFormat> FfmpegFirst = [SniffedFormat.Opus];
+
+    /// <summary>The file checks, then the decoders to try in order; a decoder that is not available is recorded as an attempt.</summary>
+    private static List<string> Order(string path, AudioDecodeOptions options, Attempts attempts)
+    {
+        SniffedFormat format = RegularFile.Check(path);
+        IReadOnlyList<string> wanted = options.Decoders
+            ?? (FfmpegFirst.Contains(format) ? [Ffmpeg, LibSndFile] : [LibSndFile, Ffmpeg]);
+        var order = new List<string>(wanted.Count);
+        foreach (string decoder in wanted.Distinct(StringComparer.Ordinal))
+        {
+            switch (decoder)
+            {
+                case LibSndFile when !SndFileLibrary.IsAvailable:
+                    attempts.Add(LibSndFile, AudioErrorKind.UnsupportedFormat, SndFileLibrary.LoadError ?? "libsndfile could not be loaded");
+                    break;
+                case Ffmpeg when !options.AllowFfmpeg:
+                    attempts.Add(Ffmpeg, AudioErrorKind.UnsupportedFormat, "ffmpeg fallback disabled");
+                    break;
+                case LibSndFile or Ffmpeg:
+                    order.Add(decoder);
+                    break;
+                default:
+                    throw new ArgumentException($"Unknown decoder \"{decoder}\"; use \"{LibSndFile}\" or \"{Ffmpeg}\".", nameof(options));
+            }
+        }
+
+        return order;
+    }
+
+    private static IAudioReader? TryOpenWith(string decoder, string path, Attempts attempts)
+    {
+        if (decoder == LibSndFile)
+        {
+            SndFileReader? reader = SndFileReader.TryOpen(path, out string reason, out int errorNumber);
+            if (reader is null)
+            {
+                attempts.Add(LibSndFile, KindOfOpenError(errorNumber), reason);
+            }
+
+            return reader;
         }
 
         string? ffmpeg = FfmpegTools.Find("ffmpeg");
         if (ffmpeg is null)
         {
-            throw AudioDecodeException.For(path, kind, $"{libsndfileFailure}; ffmpeg is not on PATH");
+            attempts.Add(Ffmpeg, AudioErrorKind.UnsupportedFormat, "ffmpeg is not on PATH");
+            return null;
         }
 
-        FfmpegStreamInfo? stream = FfmpegProbe.Run(path, ffmpeg, out string ffmpegFailure);
-        return stream is not null
-            ? FfmpegReader.Start(path, ffmpeg, stream)
-            : throw AudioDecodeException.For(path, kind, $"{libsndfileFailure}; ffmpeg: {ffmpegFailure}");
+        FfmpegStreamInfo? stream = FfmpegProbe.Run(path, ffmpeg, out string failure);
+        if (stream is null)
+        {
+            attempts.Add(Ffmpeg, AudioErrorKind.UnsupportedFormat, failure);
+            return null;
+        }
+
+        return FfmpegReader.Start(path, ffmpeg, stream);
     }
 
     /// <summary>
@@ -69,73 +165,36 @@ public static class AudioDecoder
         _ => AudioErrorKind.Corrupt,
     };
 
-    /// <summary>
-    /// Distinguishes the filesystem problems before any decoder sees the path, because
-    /// libsndfile reports all of them as one vague "System error".
-    /// </summary>
-    private static void CheckReadableFile(string path)
+    /// <summary>What each decoder said; the combined error when none succeeded.</summary>
+    private sealed class Attempts(string path)
     {
-        if (Directory.Exists(path))
-        {
-            throw AudioDecodeException.For(path, AudioErrorKind.IsDirectory, "this is a directory, not an audio file");
-        }
+        private readonly List<(string Decoder, AudioErrorKind Kind, string Cause)> _failures = [];
 
-        try
+        public void Add(string decoder, AudioErrorKind kind, string cause) => _failures.Add((decoder, kind, cause.TrimEnd('.')));
+
+        /// <summary>
+        /// The most telling kind wins: a transient I/O error (so the scan retries), then bad
+        /// samples, then damage a decoder recognised, then "not understood".
+        /// </summary>
+        public AudioDecodeException Failure()
         {
-            // Opening (not just stat) is the only reliable permission check: ACLs, root, read-only mounts.
-            using var handle = File.OpenHandle(path, FileMode.Open, FileAccess.Read, FileShare.ReadWrite | FileShare.Delete);
-            if (RandomAccess.GetLength(handle) == 0)
+            if (_failures.Count == 0)
             {
-                throw AudioDecodeException.For(path, AudioErrorKind.Empty, "the file is empty (0 bytes)");
+                return AudioDecodeException.For(path, AudioErrorKind.UnsupportedFormat, "no decoder was tried");
             }
-        }
-        catch (UnauthorizedAccessException ex)
-        {
-            throw AudioDecodeException.For(path, AudioErrorKind.Unreadable, "permission denied", ex);
-        }
-        catch (Exception ex) when (ex is FileNotFoundException or DirectoryNotFoundException)
-        {
-            // .NET reports a dangling link as an existing file, so the link is only noticed here.
-            string? target = LinkTarget(path);
-            throw AudioDecodeException.For(path, AudioErrorKind.NotFound,
-                target is null ? "no such file" : $"broken symbolic link (its target {target} does not exist)", ex);
-        }
-        catch (PathTooLongException ex)
-        {
-            throw AudioDecodeException.For(path, AudioErrorKind.NotFound, "the path is too long for this system", ex);
-        }
-        catch (IOException ex) when (LinkTarget(path) is not null && !LinkResolves(path))
-        {
-            throw AudioDecodeException.For(path, AudioErrorKind.NotFound, $"symbolic link that cannot be resolved ({ex.Message})", ex);
-        }
-        catch (IOException ex)
-        {
-            throw AudioDecodeException.For(path, AudioErrorKind.Io, $"I/O error while opening: {ex.Message}", ex);
-        }
-    }
 
-    private static string? LinkTarget(string path)
-    {
-        try
-        {
-            return new FileInfo(path).LinkTarget;
+            AudioErrorKind kind = _failures.MaxBy(f => Rank(f.Kind)).Kind;
+            string cause = string.Join("; ", _failures.Select(f =>
+                f.Cause.StartsWith(f.Decoder + " ", StringComparison.Ordinal) ? f.Cause : $"{f.Decoder}: {f.Cause}"));
+            return AudioDecodeException.For(path, kind, cause);
         }
-        catch (IOException)
-        {
-            return null;
-        }
-    }
 
-    /// <summary>False for link loops (ELOOP), which would otherwise look like a transient I/O error.</summary>
-    private static bool LinkResolves(string path)
-    {
-        try
+        private static int Rank(AudioErrorKind kind) => kind switch
         {
-            return File.ResolveLinkTarget(path, returnFinalTarget: true) is not null;
-        }
-        catch (IOException)
-        {
-            return false;
-        }
+            AudioErrorKind.Io => 3,
+            AudioErrorKind.InvalidSamples => 2,
+            AudioErrorKind.Corrupt => 1,
+            _ => 0,
+        };
     }
 }

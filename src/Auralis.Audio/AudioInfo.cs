@@ -26,8 +26,15 @@ public sealed record AudioInfo(
 /// <summary>Tags written by <see cref="AudioFileWriter"/>; null fields are left out.</summary>
 public sealed record AudioTags(string? Title, string? Artist, string? Album);
 
-/// <param name="AllowFfmpeg">Fall back to an ffmpeg pipe for files libsndfile cannot open.</param>
-public sealed record AudioDecodeOptions(bool AllowFfmpeg = true);
+/// <param name="AllowFfmpeg">Use the ffmpeg pipe (first for some formats, else for files libsndfile cannot decode).</param>
+public sealed record AudioDecodeOptions(bool AllowFfmpeg = true)
+{
+    /// <summary>
+    /// The decoders to try, in order (<see cref="AudioDecoder.LibSndFile"/>, <see cref="AudioDecoder.Ffmpeg"/>);
+    /// null picks the measured default order for the file's format (docs/decoding.md).
+    /// </summary>
+    public IReadOnlyList<string>? Decoders { get; init; }
+}
 
 /// <summary>Sample format of written files; <see cref="Default"/> picks the best one the container allows.</summary>
 public enum AudioSampleFormat

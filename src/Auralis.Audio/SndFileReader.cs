@@ -106,7 +106,7 @@ internal sealed class SndFileReader : IAudioReader
         }
 
         int frames = (int)got;
-        SampleGuard.EnsureFinite(interleaved[..(frames * channels)], channels, FramesRead, Info.Path);
+        SampleGuard.EnsureValid(interleaved[..(frames * channels)], channels, FramesRead, Info.Path);
         FramesRead += frames;
         return frames;
     }

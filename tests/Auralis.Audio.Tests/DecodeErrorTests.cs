@@ -125,6 +125,62 @@ public class DecodeErrorTests : IDisposable
         Assert.Equal(1000, reader.FramesRead); // the bad block was not counted as delivered
     }
 
+    [Theory]
+    [InlineData(3e38f)]
+    [InlineData(-237f)]
+    [InlineData(16.5f)]
+    public void Samples_beyond_plus_minus_16_are_InvalidSamples_naming_the_peak(float loud)
+    {
+        float[] samples = Signals.Sine(440, Rate, 2, 10_000);
+        samples[(4321 * 2) + 1] = loud;
+        string path = _dir.File("loud.wav");
+        AudioFileWriter.Write(path, samples, Rate, 2, AudioSampleFormat.Float32);
+
+        AudioDecodeException ex = Assert.Throws<AudioDecodeException>(() => AudioDecoder.Decode(path, reader => Signals.ReadAll(reader, 1000)));
+        Assert.Equal(AudioErrorKind.InvalidSamples, ex.Kind);
+        Assert.StartsWith(path + ": ", ex.Message);
+        Assert.Contains($"decoded samples reach {Math.Abs(loud).ToString("G3", System.Globalization.CultureInfo.InvariantCulture)} (", ex.Message);
+        Assert.Contains("the file is damaged or not audio", ex.Message);
+    }
+
+    [Fact]
+    public void A_float_wav_peaking_at_1_5_still_decodes()
+    {
+        float[] samples = Signals.Sine(440, Rate, 2, 10_000, amplitude: 1.5);
+        string path = _dir.File("hot.wav");
+        AudioFileWriter.Write(path, samples, Rate, 2, AudioSampleFormat.Float32);
+        Assert.Equal(samples, Signals.ReadAll(path, 1000));
+    }
+
+    [Fact]
+    [System.Runtime.Versioning.UnsupportedOSPlatform("windows")]
+    public async Task A_named_pipe_is_refused_at_once_as_not_a_regular_file_even_through_a_link()
+    {
+        string fifo = _dir.File("x.flac");
+        Assert.Equal(0, ExternalTools.Run("mkfifo", fifo).ExitCode);
+        string link = _dir.File("link.flac");
+        File.CreateSymbolicLink(link, fifo);
+        foreach (string path in new[] { fifo, link })
+        {
+            // Opening a FIFO for reading blocks until a writer comes: run it off the test thread with a bound.
+            Task<AudioDecodeException> open = Task.Run(() => Assert.Throws<AudioDecodeException>(() => AudioDecoder.Open(path)));
+            Task first = await Task.WhenAny(open, Task.Delay(TimeSpan.FromSeconds(10)));
+            Assert.True(first == open, $"opening {path} still blocks after 10 s");
+            AudioDecodeException ex = await open;
+            Assert.Equal(AudioErrorKind.NotRegularFile, ex.Kind);
+            Assert.Contains("not a regular file: a named pipe (FIFO)", ex.Message);
+        }
+    }
+
+    [Fact]
+    [System.Runtime.Versioning.UnsupportedOSPlatform("windows")]
+    public void A_character_device_is_refused_as_not_a_regular_file()
+    {
+        AudioDecodeException ex = Assert.Throws<AudioDecodeException>(() => AudioDecoder.Open("/dev/zero"));
+        Assert.Equal(AudioErrorKind.NotRegularFile, ex.Kind);
+        Assert.Contains("a character device", ex.Message);
+    }
+
     /// <summary>Cut points: inside the first frames, early, mid-stream, near the end.</summary>
     private static readonly double[] CutFractions = [0.001, 0.02, 0.5, 0.97];
 

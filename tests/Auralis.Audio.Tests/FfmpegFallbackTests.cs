@@ -180,7 +180,7 @@ public class FfmpegFallbackTests : IDisposable
     {
         string[] args = FfmpegReader.Arguments("/music/a b.m4a", 44100, 2);
         Assert.Equal(
-            ["-nostdin", "-v", "error", "-i", "file:/music/a b.m4a", "-map", "0:a:0", "-f", "f32le", "-ac", "2", "-ar", "44100", "pipe:1"],
+            ["-nostdin", "-v", "error", "-protocol_whitelist", "file", "-format_whitelist", FfmpegTools.AllowedDemuxers, "-i", "file:/music/a b.m4a", "-map", "0:a:0", "-f", "f32le", "-ac", "2", "-ar", "44100", "pipe:1"],
             args);
     }
 

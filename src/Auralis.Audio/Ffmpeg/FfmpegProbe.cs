@@ -26,9 +26,9 @@ internal static partial class FfmpegProbe
     {
         string[] args =
         [
-            "-v", "error", "-select_streams", "a:0",
+            "-v", "error", .. FfmpegTools.ConfinedInput, "-select_streams", "a:0",
             "-show_entries",
-            "stream=sample_rate,channels:stream_tags=title,artist,album:format=format_name,duration:format_tags=title,artist,album",
+            "stream=codec_name,sample_rate,channels:stream_tags=title,artist,album:format=format_name,duration:format_tags=title,artist,album",
             "-of", "json", FfmpegTools.InputArgument(path),
         ];
         if (!RunToEnd(ffprobe, args, out int exitCode, out string stdout, out string stderr, out failure))
@@ -38,7 +38,7 @@ internal static partial class FfmpegProbe
 
         if (exitCode != 0)
         {
-            failure = FfmpegTools.FirstLine(stderr, $"ffprobe exited with code {exitCode}");
+            failure = FfmpegTools.RefusedContainer(stderr) ?? FfmpegTools.FirstLine(stderr, $"ffprobe exited with code {exitCode}");
             return null;
         }
 
@@ -79,17 +79,26 @@ internal static partial class FfmpegProbe
             && d > 0 ? d : null;
 
         failure = string.Empty;
-        return new FfmpegStreamInfo(sampleRate, channels, DemuxerName(formatName, path), duration,
+        return new FfmpegStreamInfo(sampleRate, channels, FormatName(DemuxerName(formatName, path), ReadString(stream, "codec_name")), duration,
             Tag(format, stream, "title"), Tag(format, stream, "artist"), Tag(format, stream, "album"));
     }
 
     /// <summary>Without ffprobe: "ffmpeg -i FILE" prints the stream line on stderr and exits 1 (no output given).</summary>
     internal static FfmpegStreamInfo? WithFfmpeg(string ffmpeg, string path, out string failure)
     {
-        string[] args = ["-nostdin", "-hide_banner", "-i", FfmpegTools.InputArgument(path)];
-        return RunToEnd(ffmpeg, args, out _, out _, out string stderr, out failure)
-            ? ParseFfmpegBanner(stderr, path, out failure)
-            : null;
+        string[] args = ["-nostdin", "-hide_banner", .. FfmpegTools.ConfinedInput, "-i", FfmpegTools.InputArgument(path)];
+        if (!RunToEnd(ffmpeg, args, out _, out _, out string stderr, out failure))
+        {
+            return null;
+        }
+
+        if (FfmpegTools.RefusedContainer(stderr) is { } refused)
+        {
+            failure = refused;
+            return null;
+        }
+
+        return ParseFfmpegBanner(stderr, path, out failure);
     }
 
     /// <summary>Parses e.g. "Input #0, mov,mp4,m4a,... from" and "Stream #0:0(und): Audio: aac (LC) (mp4a / 0x6134706D), 44100 Hz, mono, fltp".</summary>
@@ -116,7 +125,8 @@ internal static partial class FfmpegProbe
         Match input = InputLine().Match(stderr);
         failure = string.Empty;
         return new FfmpegStreamInfo(sampleRate, channels,
-            DemuxerName(input.Success ? input.Groups["demuxer"].Value : "", path), null, null, null, null);
+            FormatName(DemuxerName(input.Success ? input.Groups["demuxer"].Value : "", path), audio.Groups["codec"].Value),
+            null, null, null, null);
     }
 
     /// <summary>Channel counts of ffmpeg's layout names (libavutil/channel_layout.c).</summary>
@@ -141,6 +151,17 @@ internal static partial class FfmpegProbe
             _ => 0,
         };
     }
+
+    /// <summary>
+    /// Ogg files get the names libsndfile gives them ("opus", "ogg-vorbis"), so a track's stored
+    /// format does not depend on which decoder read it; other containers keep the demuxer name.
+    /// </summary>
+    internal static string FormatName(string demuxer, string? codec) => (demuxer, codec) switch
+    {
+        ("ogg", "opus") => "opus",
+        ("ogg", "vorbis") => "ogg-vorbis",
+        _ => demuxer,
+    };
 
     /// <summary>
     /// ffmpeg names demuxers by a family list ("mov,mp4,m4a,3gp,3g2,mj2"); the member that matches
@@ -219,7 +240,7 @@ internal static partial class FfmpegProbe
         return null;
     }
 
-    [GeneratedRegex(@"Stream #\d+:\d+.*?: Audio: [^\n]*?(?<rate>\d+) Hz, (?<layout>[^,\n]+)")]
+    [GeneratedRegex(@"Stream #\d+:\d+.*?: Audio: (?<codec>[a-z0-9_]+)[^\n]*?(?<rate>\d+) Hz, (?<layout>[^,\n]+)")]
     private static partial Regex AudioStreamLine();
 
     [GeneratedRegex(@"Input #\d+, (?<demuxer>[^\s]+), from")]

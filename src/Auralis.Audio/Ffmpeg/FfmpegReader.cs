@@ -37,11 +37,12 @@ internal sealed class FfmpegReader : IAudioReader
     /// <summary>
     /// The decode command: native rate and channel count (so nothing is resampled or downmixed),
     /// float32 in this machine's byte order, first audio stream only, no stdin (ffmpeg would
-    /// otherwise read keystrokes from it).
+    /// otherwise read keystrokes from it), and the input confined to one audio file
+    /// (<see cref="FfmpegTools.ConfinedInput"/>).
     /// </summary>
     internal static string[] Arguments(string path, int sampleRate, int channels) =>
     [
-        "-nostdin", "-v", "error", "-i", FfmpegTools.InputArgument(path), "-map", "0:a:0",
+        "-nostdin", "-v", "error", .. FfmpegTools.ConfinedInput, "-i", FfmpegTools.InputArgument(path), "-map", "0:a:0",
         "-f", BitConverter.IsLittleEndian ? "f32le" : "f32be",
         "-ac", channels.ToString(CultureInfo.InvariantCulture),
         "-ar", sampleRate.ToString(CultureInfo.InvariantCulture),
@@ -77,7 +78,7 @@ internal sealed class FfmpegReader : IAudioReader
         {
             process.Dispose();
             throw AudioDecodeException.For(path, AudioErrorKind.UnsupportedFormat,
-                $"libsndfile cannot open it and ffmpeg ({ffmpeg}) could not be started: {ex.Message}", ex);
+                $"ffmpeg ({ffmpeg}) could not be started: {ex.Message}", ex);
         }
 
         var reader = new FfmpegReader(process, info, stderr);
@@ -126,7 +127,7 @@ internal sealed class FfmpegReader : IAudioReader
         }
 
         int frames = got / frameBytes;
-        SampleGuard.EnsureFinite(interleaved[..(frames * channels)], channels, FramesRead, Info.Path);
+        SampleGuard.EnsureValid(interleaved[..(frames * channels)], channels, FramesRead, Info.Path);
         FramesRead += frames;
         return frames;
     }

@@ -21,7 +21,13 @@ public static class FileFingerprinter
     {
         ArgumentNullException.ThrowIfNull(path);
         ArgumentNullException.ThrowIfNull(engine);
-        using var reader = AudioDecoder.Open(path);
+        // Decode, not Open: if a decoder fails mid-stream, the analysis starts over with the next
+        // one, so the fingerprint always comes from a single decoder (named in Audio.Decoder).
+        return AudioDecoder.Decode(path, reader => Compute(path, reader, engine, cancellationToken));
+    }
+
+    private static FileFingerprint Compute(string path, IAudioReader reader, IFingerprintEngine engine, CancellationToken cancellationToken)
+    {
         var info = reader.Info;
         IFingerprintAnalyzer analyzer;
         try

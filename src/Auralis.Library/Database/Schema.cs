@@ -69,6 +69,9 @@ internal static class Schema
                 track_count INTEGER NOT NULL
             );
             """),
+        new(3, "decoder generation of fingerprint errors", """
+            ALTER TABLE tracks ADD COLUMN fingerprint_error_generation INTEGER NOT NULL DEFAULT 0;
+            """),
     ];
 
     /// <summary>The dimension columns, in storage order (FINGERPRINT.md names).</summary>

@@ -146,9 +146,11 @@ public sealed class TrackRepository(LibraryDatabase database)
     {
         using var command = database.Command(
             "UPDATE tracks SET fingerprint_status = $s, fingerprint_error_message = $e, updated_at = $now, " +
-            "fingerprint_attempts = fingerprint_attempts + (CASE WHEN $s = 'error' THEN 1 ELSE 0 END) WHERE id = $id",
+            "fingerprint_attempts = fingerprint_attempts + (CASE WHEN $s = 'error' THEN 1 ELSE 0 END), " +
+            "fingerprint_error_generation = (CASE WHEN $s = 'error' THEN $generation ELSE fingerprint_error_generation END) WHERE id = $id",
             transaction);
         command.Parameters.AddWithValue("$s", StatusText(status));
+        command.Parameters.AddWithValue("$generation", Auralis.Audio.AudioDecoder.Generation);
         command.Parameters.AddWithValue("$e", (object?)errorMessage ?? DBNull.Value);
         command.Parameters.AddWithValue("$now", LibraryDatabase.Now());
         command.Parameters.AddWithValue("$id", id);

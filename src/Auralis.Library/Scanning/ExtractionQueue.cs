@@ -64,15 +64,21 @@ public sealed class ExtractionQueue(LibraryDatabase database)
     /// </summary>
     public void RequestNow(long trackId, string path) => _onDemand.Enqueue((trackId, path));
 
-    /// <summary>The tracks that need work, in the order they will be processed.</summary>
+    /// <summary>
+    /// The tracks that need work, in the order they will be processed: pending ones, stale
+    /// fingerprints, and errors stored by an older decoder generation (a decoder upgrade may fix
+    /// them although the file did not change; errors of the current one are not retried).
+    /// </summary>
     public IReadOnlyList<(long Id, string Path)> WorkList()
     {
         using var command = database.Command(
             "SELECT t.id, t.filepath, CASE WHEN f.track_id IS NULL THEN 0 ELSE 1 END AS stale FROM tracks t " +
             "LEFT JOIN track_fingerprints f ON f.track_id = t.id " +
             "WHERE t.fingerprint_status = 'pending' OR (f.track_id IS NOT NULL AND f.fingerprint_version < $version) " +
+            "OR (t.fingerprint_status = 'error' AND t.fingerprint_error_generation < $generation) " +
             "ORDER BY stale, t.added_at DESC, t.id DESC");
         command.Parameters.AddWithValue("$version", Fingerprint.FingerprintVersion);
+        command.Parameters.AddWithValue("$generation", AudioDecoder.Generation);
         var work = new List<(long, string)>();
         using var reader = command.ExecuteReader();
         while (reader.Read())

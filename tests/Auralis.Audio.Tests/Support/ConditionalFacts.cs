@@ -19,3 +19,19 @@ public sealed class FfmpegFactAttribute : FactAttribute
         }
     }
 }
+
+/// <summary>A theory that needs ffmpeg on PATH (and optionally one of its encoders).</summary>
+public sealed class FfmpegTheoryAttribute : TheoryAttribute
+{
+    public FfmpegTheoryAttribute(string? encoder = null)
+    {
+        if (ExternalTools.Ffmpeg is null)
+        {
+            Skip = "ffmpeg is not on PATH (Debian: apt-get install ffmpeg)";
+        }
+        else if (encoder is not null && !ExternalTools.HasEncoder(encoder))
+        {
+            Skip = $"this ffmpeg has no {encoder} encoder";
+        }
+    }
+}
