@@ -141,9 +141,12 @@ internal sealed class ScanJobs(ServerLibrary library) : IDisposable
             library.LibraryChanged();
             job.Finish(result.Cancelled ? "cancelled" : "complete");
         }
-        catch (Exception e) when (e is LibraryDatabaseException or DirectoryNotFoundException or IOException or UnauthorizedAccessException)
+        catch (Exception e) when (e is not OutOfMemoryException)
         {
-            job.Error = e.Message;
+            // Whatever ends the scan ends the job: one left "running" refused every later scan.
+            job.Error = e is LibraryDatabaseException or DirectoryNotFoundException or IOException or UnauthorizedAccessException
+                ? e.Message
+                : $"unexpected error: {e.Message}";
             library.LibraryChanged();
             job.Finish("failed");
         }
