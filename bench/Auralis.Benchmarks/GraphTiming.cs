@@ -31,7 +31,7 @@ internal static class GraphTiming
         for (var i = 0; i < tracks; i++)
         {
             var id = repository.Add($"/music/generated/{i:D6}.flac", 1, 1);
-            batch.Add((id, new Fingerprint(Enumerable.Range(0, Fingerprint.Dimensions).Select(_ => (float)rng.NextDouble()).ToArray())));
+            batch.Add((id, InRange(rng)));
             if (batch.Count == 1000)
             {
                 store.StoreCompleted(batch);
@@ -43,4 +43,9 @@ internal static class GraphTiming
         Console.WriteLine($"{path}: {tracks} tracks with fingerprints");
         return 0;
     }
+
+    /// <summary>Random values inside every dimension's range: the database stores nothing else.</summary>
+    private static Fingerprint InRange(Random rng) => new(Enumerable.Range(0, Fingerprint.Dimensions)
+        .Select(i => (float)(FingerprintDimensions.Ranges[i].Min + (rng.NextDouble() * (FingerprintDimensions.Ranges[i].Max - FingerprintDimensions.Ranges[i].Min))))
+        .ToArray());
 }

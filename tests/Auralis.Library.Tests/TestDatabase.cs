@@ -32,13 +32,14 @@ internal sealed class TestDatabase : IDisposable
         Fingerprints = new FingerprintRepository(Database);
     }
 
-    /// <summary>A valid fingerprint whose values are derived from <paramref name="seed"/>.</summary>
+    /// <summary>A valid fingerprint (every value inside its dimension's range) whose values are derived from <paramref name="seed"/>.</summary>
     public static Fingerprint Sample(int seed)
     {
         var values = new float[Fingerprint.Dimensions];
         for (var i = 0; i < values.Length; i++)
         {
-            values[i] = (float)(((seed * 31) + (i * 7)) % 100) / 3f;
+            var range = FingerprintDimensions.Ranges[i];
+            values[i] = (float)(range.Min + ((((seed * 31) + (i * 7)) % 100) / 100.0 * (range.Max - range.Min)));
         }
 
         return new Fingerprint(values);

@@ -26,7 +26,10 @@ public sealed class LibrarySimilarityTests : IDisposable
         for (var i = 0; i < count; i++)
         {
             var id = tracks.Add($"/music/{seed}-{i}.flac", 1, 1);
-            results.Add((id, new Fingerprint(Enumerable.Range(0, Fingerprint.Dimensions).Select(_ => (float)rng.NextDouble() * 10).ToArray())));
+            // Inside every dimension's range: the database stores nothing else.
+            results.Add((id, new Fingerprint(Enumerable.Range(0, Fingerprint.Dimensions)
+                .Select(d => (float)(FingerprintDimensions.Ranges[d].Min + (rng.NextDouble() * (FingerprintDimensions.Ranges[d].Max - FingerprintDimensions.Ranges[d].Min))))
+                .ToArray())));
         }
 
         new FingerprintRepository(_db).StoreCompleted(results);

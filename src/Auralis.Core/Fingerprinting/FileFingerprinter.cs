@@ -16,7 +16,10 @@ public static class FileFingerprinter
     public const int BlockFrames = 65_536;
 
     /// <exception cref="AudioDecodeException">The file cannot be decoded (names the file and cause).</exception>
-    /// <exception cref="FingerprintException">The audio cannot be analysed (too short, NaN samples...); the message names the file.</exception>
+    /// <exception cref="FingerprintException">
+    /// The audio cannot be analysed (too short, NaN samples...), or the analysis produced a value
+    /// outside its dimension's range; the message names the file (and the dimension and value).
+    /// </exception>
     public static FileFingerprint Compute(string path, IFingerprintEngine engine, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(path);
@@ -58,7 +61,14 @@ public static class FileFingerprinter
                     throw new AudioDecodeException(path, AudioErrorKind.Corrupt, $"{path}: no audio frames could be decoded (empty or damaged stream); re-encode or replace the file");
                 }
 
-                return new FileFingerprint(path, engine.Name, info, frames, analyzer.Finish());
+                var fingerprint = analyzer.Finish();
+                if (fingerprint.OutOfRange is { } problem)
+                {
+                    // No audio has such a fingerprint: storing it would poison every comparison.
+                    throw new FingerprintException(FingerprintErrorKind.Internal, $"{path}: the analysis produced {problem}; the result is not used");
+                }
+
+                return new FileFingerprint(path, engine.Name, info, frames, fingerprint);
             }
         }
         catch (FingerprintException e) when (!e.Message.StartsWith(path, StringComparison.Ordinal))

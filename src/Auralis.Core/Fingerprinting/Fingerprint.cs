@@ -1,4 +1,5 @@
 using System.Collections.ObjectModel;
+using System.Globalization;
 
 namespace Auralis.Fingerprinting;
 
@@ -65,6 +66,32 @@ public sealed class Fingerprint : IEquatable<Fingerprint>
     }
 
     public override string ToString() => string.Join(", ", Named().Select(p => $"{p.Key}={p.Value:G6}"));
+
+    /// <summary>
+    /// Null when every value lies in its dimension's range (<see cref="FingerprintDimensions.Ranges"/>),
+    /// else what is wrong with the first that does not ("bass_pct is 3.4E+38, outside 0 to 100").
+    /// Anything outside is not a fingerprint of any audio, and is never stored or trusted.
+    /// </summary>
+    public string? OutOfRange => FingerprintDimensions.OutOfRange(_values);
+}
+
+/// <summary>
+/// The values one dimension can take: [<see cref="Min"/>, <see cref="Max"/>], or exactly 0 when
+/// <see cref="OrZero"/> (tempo_bpm is 0 for aperiodic audio, chroma_energy 0 for silence).
+/// </summary>
+public readonly record struct DimensionRange(double Min, double Max, bool OrZero = false)
+{
+    /// <summary>
+    /// Float rounding at a bound (a band share of 100.00001, a square wave's crest factor of
+    /// -1e-7) is not out of range: values within 1e-4 of the range's width outside it count as in.
+    /// </summary>
+    public double Slack => 1e-4 * (Max - Min);
+
+    public bool Contains(double value) =>
+        (value >= Min - Slack && value <= Max + Slack) || (OrZero && value == 0); // false for NaN
+
+    public override string ToString() =>
+        (OrZero ? "0 or " : "") + string.Create(CultureInfo.InvariantCulture, $"{Min:G6} to {Max:G6}");
 }
 
 /// <summary>Names, groups and units of the dimensions (FINGERPRINT.md).</summary>
@@ -104,6 +131,45 @@ public static class FingerprintDimensions
         "LU", "LU", "0-1",
         "0-1", "-1..1",
     ]);
+
+    /// <summary>
+    /// The range of each dimension, in storage order: FINGERPRINT.md's where it gives one, and
+    /// for the open-ended units the bounds docs/fingerprint.md ("Ranges") derives from the
+    /// definitions. Sidecars, server answers and database rows outside them are not trusted, and
+    /// an extraction that produces a value outside them is an error.
+    /// </summary>
+    public static readonly ReadOnlyCollection<DimensionRange> Ranges = new(
+    [
+        new(0, 100), new(0, 100), new(0, 100), new(0, 100), new(0, 100), new(0, 100), new(0, 100),
+        new(-70, 40), // lufs: -70 when nothing passes the gate; +40 is above any audio within +-16 (24 dBFS)
+        new(0, 150), // crest_db: peak >= RMS; a lone peak among n samples gives 10 log10(n)
+        new(-60, 60), // bass_mid_ratio: clamped
+        new(60, 200, OrZero: true), // tempo_bpm: folded into [60, 200), or 0
+        new(0, 1), new(0, 1), new(0, 1),
+        new(0, 1), new(0, 1), new(0, 1),
+        new(0, 1), new(0, 1), new(1.0 / 12, 1, OrZero: true), // chroma_energy: 1/12 (flat) to 1, 0 for silence
+        new(0, 110), new(0, 110), // LU: spans of short-term loudness between -70 and +40 LUFS
+        new(0, 1),
+        new(0, 1), new(-1, 1),
+    ]);
+
+    /// <summary>Null when every value lies in its range, else a description of the first that does not.</summary>
+    public static string? OutOfRange(ReadOnlySpan<float> values)
+    {
+        for (var i = 0; i < values.Length && i < Ranges.Count; i++)
+        {
+            if (!Ranges[i].Contains(values[i]))
+            {
+                return Describe(i, values[i]);
+            }
+        }
+
+        return null;
+    }
+
+    /// <summary>"bass_pct is 3.4E+38, outside 0 to 100".</summary>
+    public static string Describe(int index, double value) =>
+        string.Create(CultureInfo.InvariantCulture, $"{Names[index]} is {value:G7}, outside {Ranges[index]}");
 
     private static readonly Dictionary<string, int> Index = Names.Select((n, i) => (n, i)).ToDictionary(p => p.n, p => p.i);
 

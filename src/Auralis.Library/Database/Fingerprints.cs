@@ -21,6 +21,22 @@ public sealed class FingerprintRepository(LibraryDatabase database)
     private static readonly string Parameters = string.Join(", ", Schema.Dimensions.Select((_, i) => $"$d{i}"));
     private static readonly string Columns = $"track_id, {DimensionList}, fingerprint_version, created_at, updated_at";
 
+    /// <summary>
+    /// SQL that is true when every dimension column of the row <paramref name="alias"/> lies in its
+    /// range (<see cref="FingerprintDimensions.Ranges"/>, with the same rounding slack). Rows that
+    /// fail it (tampered, or written by something else) are treated as missing: never returned as
+    /// fingerprints, and recomputed by the next scan. NULL, text and blobs fail it too.
+    /// </summary>
+    internal static string InRangeSql(string alias) => "(" + string.Join(" AND ", Schema.Dimensions.Select((name, i) =>
+    {
+        var range = FingerprintDimensions.Ranges[i];
+        var column = $"{alias}.{name}";
+        var between = string.Create(CultureInfo.InvariantCulture, $"{column} BETWEEN {range.Min - range.Slack:R} AND {range.Max + range.Slack:R}");
+        return range.OrZero ? $"({column} = 0 OR {between})" : between;
+    })) + ")";
+
+    private static readonly string Valid = InRangeSql("track_fingerprints");
+
     private static readonly string InsertSql =
         $"INSERT INTO track_fingerprints (track_id, {DimensionList}, fingerprint_version, created_at, updated_at) " +
         $"VALUES ($track, {Parameters}, $version, $now, $now)";
@@ -67,7 +83,7 @@ public sealed class FingerprintRepository(LibraryDatabase database)
             var track = complete.Parameters.Add("$track", SqliteType.Integer);
             foreach (var (trackId, fingerprint) in results)
             {
-                Bind(upsert, trackId, fingerprint, version, now);
+                Bind(database, upsert, trackId, fingerprint, version, now);
                 Checked.One(database, upsert.ExecuteNonQuery(), $"store fingerprint of track {trackId}");
                 track.Value = trackId;
                 Checked.One(database, complete.ExecuteNonQuery(), $"mark track {trackId} complete");
@@ -77,9 +93,10 @@ public sealed class FingerprintRepository(LibraryDatabase database)
         });
     }
 
+    /// <summary>The track's fingerprint; null when it has none, or its stored values are out of range (<see cref="IsOutOfRange"/>).</summary>
     public StoredFingerprint? Get(long trackId)
     {
-        using var command = database.Command($"SELECT {Columns} FROM track_fingerprints WHERE track_id = $track");
+        using var command = database.Command($"SELECT {Columns} FROM track_fingerprints WHERE track_id = $track AND {Valid}");
         command.Parameters.AddWithValue("$track", trackId);
         return Read(command).SingleOrDefault();
     }
@@ -101,14 +118,9 @@ public sealed class FingerprintRepository(LibraryDatabase database)
         }
 
         StoredFingerprint? stored = null;
-        if (!r.IsDBNull(5))
+        Span<float> values = stackalloc float[Fingerprint.Dimensions];
+        if (!r.IsDBNull(5) && ReadValues(r, 5, values))
         {
-            Span<float> values = stackalloc float[Fingerprint.Dimensions];
-            for (var i = 0; i < Fingerprint.Dimensions; i++)
-            {
-                values[i] = (float)r.GetDouble(5 + i);
-            }
-
             stored = new StoredFingerprint(trackId, new Fingerprint(values), r.GetInt32(5 + Fingerprint.Dimensions),
                 r.GetString(6 + Fingerprint.Dimensions), r.GetString(7 + Fingerprint.Dimensions));
         }
@@ -125,7 +137,15 @@ public sealed class FingerprintRepository(LibraryDatabase database)
     private static readonly string LookupSql =
         $"SELECT t.id, t.fingerprint_status, t.duration_s, t.sample_rate, t.channels, " +
         $"{string.Join(", ", Schema.Dimensions.Select(d => "f." + d))}, f.fingerprint_version, f.created_at, f.updated_at " +
-        "FROM tracks t LEFT JOIN track_fingerprints f ON f.track_id = t.id WHERE t.id = $track";
+        $"FROM tracks t LEFT JOIN track_fingerprints f ON f.track_id = t.id AND {InRangeSql("f")} WHERE t.id = $track";
+
+    /// <summary>True when the track has a stored row whose values are not all in their ranges (treated as no fingerprint).</summary>
+    public bool IsOutOfRange(long trackId)
+    {
+        using var command = database.Command($"SELECT EXISTS (SELECT 1 FROM track_fingerprints WHERE track_id = $track AND NOT {Valid})");
+        command.Parameters.AddWithValue("$track", trackId);
+        return Convert.ToInt64(command.ExecuteScalar(), CultureInfo.InvariantCulture) == 1;
+    }
 
     public bool Delete(long trackId) => database.Write($"delete fingerprint of track {trackId}", transaction =>
     {
@@ -137,27 +157,28 @@ public sealed class FingerprintRepository(LibraryDatabase database)
     /// <summary>A page of fingerprints in track id order.</summary>
     public IReadOnlyList<StoredFingerprint> List(int limit, int offset = 0)
     {
-        using var command = database.Command($"SELECT {Columns} FROM track_fingerprints ORDER BY track_id LIMIT $limit OFFSET $offset");
+        using var command = database.Command($"SELECT {Columns} FROM track_fingerprints WHERE {Valid} ORDER BY track_id LIMIT $limit OFFSET $offset");
         command.Parameters.AddWithValue("$limit", limit);
         command.Parameters.AddWithValue("$offset", offset);
         return Read(command);
     }
 
-    public long Count() => Convert.ToInt64(database.Scalar("SELECT COUNT(*) FROM track_fingerprints"), CultureInfo.InvariantCulture);
+    /// <summary>Stored fingerprints (rows out of range do not count).</summary>
+    public long Count() => Convert.ToInt64(database.Scalar($"SELECT COUNT(*) FROM track_fingerprints WHERE {Valid}"), CultureInfo.InvariantCulture);
 
     public bool Exists(long trackId)
     {
-        using var command = database.Command("SELECT EXISTS (SELECT 1 FROM track_fingerprints WHERE track_id = $track)");
+        using var command = database.Command($"SELECT EXISTS (SELECT 1 FROM track_fingerprints WHERE track_id = $track AND {Valid})");
         command.Parameters.AddWithValue("$track", trackId);
         return Convert.ToInt64(command.ExecuteScalar(), CultureInfo.InvariantCulture) == 1;
     }
 
-    /// <summary>Tracks with no fingerprint, or one from an older algorithm version (stale), in id order.</summary>
+    /// <summary>Tracks with no fingerprint, one from an older algorithm version (stale) or one out of range, in id order.</summary>
     public IReadOnlyList<long> MissingOrStale(int currentVersion = Fingerprint.FingerprintVersion, int limit = int.MaxValue)
     {
         using var command = database.Command(
             "SELECT t.id FROM tracks t LEFT JOIN track_fingerprints f ON f.track_id = t.id " +
-            "WHERE f.track_id IS NULL OR f.fingerprint_version < $version ORDER BY t.id LIMIT $limit");
+            $"WHERE f.track_id IS NULL OR f.fingerprint_version < $version OR NOT {InRangeSql("f")} ORDER BY t.id LIMIT $limit");
         command.Parameters.AddWithValue("$version", currentVersion);
         command.Parameters.AddWithValue("$limit", limit);
         var ids = new List<long>();
@@ -203,18 +224,26 @@ public sealed class FingerprintRepository(LibraryDatabase database)
             _ = FingerprintDimensions.IndexOf(name); // throws for anything that is not a dimension column
             return $"{name} BETWEEN $min{i} AND $max{i}";
         });
+        // Rows out of range are dropped by Read: a range check here would steer SQLite off the dimension's index.
         return $"SELECT {Columns} FROM track_fingerprints WHERE {string.Join(" AND ", conditions)} ORDER BY track_id";
     }
 
     private int Run(string sql, SqliteTransaction transaction, long trackId, Fingerprint fingerprint, int version)
     {
         using var command = database.Command(sql, transaction);
-        Bind(command, trackId, fingerprint, version, LibraryDatabase.Now());
+        Bind(database, command, trackId, fingerprint, version, LibraryDatabase.Now());
         return command.ExecuteNonQuery();
     }
 
-    internal static void Bind(SqliteCommand command, long trackId, Fingerprint fingerprint, int version, string now)
+    /// <summary>Binds one row; refuses (naming the track and the dimension) a value outside its range.</summary>
+    internal static void Bind(LibraryDatabase database, SqliteCommand command, long trackId, Fingerprint fingerprint, int version, string now)
     {
+        if (fingerprint.OutOfRange is { } problem)
+        {
+            // Every producer checks its result first; this is the guarantee that nothing else slips in.
+            throw new LibraryDatabaseException(database.Path, $"store fingerprint of track {trackId}", $"{problem}; not stored");
+        }
+
         // Prepared once per command, rebound per row: batches reuse one statement.
         if (command.Parameters.Count == 0)
         {
@@ -238,6 +267,28 @@ public sealed class FingerprintRepository(LibraryDatabase database)
         command.Parameters["$now"].Value = now;
     }
 
+    /// <summary>The 25 dimension columns from <paramref name="first"/> on; false when one is not a number inside its range.</summary>
+    private static bool ReadValues(SqliteDataReader r, int first, Span<float> values)
+    {
+        for (var i = 0; i < Fingerprint.Dimensions; i++)
+        {
+            if (r.GetFieldType(first + i) != typeof(double) && r.GetFieldType(first + i) != typeof(long))
+            {
+                return false;
+            }
+
+            var value = r.GetDouble(first + i);
+            if (!FingerprintDimensions.Ranges[i].Contains(value))
+            {
+                return false;
+            }
+
+            values[i] = (float)value;
+        }
+
+        return true;
+    }
+
     private static List<StoredFingerprint> Read(SqliteCommand command)
     {
         var list = new List<StoredFingerprint>();
@@ -245,9 +296,9 @@ public sealed class FingerprintRepository(LibraryDatabase database)
         using var r = command.ExecuteReader();
         while (r.Read())
         {
-            for (var i = 0; i < Fingerprint.Dimensions; i++)
+            if (!ReadValues(r, 1, values))
             {
-                values[i] = (float)r.GetDouble(1 + i);
+                continue; // out of range: treated as no fingerprint
             }
 
             list.Add(new StoredFingerprint(

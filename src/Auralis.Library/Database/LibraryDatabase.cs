@@ -112,7 +112,21 @@ public sealed class LibraryDatabase : IDisposable
             command.Dispose();
         }
 
-        Connection.Dispose();
+        if (_unusable is not null)
+        {
+            // Close the SQLite handle first: closing the wrapper would retry the rollback that
+            // already failed (recorded in RollBackAfterFailure) and stop before closing it.
+            Connection.Handle?.Dispose();
+        }
+
+        try
+        {
+            Connection.Dispose();
+        }
+        catch (Exception e) when (_unusable is not null && e is SqliteException or ObjectDisposedException or InvalidOperationException)
+        {
+            // That retried rollback failing again; the handle is already closed.
+        }
     }
 
     /// <summary>UTC now as stored in the database (ISO 8601, sortable).</summary>
@@ -148,21 +162,92 @@ public sealed class LibraryDatabase : IDisposable
         return command.ExecuteScalar();
     }
 
-    /// <summary>Runs <paramref name="work"/> in a write transaction (BEGIN IMMEDIATE), committing only if it returns.</summary>
+    /// <summary>
+    /// Runs <paramref name="work"/> in a write transaction (BEGIN IMMEDIATE), committing only if it
+    /// returns. On any failure the transaction is rolled back and the first error is the one
+    /// thrown: a failed rollback never hides why the write failed.
+    /// </summary>
     internal T Write<T>(string operation, Func<SqliteTransaction, T> work)
     {
+        SqliteTransaction transaction;
         try
         {
             // Deferred transactions can fail with SQLITE_BUSY at their first write; IMMEDIATE
             // takes the write lock up front, where the busy timeout applies.
-            using var transaction = Connection.BeginTransaction(deferred: false);
-            var result = work(transaction);
-            transaction.Commit();
-            return result;
+            transaction = Connection.BeginTransaction(deferred: false);
         }
         catch (SqliteException e)
         {
             throw new LibraryDatabaseException(Path, operation, e);
+        }
+
+        try
+        {
+            var result = work(transaction);
+            transaction.Commit();
+            return result;
+        }
+        catch (Exception e)
+        {
+            RollBackAfterFailure(transaction);
+            if (e is SqliteException sqlite)
+            {
+                throw new LibraryDatabaseException(Path, operation, sqlite);
+            }
+
+            throw;
+        }
+    }
+
+    /// <summary>
+    /// False when this connection must not serve anyone else: a rollback failed, or a transaction
+    /// is still open. The pool discards such a connection instead of lending it out again.
+    /// </summary>
+    public bool IsReusable => _unusable is null && Connection.State == System.Data.ConnectionState.Open && !InTransaction;
+
+    /// <summary>True while SQLite has a transaction open on this connection (autocommit is off).</summary>
+    internal bool InTransaction => SQLitePCL.raw.sqlite3_get_autocommit(Connection.Handle) == 0;
+
+    private Exception? _unusable;
+
+    /// <summary>
+    /// Ends a failed write's transaction in SQLite and in Microsoft.Data.Sqlite alike. SQLite
+    /// rolls some failed transactions back by itself (SQLITE_FULL, SQLITE_IOERR, SQLITE_NOMEM,
+    /// notably when COMMIT fails); Microsoft.Data.Sqlite then still holds the transaction as open,
+    /// and its ROLLBACK fails with "cannot rollback - no transaction is active", which used to
+    /// replace the real cause and left the connection refusing every later command.
+    /// </summary>
+    private void RollBackAfterFailure(SqliteTransaction transaction)
+    {
+        var handle = Connection.Handle;
+        try
+        {
+            if (!InTransaction)
+            {
+                // An empty transaction for the wrapper's ROLLBACK to end, so it marks itself done.
+                Check(SQLitePCL.raw.sqlite3_exec(handle, "BEGIN"), "BEGIN");
+            }
+
+            transaction.Rollback();
+            if (InTransaction)
+            {
+                // The wrapper saw SQLite roll back earlier and skipped its ROLLBACK: end ours.
+                Check(SQLitePCL.raw.sqlite3_exec(handle, "ROLLBACK"), "ROLLBACK");
+            }
+        }
+        catch (Exception e) when (e is SqliteException or InvalidOperationException)
+        {
+            // The write's own error is on its way up and is the one that matters; this
+            // connection is in an unknown state, so it is never lent out again.
+            _unusable = e;
+        }
+
+        void Check(int rc, string statement)
+        {
+            if (rc != SQLitePCL.raw.SQLITE_OK)
+            {
+                throw new SqliteException($"{statement} after a failed write: {SQLitePCL.raw.sqlite3_errmsg(handle).utf8_to_string()}", rc);
+            }
         }
     }
 

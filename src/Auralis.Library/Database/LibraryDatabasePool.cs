@@ -6,7 +6,8 @@ namespace Auralis.Library.Database;
 /// Connections to one library database for concurrent callers (the server's requests). A SQLite
 /// connection must not be shared between threads, so each caller rents one for the duration of its
 /// work; WAL lets the readers run side by side and BEGIN IMMEDIATE plus the busy timeout
-/// serialises the writers. Connections are opened on demand and kept for reuse.
+/// serialises the writers. Connections are opened on demand and kept for reuse, unless a failed
+/// write left one unusable (<see cref="LibraryDatabase.IsReusable"/>).
 /// </summary>
 public sealed class LibraryDatabasePool : IDisposable
 {
@@ -50,7 +51,10 @@ public sealed class LibraryDatabasePool : IDisposable
 
     private void Return(LibraryDatabase database)
     {
-        if (_disposed)
+        // A connection left in a transaction (or whose rollback failed) would fail or, worse,
+        // silently join every later caller's work to that transaction: it is closed, and the
+        // next caller gets a fresh one.
+        if (_disposed || !database.IsReusable)
         {
             database.Dispose();
         }

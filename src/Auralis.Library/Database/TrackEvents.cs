@@ -75,7 +75,7 @@ public sealed class TrackEventWriter(LibraryDatabase database)
     {
         using (var upsert = database.Command(FingerprintRepository.UpsertSql, transaction))
         {
-            FingerprintRepository.Bind(upsert, c.TrackId, c.Fingerprint, Fingerprint.FingerprintVersion, now);
+            FingerprintRepository.Bind(database, upsert, c.TrackId, c.Fingerprint, Fingerprint.FingerprintVersion, now);
             Checked.One(database, upsert.ExecuteNonQuery(), $"store fingerprint of track {c.TrackId}");
         }
 

@@ -367,7 +367,7 @@ public sealed class TrackRepository(LibraryDatabase database)
         using var count = database.Command($"SELECT COUNT(*) FROM tracks t {where}");
         using var page = database.Command(
             $"SELECT {string.Join(", ", Columns.Split(", ").Select(c => "t." + c))}, f.lufs, f.crest_db FROM tracks t " +
-            $"LEFT JOIN track_fingerprints f ON f.track_id = t.id {where} ORDER BY {order} {direction}, t.id {direction} LIMIT $limit OFFSET $offset");
+            $"LEFT JOIN track_fingerprints f ON f.track_id = t.id AND {FingerprintRepository.InRangeSql("f")} {where} ORDER BY {order} {direction}, t.id {direction} LIMIT $limit OFFSET $offset");
         if (pattern is not null)
         {
             count.Parameters.AddWithValue("$q", pattern);

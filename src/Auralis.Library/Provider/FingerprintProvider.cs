@@ -183,7 +183,9 @@ public sealed class FingerprintProvider(FingerprintProviderOptions options)
                 };
             }
 
-            trail.Add(stored is null ? $"database: track {track.Id} has no fingerprint yet"
+            trail.Add(stored is null && _options.Database.Use(db => new FingerprintRepository(db).IsOutOfRange(track.Id))
+                ? $"database: track {track.Id} has a stored fingerprint with values outside their ranges; recomputing"
+                : stored is null ? $"database: track {track.Id} has no fingerprint yet"
                 : !unchanged ? $"database: track {track.Id} changed on disk since it was fingerprinted"
                 : $"database: track {track.Id} has fingerprint version {stored.Version}, current is {Fingerprint.FingerprintVersion}");
         }
@@ -260,6 +262,12 @@ public sealed class FingerprintProvider(FingerprintProviderOptions options)
             if (fingerprint.Values.Length != Fingerprint.Dimensions)
             {
                 trail.Add($"server {server.Address}: answered with {fingerprint.Values.Length} values, expected {Fingerprint.Dimensions}");
+                return null;
+            }
+
+            if (fingerprint.OutOfRange is { } problem)
+            {
+                trail.Add($"server {server.Address}: answered with values no audio has: {problem}");
                 return null;
             }
 

@@ -74,7 +74,7 @@ public sealed class ExtractionQueue(LibraryDatabase database)
         using var command = database.Command(
             "SELECT t.id, t.filepath, CASE WHEN f.track_id IS NULL THEN 0 ELSE 1 END AS stale FROM tracks t " +
             "LEFT JOIN track_fingerprints f ON f.track_id = t.id " +
-            "WHERE t.fingerprint_status = 'pending' OR (f.track_id IS NOT NULL AND f.fingerprint_version < $version) " +
+            $"WHERE t.fingerprint_status = 'pending' OR (f.track_id IS NOT NULL AND (f.fingerprint_version < $version OR NOT {FingerprintRepository.InRangeSql("f")})) " +
             "OR (t.fingerprint_status = 'error' AND t.fingerprint_error_generation < $generation) " +
             "ORDER BY stale, t.added_at DESC, t.id DESC");
         command.Parameters.AddWithValue("$version", Fingerprint.FingerprintVersion);

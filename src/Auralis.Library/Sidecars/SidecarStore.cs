@@ -78,8 +78,9 @@ public sealed class SidecarStore
 
     /// <summary>
     /// Reads the sidecar for the audio file (beside first, then cache) and returns the fingerprint
-    /// only if it is valid for exactly this signature and <see cref="Fingerprint.FingerprintVersion"/>;
-    /// anything else (missing, corrupt, stale, unreadable) returns null with the reason in
+    /// only if it is valid for exactly this signature and <see cref="Fingerprint.FingerprintVersion"/>
+    /// and every value lies in its dimension's range; anything else (missing, corrupt, stale,
+    /// out of range, unreadable) returns null with the reason in
     /// <paramref name="reason"/> (for logs). Never throws for bad sidecar content or I/O errors on
     /// the sidecar.
     /// </summary>
@@ -115,6 +116,12 @@ public sealed class SidecarStore
     public SidecarLocation Write(string audioPath, AudioFileSignature signature, Fingerprint fingerprint)
     {
         ArgumentNullException.ThrowIfNull(fingerprint);
+        if (fingerprint.OutOfRange is { } problem)
+        {
+            // Every producer checks its result; a sidecar readers would reject is never written.
+            throw new ArgumentException($"Not writing the sidecar of '{audioPath}': {problem}.", nameof(fingerprint));
+        }
+
         var bytes = SidecarFormat.Encode(fingerprint, Fingerprint.FingerprintVersion, signature);
 
         var beside = BesidePath(audioPath);
@@ -193,7 +200,21 @@ public sealed class SidecarStore
                 read = stream.ReadAtLeast(buffer, buffer.Length, throwOnEndOfStream: false);
             }
 
-            return SidecarFormat.TryDecode(buffer[..read], Fingerprint.FingerprintVersion, signature, out fingerprint, out reason);
+            if (!SidecarFormat.TryDecode(buffer[..read], Fingerprint.FingerprintVersion, signature, out fingerprint, out reason))
+            {
+                return false;
+            }
+
+            // An intact file (valid CRC) can still hold numbers no audio has (written by
+            // something else, or damaged before its CRC was computed): treated like a bad CRC.
+            if (fingerprint.OutOfRange is { } problem)
+            {
+                fingerprint = null;
+                reason = $"{problem}: not a fingerprint of any audio";
+                return false;
+            }
+
+            return true;
         }
         catch (Exception e) when (e is IOException or UnauthorizedAccessException)
         {

@@ -6,8 +6,9 @@ namespace Auralis.Server.Fingerprints;
 
 /// <summary>
 /// The provider's "fingerprint server" tier over gRPC: asks a running `auralis serve` to
-/// fingerprint a path it can read. An answer of another fingerprint version or shape is refused
-/// with a message, so the provider computes locally instead of storing numbers it cannot compare.
+/// fingerprint a path it can read. An answer of another fingerprint version or shape, or with a
+/// value outside its dimension's range, is refused with a message, so the provider computes
+/// locally instead of storing numbers it cannot compare.
 /// </summary>
 public sealed class RemoteFingerprinter(FingerprintServiceClient client, Uri address) : IRemoteFingerprinter, IDisposable
 {
@@ -33,7 +34,13 @@ public sealed class RemoteFingerprinter(FingerprintServiceClient client, Uri add
             throw new FormatException($"the answer had {message.Values.Count} values (or non-finite ones), expected {Fingerprint.Dimensions} finite values");
         }
 
-        return new Fingerprint([.. message.Values]);
+        var fingerprint = new Fingerprint([.. message.Values]);
+        if (fingerprint.OutOfRange is { } problem)
+        {
+            throw new FormatException($"answered with values no audio has: {problem}");
+        }
+
+        return fingerprint;
     }
 
     public void Dispose() => client.Dispose();

@@ -157,9 +157,12 @@ internal sealed class ScanJobs(ServerLibrary library) : IDisposable
             job.Error = "the server stopped while this scan waited for another scan of the library";
             job.Finish("cancelled");
         }
-        catch (Exception e) when (e is LibraryDatabaseException or DirectoryNotFoundException or IOException or UnauthorizedAccessException)
+        catch (Exception e) when (e is not OutOfMemoryException)
         {
-            job.Error = e.Message;
+            // Whatever ends the scan ends the job: one left "running" refused every later scan.
+            job.Error = e is LibraryDatabaseException or DirectoryNotFoundException or IOException or UnauthorizedAccessException
+                ? e.Message
+                : $"unexpected error: {e.Message}";
             library.LibraryChanged();
             job.Finish("failed");
         }

@@ -74,5 +74,5 @@ public sealed class ScannerTests : IDisposable
         Assert.Equal(2, changes.Added);
     }
 
-    internal static Auralis.Fingerprinting.Fingerprint RepositorySample() => new(Enumerable.Range(0, 25).Select(i => (float)i).ToArray());
+    internal static Auralis.Fingerprinting.Fingerprint RepositorySample() => TestDatabase.Sample(1);
 }

@@ -28,7 +28,7 @@ public sealed class SidecarStoreTests : IDisposable
         var audio = Audio("song.flac", 1000);
         var store = new SidecarStore(_cacheRoot);
         var signature = AudioFileSignature.Of(audio);
-        var fingerprint = SidecarSamples.Fingerprint(1);
+        var fingerprint = TestDatabase.Sample(1);
 
         Assert.Equal(SidecarLocation.BesideAudio, store.Write(audio, signature, fingerprint));
 
@@ -47,13 +47,13 @@ public sealed class SidecarStoreTests : IDisposable
         var mp3 = Audio("song.mp3", 200);
         var store = new SidecarStore(_cacheRoot);
 
-        store.Write(flac, AudioFileSignature.Of(flac), SidecarSamples.Fingerprint(1));
-        store.Write(mp3, AudioFileSignature.Of(mp3), SidecarSamples.Fingerprint(2));
+        store.Write(flac, AudioFileSignature.Of(flac), TestDatabase.Sample(1));
+        store.Write(mp3, AudioFileSignature.Of(mp3), TestDatabase.Sample(2));
 
         Assert.Equal(Path.Combine(_music, "song.mp3.25d"), SidecarStore.BesidePath(mp3));
         Assert.NotEqual(SidecarStore.BesidePath(flac), SidecarStore.BesidePath(mp3));
-        Assert.Equal(SidecarSamples.Fingerprint(1), store.TryRead(flac, AudioFileSignature.Of(flac), out _));
-        Assert.Equal(SidecarSamples.Fingerprint(2), store.TryRead(mp3, AudioFileSignature.Of(mp3), out _));
+        Assert.Equal(TestDatabase.Sample(1), store.TryRead(flac, AudioFileSignature.Of(flac), out _));
+        Assert.Equal(TestDatabase.Sample(2), store.TryRead(mp3, AudioFileSignature.Of(mp3), out _));
         Assert.Equal(["song.flac", "song.flac.25d", "song.mp3", "song.mp3.25d"], FileNames(_music));
     }
 
@@ -74,7 +74,7 @@ public sealed class SidecarStoreTests : IDisposable
         var audio = Audio("song.flac", 1000);
         var store = new SidecarStore(_cacheRoot);
         var before = AudioFileSignature.Of(audio);
-        store.Write(audio, before, SidecarSamples.Fingerprint(1));
+        store.Write(audio, before, TestDatabase.Sample(1));
         var mtime = File.GetLastWriteTimeUtc(audio);
 
         File.AppendAllText(audio, "x");
@@ -93,7 +93,7 @@ public sealed class SidecarStoreTests : IDisposable
         var audio = Audio("song.flac", 1000);
         var store = new SidecarStore(_cacheRoot);
         var before = AudioFileSignature.Of(audio);
-        store.Write(audio, before, SidecarSamples.Fingerprint(1));
+        store.Write(audio, before, TestDatabase.Sample(1));
 
         File.SetLastWriteTimeUtc(audio, File.GetLastWriteTimeUtc(audio).AddSeconds(1));
         var after = AudioFileSignature.Of(audio);
@@ -124,7 +124,7 @@ public sealed class SidecarStoreTests : IDisposable
         var signature = AudioFileSignature.Of(audio);
         var store = new SidecarStore(_cacheRoot);
         var sidecar = SidecarStore.BesidePath(audio);
-        var valid = SidecarFormat.Encode(SidecarSamples.Fingerprint(1), Fingerprint.FingerprintVersion, signature);
+        var valid = SidecarFormat.Encode(TestDatabase.Sample(1), Fingerprint.FingerprintVersion, signature);
 
         var damaged = new List<(string What, Action Make)>
         {
@@ -189,9 +189,9 @@ public sealed class SidecarStoreTests : IDisposable
 
         for (var seed = 1; seed <= 5; seed++)
         {
-            store.Write(audio, signature, SidecarSamples.Fingerprint(seed));
+            store.Write(audio, signature, TestDatabase.Sample(seed));
             Assert.Equal(["song.flac", "song.flac.25d"], FileNames(_music));
-            Assert.Equal(SidecarSamples.Fingerprint(seed), store.TryRead(audio, signature, out _));
+            Assert.Equal(TestDatabase.Sample(seed), store.TryRead(audio, signature, out _));
         }
     }
 
@@ -207,7 +207,7 @@ public sealed class SidecarStoreTests : IDisposable
             return SidecarStore.CreateTempFile(path);
         });
 
-        store.Write(audio, AudioFileSignature.Of(audio), SidecarSamples.Fingerprint(1));
+        store.Write(audio, AudioFileSignature.Of(audio), TestDatabase.Sample(1));
 
         var temp = Assert.Single(temps);
         Assert.Equal(_music, Path.GetDirectoryName(temp));
@@ -227,16 +227,16 @@ public sealed class SidecarStoreTests : IDisposable
         var signature = AudioFileSignature.Of(audio);
         var store = StoreWithUnwritable(_music, failure);
 
-        Assert.Equal(SidecarLocation.Cache, store.Write(audio, signature, SidecarSamples.Fingerprint(1)));
+        Assert.Equal(SidecarLocation.Cache, store.Write(audio, signature, TestDatabase.Sample(1)));
 
         var expected = Path.Combine(_cacheRoot, Sha256Hex(audio) + ".25d");
         Assert.Equal(expected, store.CachePath(audio));
-        Assert.Equal(SidecarFormat.Encode(SidecarSamples.Fingerprint(1), Fingerprint.FingerprintVersion, signature), File.ReadAllBytes(expected));
+        Assert.Equal(SidecarFormat.Encode(TestDatabase.Sample(1), Fingerprint.FingerprintVersion, signature), File.ReadAllBytes(expected));
         Assert.Equal(["song.flac"], FileNames(_music));
         Assert.Equal([Path.GetFileName(expected)], FileNames(_cacheRoot));
 
         // An ordinary store (its folder writable again) finds it there too.
-        Assert.Equal(SidecarSamples.Fingerprint(1), new SidecarStore(_cacheRoot).TryRead(audio, signature, out var reason));
+        Assert.Equal(TestDatabase.Sample(1), new SidecarStore(_cacheRoot).TryRead(audio, signature, out var reason));
         Assert.Contains(expected, reason);
     }
 
@@ -255,7 +255,7 @@ public sealed class SidecarStoreTests : IDisposable
             return SidecarStore.CreateTempFile(path);
         });
 
-        Assert.Equal(SidecarLocation.Cache, store.Write(audio, AudioFileSignature.Of(audio), SidecarSamples.Fingerprint(1)));
+        Assert.Equal(SidecarLocation.Cache, store.Write(audio, AudioFileSignature.Of(audio), TestDatabase.Sample(1)));
         Assert.Equal(["song.flac"], FileNames(_music));
         Assert.Single(FileNames(_cacheRoot));
     }
@@ -265,16 +265,16 @@ public sealed class SidecarStoreTests : IDisposable
     {
         var audio = Audio("song.flac", 1000);
         var old = AudioFileSignature.Of(audio);
-        new SidecarStore(_cacheRoot).Write(audio, old, SidecarSamples.Fingerprint(1));
+        new SidecarStore(_cacheRoot).Write(audio, old, TestDatabase.Sample(1));
 
         // The folder became read-only, then the audio changed and was analysed again.
         File.AppendAllText(audio, "more");
         var current = AudioFileSignature.Of(audio);
-        Assert.Equal(SidecarLocation.Cache, StoreWithUnwritable(_music, "EROFS").Write(audio, current, SidecarSamples.Fingerprint(2)));
+        Assert.Equal(SidecarLocation.Cache, StoreWithUnwritable(_music, "EROFS").Write(audio, current, TestDatabase.Sample(2)));
 
         var store = new SidecarStore(_cacheRoot);
-        Assert.Equal(SidecarSamples.Fingerprint(2), store.TryRead(audio, current, out _));
-        Assert.Equal(SidecarSamples.Fingerprint(1), store.TryRead(audio, old, out _));
+        Assert.Equal(TestDatabase.Sample(2), store.TryRead(audio, current, out _));
+        Assert.Equal(TestDatabase.Sample(1), store.TryRead(audio, old, out _));
     }
 
     [Fact]
@@ -288,7 +288,7 @@ public sealed class SidecarStoreTests : IDisposable
             ? throw new UnauthorizedAccessException($"Access to the path '{path}' is denied.")
             : SidecarStore.CreateTempFile(path));
 
-        var e = Assert.Throws<IOException>(() => store.Write(audio, AudioFileSignature.Of(audio), SidecarSamples.Fingerprint(1)));
+        var e = Assert.Throws<IOException>(() => store.Write(audio, AudioFileSignature.Of(audio), TestDatabase.Sample(1)));
         Assert.Contains(audio, e.Message);
         Assert.Contains(SidecarStore.BesidePath(audio), e.Message);
         Assert.Contains(store.CachePath(audio), e.Message);
@@ -306,8 +306,8 @@ public sealed class SidecarStoreTests : IDisposable
         {
             var store = new SidecarStore(_cacheRoot);
             var signature = AudioFileSignature.Of(audio);
-            Assert.Equal(SidecarLocation.Cache, store.Write(audio, signature, SidecarSamples.Fingerprint(1)));
-            Assert.Equal(SidecarSamples.Fingerprint(1), store.TryRead(audio, signature, out _));
+            Assert.Equal(SidecarLocation.Cache, store.Write(audio, signature, TestDatabase.Sample(1)));
+            Assert.Equal(TestDatabase.Sample(1), store.TryRead(audio, signature, out _));
         }
         finally
         {
