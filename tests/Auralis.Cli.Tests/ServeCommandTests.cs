@@ -97,36 +97,6 @@ public sealed class ServeCommandTests : IDisposable
         }
     }
 
-    [Theory]
-    [InlineData("--urls", "http://0.0.0.0:0", "requires a bearer token")]
-    [InlineData("--urls", "127.0.0.1:8765", "is not a listening URL")]
-    [InlineData("--root", "/definitely/not/here", "does not exist")]
-    public void Unusable_settings_are_usage_errors_that_say_what_to_change(string option, string value, string message)
-    {
-        var result = CliRunner.Run("serve", "--db", _temp.File("lib.db"), "--engine", "managed", option, value);
-        Assert.Equal(2, result.ExitCode);
-        Assert.Contains(message, result.Error, StringComparison.Ordinal);
-    }
-
-    [System.Runtime.InteropServices.DllImport("libc", EntryPoint = "kill")]
-    private static extern int Kill(int pid, int signal);
-}
-
-/// <summary>A number option given a non-number is a usage error (exit 2), never a crash.</summary>
-public sealed class NumberOptionTests
-{
-    [Theory]
-    [InlineData("similar", "1", "-k", "abc")]
-    [InlineData("similar", "1", "-k", "0")]
-    [InlineData("scan", "/tmp", "--workers", "many")]
-    [InlineData("scan", "/tmp", "--workers", "0")]
-    public void Bad_numbers_are_usage_errors(string command, string argument, string option, string value)
-    {
-        var result = CliRunner.Run(command, argument, option, value);
-        Assert.Equal(2, result.ExitCode);
-        Assert.Contains(option, result.Error, StringComparison.Ordinal);
-    }
-}
     [UnixFact]
     public async Task Serve_answers_its_allowed_host_names_and_origins_and_refuses_others()
     {
