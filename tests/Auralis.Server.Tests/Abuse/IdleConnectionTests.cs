@@ -19,7 +19,7 @@ public sealed class IdleConnectionTests(ITestOutputHelper output)
         {
             foreach (var client in halfSent)
             {
-                await client.WriteAsync("GET /api/health HTTP/1.1\r\nHost: 127.0.0.1\r\nX-Slow: ");
+                await client.WriteAsync("GET /api/health HTTP/1.1\r\nHost: {authority}\r\nX-Slow: ");
             }
 
             var latency = await server.AssertHealthAnswersAsync();

@@ -9,7 +9,7 @@ namespace Auralis.Server.Tests.Abuse;
 public sealed class IdleWebSocketTests(ITestOutputHelper output)
 {
     private const string Handshake =
-        "GET /ws HTTP/1.1\r\nHost: 127.0.0.1\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n" +
+        "GET /ws HTTP/1.1\r\nHost: {authority}\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n" +
         "Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\nSec-WebSocket-Version: 13\r\n\r\n";
 
     [Fact]

@@ -7,17 +7,22 @@ namespace Auralis.Server.Tests.Abuse;
 /// <summary>A raw TCP connection to the test server: writes what an attacker writes, reads what comes back.</summary>
 internal sealed class RawClient : IDisposable
 {
-    private readonly TcpClient _tcp = new() { NoDelay = true };
+    /// <summary>Stands in the request text for this server's own authority (127.0.0.1:port), the only Host it accepts.</summary>
+    public const string AuthorityToken = "{authority}";
 
-    private RawClient()
+    private readonly TcpClient _tcp = new() { NoDelay = true };
+    private readonly string _authority;
+
+    private RawClient(int port)
     {
+        _authority = $"127.0.0.1:{port}";
     }
 
     public NetworkStream Stream => _tcp.GetStream();
 
     public static async Task<RawClient> ConnectAsync(Uri server)
     {
-        var client = new RawClient();
+        var client = new RawClient(server.Port);
         await client._tcp.ConnectAsync(IPAddress.Loopback, server.Port);
         return client;
     }
@@ -26,7 +31,7 @@ internal sealed class RawClient : IDisposable
     public static async Task<List<RawClient>> ConnectManyAsync(Uri server, int count) =>
         [.. await Task.WhenAll(Enumerable.Range(0, count).Select(_ => ConnectAsync(server)))];
 
-    public Task WriteAsync(string ascii) => WriteAsync(Encoding.ASCII.GetBytes(ascii));
+    public Task WriteAsync(string ascii) => WriteAsync(Encoding.ASCII.GetBytes(ascii.Replace(AuthorityToken, _authority, StringComparison.Ordinal)));
 
     public async Task WriteAsync(byte[] bytes)
     {

@@ -10,7 +10,7 @@ namespace Auralis.Server.Tests.Abuse;
 public sealed class SlowBodyTests(ITestOutputHelper output)
 {
     private const string ChunkedScan =
-        "POST /api/scans HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: application/json\r\nTransfer-Encoding: chunked\r\n\r\n";
+        "POST /api/scans HTTP/1.1\r\nHost: {authority}\r\nContent-Type: application/json\r\nTransfer-Encoding: chunked\r\n\r\n";
 
     [Fact]
     public async Task Seventy_scan_requests_trickling_their_bodies_leave_health_answering()
@@ -39,7 +39,7 @@ public sealed class SlowBodyTests(ITestOutputHelper output)
     {
         await using var server = await ServerFixture.StartAsync();
         using var client = await RawClient.ConnectAsync(server.Address);
-        await client.WriteAsync("POST /api/scans HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: application/json\r\nContent-Length: 10000000\r\n\r\n{");
+        await client.WriteAsync("POST /api/scans HTTP/1.1\r\nHost: {authority}\r\nContent-Type: application/json\r\nContent-Length: 10000000\r\n\r\n{");
 
         var answer = await client.ReadUntilAsync("\r\n\r\n", TimeSpan.FromSeconds(3));
 

@@ -76,9 +76,13 @@ public sealed class GrpcClientTests : IClassFixture<GrpcServerFixture>
     {
         _servers.Service.ResetSlow();
         using var client = Client();
+        // Connected and warm first: a deadline that expired while the first connection was still
+        // being set up (a loaded CI machine) would never reach the handler, whose cancellation
+        // is what this test checks.
+        await client.HealthAsync();
         var watch = Stopwatch.StartNew();
 
-        var e = await Assert.ThrowsAsync<GrpcException>(() => client.FingerprintFileAsync("/slow", TimeSpan.FromMilliseconds(300)));
+        var e = await Assert.ThrowsAsync<GrpcException>(() => client.FingerprintFileAsync("/slow", TimeSpan.FromMilliseconds(1000)));
 
         Assert.Equal(GrpcStatusCode.DeadlineExceeded, e.Status);
         Assert.True(watch.Elapsed < TimeSpan.FromSeconds(10), $"took {watch.Elapsed}");
@@ -191,7 +195,8 @@ public sealed class GrpcClientTests : IClassFixture<GrpcServerFixture>
     {
         _servers.Service.ResetSlow();
         using var client = Client();
-        using var cancel = new CancellationTokenSource(TimeSpan.FromMilliseconds(300));
+        await client.HealthAsync(); // connected first, so the call reaches the handler before the cancellation
+        using var cancel = new CancellationTokenSource(TimeSpan.FromMilliseconds(1000));
 
         await Assert.ThrowsAnyAsync<OperationCanceledException>(() => client.FingerprintFileAsync("/slow", cancellationToken: cancel.Token));
 

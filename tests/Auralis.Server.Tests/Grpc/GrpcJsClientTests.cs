@@ -89,7 +89,9 @@ public sealed class GrpcJsClientTests : IClassFixture<GrpcServerFixture>
         _servers.Service.ResetSlow();
         var watch = Stopwatch.StartNew();
 
-        var result = await NodeInterop.CallAsync(Server.HostPort, "FingerprintFile", """{"path": "/slow"}""", "--deadline-ms", "300");
+        // 1.5 s: grpc-js starts the deadline before it has connected, and on a loaded machine a
+        // shorter one can expire before the call reaches the handler whose cancellation is checked.
+        var result = await NodeInterop.CallAsync(Server.HostPort, "FingerprintFile", """{"path": "/slow"}""", "--deadline-ms", "1500");
 
         Assert.Equal(4, result.Code);
         Assert.True(watch.Elapsed < TimeSpan.FromSeconds(15), $"took {watch.Elapsed}");
