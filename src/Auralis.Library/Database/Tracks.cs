@@ -288,11 +288,14 @@ public sealed class TrackRepository(LibraryDatabase database)
         IReadOnlyList<(string Path, string Message)> added,
         IReadOnlyList<(long Id, string Message)> errored)
     {
+        // These errors are the scan's own verdict, made again by every sync; the current decoder
+        // generation keeps the extraction queue from retrying them as if a decoder had failed.
         var now = LibraryDatabase.Now();
         using var insert = database.Command(
-            "INSERT INTO tracks (filepath, size_bytes, mtime_ns, added_at, updated_at, fingerprint_status, fingerprint_error_message, fingerprint_attempts) " +
-            "VALUES ($p, 0, 0, $now, $now, 'error', $e, 1)", transaction);
+            "INSERT INTO tracks (filepath, size_bytes, mtime_ns, added_at, updated_at, fingerprint_status, fingerprint_error_message, fingerprint_attempts, fingerprint_error_generation) " +
+            "VALUES ($p, 0, 0, $now, $now, 'error', $e, 1, $generation)", transaction);
         insert.Parameters.AddWithValue("$now", now);
+        insert.Parameters.AddWithValue("$generation", Auralis.Audio.AudioDecoder.Generation);
         var p = insert.Parameters.Add("$p", SqliteType.Text);
         var e = insert.Parameters.Add("$e", SqliteType.Text);
         foreach (var (path, message) in added)
@@ -305,9 +308,10 @@ public sealed class TrackRepository(LibraryDatabase database)
         var dropId = drop.Parameters.Add("$id", SqliteType.Integer);
         using var update = database.Command(
             "UPDATE tracks SET size_bytes = 0, mtime_ns = 0, updated_at = $now, fingerprint_status = 'error', fingerprint_error_message = $e, " +
-            "fingerprint_attempts = fingerprint_attempts + 1, fingerprint_computed_at = NULL, duration_s = NULL, sample_rate = NULL, channels = NULL, " +
-            "format = NULL, title = NULL, artist = NULL, album = NULL WHERE id = $id", transaction);
+            "fingerprint_attempts = fingerprint_attempts + 1, fingerprint_error_generation = $generation, fingerprint_computed_at = NULL, duration_s = NULL, " +
+            "sample_rate = NULL, channels = NULL, format = NULL, title = NULL, artist = NULL, album = NULL WHERE id = $id", transaction);
         update.Parameters.AddWithValue("$now", now);
+        update.Parameters.AddWithValue("$generation", Auralis.Audio.AudioDecoder.Generation);
         var ue = update.Parameters.Add("$e", SqliteType.Text);
         var uid = update.Parameters.Add("$id", SqliteType.Integer);
         foreach (var (id, message) in errored)
