@@ -6,6 +6,24 @@ internal sealed record CliResult(int ExitCode, string Out, string Error);
 
 internal static class CliRunner
 {
+    /// <summary>
+    /// The address a started `auralis serve` prints on its "listening on" line (read from its
+    /// standard output, which stays readable after it).
+    /// </summary>
+    public static async Task<string> ListeningAddressAsync(System.Diagnostics.Process serve)
+    {
+        const string prefix = "auralis: listening on ";
+        while (await serve.StandardOutput.ReadLineAsync() is { } line)
+        {
+            if (line.StartsWith(prefix, StringComparison.Ordinal))
+            {
+                return line[prefix.Length..].Split(' ')[0];
+            }
+        }
+
+        throw new InvalidOperationException("serve ended its output without printing the address it listens on (see its standard error)");
+    }
+
     /// <summary>Runs the CLI in-process with captured output.</summary>
     public static CliResult Run(params string[] args)
     {

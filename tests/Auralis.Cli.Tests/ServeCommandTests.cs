@@ -19,16 +19,7 @@ public sealed class ServeCommandTests : IDisposable
             "serve", "--db", _temp.File("lib.db"), "--urls", "http://127.0.0.1:0", "--root", music, "--engine", "managed");
         try
         {
-            string? address = null;
-            while (address is null && await process.StandardOutput.ReadLineAsync() is { } line)
-            {
-                if (line.StartsWith("auralis: listening on ", StringComparison.Ordinal))
-                {
-                    address = line["auralis: listening on ".Length..].Split(' ')[0];
-                }
-            }
-
-            Assert.NotNull(address);
+            var address = await CliRunner.ListeningAddressAsync(process);
             using var http1 = new HttpClient();
             var health = await http1.GetFromJsonAsync<JsonElement>(new Uri(address + "/api/health"));
             Assert.Equal("ok", health.GetProperty("status").GetString());
@@ -60,16 +51,7 @@ public sealed class ServeCommandTests : IDisposable
         var errors = process.StandardError.ReadToEndAsync();
         try
         {
-            string? address = null;
-            while (address is null && await process.StandardOutput.ReadLineAsync() is { } line)
-            {
-                if (line.StartsWith("auralis: listening on ", StringComparison.Ordinal))
-                {
-                    address = line["auralis: listening on ".Length..].Split(' ')[0];
-                }
-            }
-
-            Assert.NotNull(address);
+            var address = await CliRunner.ListeningAddressAsync(process);
             var output = process.StandardOutput.ReadToEndAsync();
             using var socket = new System.Net.WebSockets.ClientWebSocket();
             await socket.ConnectAsync(new Uri(address.Replace("http://", "ws://", StringComparison.Ordinal) + "/ws"), CancellationToken.None);
@@ -106,16 +88,7 @@ public sealed class ServeCommandTests : IDisposable
             "--allowed-host", "music.example", "--allowed-host", "proxy.example:8443", "--allowed-origin", "https://app.example");
         try
         {
-            string? address = null;
-            while (address is null && await process.StandardOutput.ReadLineAsync() is { } line)
-            {
-                if (line.StartsWith("auralis: listening on ", StringComparison.Ordinal))
-                {
-                    address = line["auralis: listening on ".Length..].Split(' ')[0];
-                }
-            }
-
-            Assert.NotNull(address);
+            var address = await CliRunner.ListeningAddressAsync(process);
             using var http = new HttpClient { BaseAddress = new Uri(address) };
             foreach (var (host, origin, expected) in new (string? Host, string? Origin, System.Net.HttpStatusCode Expected)[]
             {
