@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
-# Decode-only vs decode+extract on the same real files, same cores, one run (SPEC.md 12 target:
-# extraction adds <= 50 %). Default input: Debian's wesnoth music (41 Vorbis tracks), if installed.
+# Decode-only vs decode+extract on the same real files, same cores, one run (the scan target of
+# docs/targets.md: within 1.5x decode-only). Default input: Debian's wesnoth music (41 Vorbis tracks), if installed.
 # Usage: bench/decode-vs-extract.sh [--workers N] [--engine auto|native|managed] [FILE_OR_DIR...]
 set -euo pipefail
 cd "$(dirname "$0")/.."

@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Stored-fingerprint lookups over gRPC (SPEC.md 12: p99 <= 5 ms with 64 concurrent clients on
+# Stored-fingerprint lookups over gRPC (docs/targets.md: p99 <= 5 ms with 64 concurrent clients on
 # loopback). Makes a library of N tracks with random fingerprints, starts `auralis serve` on free
 # ports, and drives GetTrackFingerprint from the independent grpc-js client (tests/interop) with
 # 64 concurrent calls, over 1 connection (how a grpc-js channel multiplexes) and over 8.
@@ -34,4 +34,4 @@ dotnet build -c Release bench/Auralis.Benchmarks > /dev/null
 bench=bench/Auralis.Benchmarks/bin/Release/net10.0/Auralis.Benchmarks
 "$bench" grpc-load "$address" $((n / 2)) --concurrency 64 --connections 1 --requests "$requests"
 "$bench" grpc-load "$address" $((n / 2)) --concurrency 64 --connections 8 --requests "$requests"
-echo "target: p99 <= 5 ms (SPEC.md 12); client and server share the machine's cores"
+echo "target: p99 <= 5 ms (docs/targets.md); client and server share the machine's cores"

@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # lufs and dynamic_range_variation (LRA) of `auralis fingerprint` against two independent
 # BS.1770 / EBU Tech 3342 implementations, ffmpeg's ebur128 filter and libebur128 (through ctypes
-# on ffmpeg-decoded PCM), on real files, with the differences. FINGERPRINT.md asks for +-0.1 LU
+# on ffmpeg-decoded PCM), on real files, with the differences. docs/fingerprint.md asks for +-0.1 LU
 # (lufs) and +-1 LU (LRA).
 # Usage: bench/loudness-vs-ffmpeg.sh [FILE_OR_DIR...]   (default: the Debian music packages present)
 set -euo pipefail

@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Rescan of an unchanged library (SPEC.md 12: 10,000 unchanged files <= 5 s). Makes N copies of a
+# Rescan of an unchanged library (docs/targets.md: 10,000 unchanged files <= 5 s). Makes N copies of a
 # short valid WAV, scans once (fingerprinting them), then times a rescan, which only stats files.
 # Usage: bench/rescan.sh [N]   (default 10000)
 set -euo pipefail

@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # `auralis scan` of real files against decoding the same files alone, on the same cores, in one run
-# (SPEC.md 12: extraction adds at most 50 % to the decode-only time). The decode-only pass runs
+# (docs/targets.md: a scan within 1.5x the decode-only time). The decode-only pass runs
 # first and also warms the page cache; the scan writes to a throwaway database, without sidecars.
 # Usage: bench/scan-vs-decode.sh [--workers N] DIR...   (default: the wesnoth music, if installed)
 set -euo pipefail

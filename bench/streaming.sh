@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# /ws streaming (SPEC.md 12: first streamed chunk <= 500 ms) and server memory with 10 concurrent
+# /ws streaming (docs/targets.md: first streamed chunk <= 500 ms) and server memory with 10 concurrent
 # streams. Scans a library of real 2-5 minute tracks (wesnoth-1.16-music when installed, else
 # ten generated 3-minute tracks), starts `auralis serve`, and runs the stream-timing client.
 # Usage: bench/streaming.sh [streams]   (default 10)

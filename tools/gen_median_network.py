@@ -1,7 +1,7 @@
 #!/usr/bin/env python3
 """Generates the compare-exchange network that selects the median of 17 values.
 
-HPSS (FINGERPRINT.md dimension 18) needs two medians of 17 per spectrogram cell, millions per
+HPSS (docs/fingerprint.md dimension 18) needs two medians of 17 per spectrogram cell, millions per
 track, so both extractors use a fixed, branch-free network that vectorizes across bins.
 Construction: Batcher's odd-even merge sort for 32 wires, with wires 17..31 padded by +inf
 (comparators that touch them never move a value, so they are dropped), then pruned backwards to

@@ -5,7 +5,7 @@ using BenchmarkDotNet.Attributes;
 namespace Auralis.Benchmarks;
 
 /// <summary>
-/// Storing fingerprints in batches (SPEC.md 12: >= 10,000 fingerprints/s). Each invocation stores
+/// Storing fingerprints in batches (docs/targets.md: >= 10,000 fingerprints/s). Each invocation stores
 /// 10,000 fingerprints (and marks their tracks complete) into a fresh database file on disk.
 /// </summary>
 [MemoryDiagnoser]

@@ -6,8 +6,8 @@ using Auralis.Fingerprinting;
 namespace Auralis.Benchmarks;
 
 /// <summary>
-/// Whole-file figure of SPEC.md 12: "extraction adds at most 50 % to the decode-only time of the
-/// same files on the same cores". Decodes every file with N workers (decode only), then decodes
+/// Whole-file figure behind the scan target of docs/targets.md (a scan within 1.5x the decode-only
+/// time of the same files on the same cores). Decodes every file with N workers (decode only), then decodes
 /// and fingerprints them with N workers, in the same process, and prints both times and the
 /// ratio. The first pass also warms the page cache, so the comparison is fair to decoding.
 /// </summary>

@@ -5,7 +5,7 @@ using BenchmarkDotNet.Attributes;
 namespace Auralis.Benchmarks;
 
 /// <summary>
-/// Extraction of a 3-minute 44.1 kHz stereo signal already in memory, one core (SPEC.md 12:
+/// Extraction of a 3-minute 44.1 kHz stereo signal already in memory, one core (docs/targets.md:
 /// native &lt;= 50 ms median, managed &lt;= 4x native). Pushed in 64 Ki-frame blocks like a decoder.
 /// </summary>
 [MemoryDiagnoser]

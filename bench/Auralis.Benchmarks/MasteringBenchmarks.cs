@@ -12,7 +12,7 @@ using BenchmarkDotNet.Running;
 namespace Auralis.Benchmarks;
 
 /// <summary>
-/// Adaptive mastering of 60 s of 44.1 kHz stereo, one core (SPEC.md 12: the full chain at
+/// Adaptive mastering of 60 s of 44.1 kHz stereo, one core (docs/targets.md: the full chain at
 /// >= 50x realtime). "FullChain" is what `auralis master` does after decoding and fingerprinting:
 /// plan (measuring pass, and the limiter-compensation pass when the limiter works) then render
 /// in 15 s chunks. The stages run alone over the same audio in 4096-frame blocks. The RealtimeX

@@ -3,7 +3,7 @@ using BenchmarkDotNet.Running;
 
 // `dotnet run -c Release -- [BenchmarkDotNet args]` runs the in-process benchmarks;
 // `dotnet run -c Release -- decode-vs-extract [--workers N] FILE_OR_DIR...` times decode-only
-// against decode+extract on the same files in one run and prints the ratio (SPEC.md 12).
+// against decode+extract on the same files in one run and prints the ratio (docs/targets.md).
 if (args.Length > 0 && args[0] == "decode-vs-extract")
 {
     return DecodeVsExtract.Run(args[1..]);
@@ -24,7 +24,7 @@ if (args.Length > 0 && args[0] == "decoders")
 }
 
 // `knn-graph [N]`: one full k-NN graph build (k = 10, all cores) over N random fingerprints
-// (SPEC.md 12: 100,000 tracks <= 60 s). Timed once: a build takes tens of seconds.
+// (docs/targets.md: 100,000 tracks <= 60 s). Timed once: a build takes tens of seconds.
 if (args.Length > 0 && args[0] == "knn-graph")
 {
     return GraphTiming.Run(args.Length > 1 ? int.Parse(args[1], System.Globalization.CultureInfo.InvariantCulture) : 100_000);

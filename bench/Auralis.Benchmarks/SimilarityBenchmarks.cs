@@ -4,7 +4,7 @@ using BenchmarkDotNet.Attributes;
 
 namespace Auralis.Benchmarks;
 
-/// <summary>Exact top-10 over a large library held in memory (SPEC.md 12: 1,000,000 tracks, <= 50 ms).</summary>
+/// <summary>Exact top-10 over a large library held in memory (docs/targets.md: 1,000,000 tracks, <= 50 ms).</summary>
 [MemoryDiagnoser]
 public class SimilarityBenchmarks
 {

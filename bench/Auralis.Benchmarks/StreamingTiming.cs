@@ -9,7 +9,7 @@ namespace Auralis.Benchmarks;
 
 /// <summary>
 /// `stream-timing URL [--pid PID] [--streams N]`: against a running `auralis serve` on a scanned
-/// library, (1) the time from play_enhanced to the first whole audio chunk (SPEC.md 12: <= 500 ms),
+/// library, (1) the time from play_enhanced to the first whole audio chunk (docs/targets.md: <= 500 ms),
 /// cold (no plan yet for the track and preset) and warm (plan cached, chunks not: another
 /// intensity), and (2) N streams at once played to the end by clients that acknowledge at once,
 /// sampling the server's resident memory (/proc/PID/status) throughout.

@@ -66,7 +66,7 @@ typedef struct AuAnalyzer AuAnalyzer;
 typedef struct AuFftPlan AuFftPlan;
 
 /*
- The 25 dimensions of FINGERPRINT.md in storage order.
+ The 25 dimensions of docs/fingerprint.md in storage order.
  */
 typedef struct AuFingerprint {
   float sub_bass_pct;
@@ -106,7 +106,7 @@ extern "C" {
 uint32_t au_abi_version(void);
 
 /*
- Algorithm version of the fingerprint (FINGERPRINT.md), stored with every fingerprint.
+ Algorithm version of the fingerprint (docs/fingerprint.md), stored with every fingerprint.
  */
 uint32_t au_fingerprint_version(void);
 

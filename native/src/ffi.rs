@@ -1,4 +1,4 @@
-//! The whole C ABI of the Auralis core. Rules (SPEC.md section 2):
+//! The whole C ABI of the Auralis core. Rules (docs/native-abi.md):
 //! - every export is `au_<object>_<verb>`, returns an `int32_t` status (`AU_OK` = 0) and writes
 //!   results through out-parameters into caller-owned memory;
 //! - every body runs inside `guard`, which checks for panics with `catch_unwind`, so a panic
@@ -36,7 +36,7 @@ pub const AU_ERR_STATE: i32 = 6;
 /// An internal panic was caught; the message says where.
 pub const AU_ERR_PANIC: i32 = 7;
 
-/// The 25 dimensions of FINGERPRINT.md in storage order.
+/// The 25 dimensions of docs/fingerprint.md in storage order.
 #[repr(C)]
 #[derive(Clone, Copy, Debug, Default)]
 pub struct AuFingerprint {
@@ -210,7 +210,7 @@ pub extern "C" fn au_abi_version() -> u32 {
     AU_ABI_VERSION
 }
 
-/// Algorithm version of the fingerprint (FINGERPRINT.md), stored with every fingerprint.
+/// Algorithm version of the fingerprint (docs/fingerprint.md), stored with every fingerprint.
 #[no_mangle]
 pub extern "C" fn au_fingerprint_version() -> u32 {
     analysis::FINGERPRINT_VERSION

@@ -1,6 +1,6 @@
 namespace Auralis.Cli;
 
-/// <summary>The exit codes of SPEC.md section 11; scripts depend on them.</summary>
+/// <summary>The exit codes of the README; scripts depend on them.</summary>
 internal static class ExitCodes
 {
     public const int Success = 0;

@@ -1,6 +1,6 @@
 namespace Auralis.Mastering;
 
-/// <summary>The three zones of the 2D Loudness-War Restraint Principle (SPEC.md 9).</summary>
+/// <summary>The three zones of the 2D Loudness-War Restraint Principle (docs/mastering.md).</summary>
 public enum LwrpZone
 {
     /// <summary>LUFS &lt;= -12 (any crest): the full adaptive chain. JSON: <c>quiet_dynamic</c>.</summary>

@@ -26,7 +26,7 @@ public sealed record CompressorSettings(double Ratio, double ThresholdDb, double
 /// <summary>One mastering preset: EQ, compressor, loudness target and true-peak ceiling.</summary>
 public sealed record MasteringPreset(string Name, EqGains Eq, CompressorSettings Compressor, double TargetLufs, double CeilingDbtp);
 
-/// <summary>The presets of SPEC.md section 9, exactly as tabled.</summary>
+/// <summary>The presets of docs/mastering.md, exactly as tabled.</summary>
 public static class MasteringPresets
 {
     public static readonly MasteringPreset Adaptive = new("adaptive", new EqGains(2.5, 0.5, 0.0, 0.5, 0.8), new CompressorSettings(1.5, -26, 25, 250), -14, -0.5);

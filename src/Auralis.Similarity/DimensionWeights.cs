@@ -3,7 +3,7 @@ using Auralis.Fingerprinting;
 namespace Auralis.Similarity;
 
 /// <summary>
-/// Per-dimension weights of the distance (SPEC.md section 7): a weight per group, spread evenly
+/// Per-dimension weights of the distance (docs/similarity.md): a weight per group, spread evenly
 /// over the group's dimensions. Defaults: frequency 0.33, dynamics 0.23, temporal 0.18,
 /// spectral 0.12, harmonic 0.09, variation 0.05, stereo 0.03.
 /// </summary>

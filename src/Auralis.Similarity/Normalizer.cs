@@ -3,7 +3,7 @@ using Auralis.Fingerprinting;
 namespace Auralis.Similarity;
 
 /// <summary>
-/// Maps each dimension to 0-1 by the library's own spread (SPEC.md section 7): the 5th percentile
+/// Maps each dimension to 0-1 by the library's own spread (docs/similarity.md): the 5th percentile
 /// to 0, the 95th to 1, values outside clipped. Without it, LUFS (tens of units) and the 0-1
 /// dimensions would not be comparable. A dimension with no spread maps to 0 everywhere.
 /// </summary>

@@ -3,7 +3,7 @@ using Auralis.Library.Database;
 namespace Auralis.Similarity;
 
 /// <summary>
-/// The k-nearest-neighbour graph of a library (SPEC.md section 7): each track's k most similar
+/// The k-nearest-neighbour graph of a library (docs/similarity.md): each track's k most similar
 /// tracks, nearest first, as the exact search ranks them. <see cref="Update"/> keeps a graph equal
 /// to a full <see cref="Build"/> after tracks are added, changed or removed, as long as the
 /// normalizer and weights are unchanged (a refitted normalizer changes every distance: rebuild).

@@ -7,7 +7,7 @@ namespace Auralis.Similarity;
 public readonly record struct Neighbor(long TrackId, double Distance);
 
 /// <summary>
-/// Exact nearest-neighbour search over a library held in memory (SPEC.md section 7). Each track is
+/// Exact nearest-neighbour search over a library held in memory (docs/similarity.md). Each track is
 /// stored normalized and scaled by the square root of each dimension's weight, so the weighted
 /// Euclidean distance is a plain Euclidean distance: four 8-float SIMD steps per track (rows are
 /// padded from 25 to 32 floats with zeros). Results are exact: every track is compared, self is

@@ -11,7 +11,7 @@ using Auralis.Mastering.Rendering;
 namespace Auralis.Cli.Tests;
 
 /// <summary>
-/// `auralis master` keeps its contract (SPEC.md 11: JSON shape, exit codes), and what it writes
+/// `auralis master` keeps its contract (the README: JSON shape, exit codes), and what it writes
 /// measures right by an independent tool: ffmpeg's ebur128 filter (loudness and true peak).
 /// </summary>
 public sealed partial class MasterCommandTests : IDisposable

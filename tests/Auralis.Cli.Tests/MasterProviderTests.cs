@@ -2,7 +2,7 @@ using Auralis.Audio;
 
 namespace Auralis.Cli.Tests;
 
-/// <summary>`auralis master` takes its fingerprint through the lookup order of SPEC.md section 8.</summary>
+/// <summary>`auralis master` takes its fingerprint through the lookup order of docs/server.md.</summary>
 public sealed class MasterProviderTests : IDisposable
 {
     private readonly TempDirectory _temp = new();

@@ -3,7 +3,7 @@ using Auralis.Library.Database;
 
 namespace Auralis.Library.Tests;
 
-/// <summary>The repository operations of seeds/001, and that every write is checked.</summary>
+/// <summary>The repository operations of the original design, and that every write is checked.</summary>
 public sealed class RepositoryTests : IDisposable
 {
     private readonly TestDatabase _db = new();

@@ -2,7 +2,7 @@ using Auralis.Fingerprinting;
 
 namespace Auralis.Mastering.Tests;
 
-/// <summary>The preset table of SPEC.md 9, and how "adaptive" follows the fingerprint.</summary>
+/// <summary>The preset table of docs/mastering.md, and how "adaptive" follows the fingerprint.</summary>
 public sealed class PresetTests
 {
     public static TheoryData<string, double[]> Table() => new()

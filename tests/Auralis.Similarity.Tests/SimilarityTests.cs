@@ -27,7 +27,7 @@ public sealed class SimilarityTests
     public void Default_weights_follow_the_groups_of_the_spec()
     {
         var w = DimensionWeights.Default;
-        // SPEC.md's group weights sum to 1.03; only their ratios matter for ranking.
+        // The default group weights sum to 1.03; only their ratios matter for ranking.
         Assert.Equal(1.03, w.Values.ToArray().Sum(), 9);
         Assert.Equal(0.33 / 7, w[FingerprintDimensions.IndexOf("bass_pct")], 12);
         Assert.Equal(0.03 / 2, w[FingerprintDimensions.IndexOf("phase_correlation")], 12);

@@ -1,4 +1,4 @@
-//! Harmonic ratio (FINGERPRINT.md dimension 18): harmonic/percussive separation of the 0-5 kHz
+//! Harmonic ratio (docs/fingerprint.md dimension 18): harmonic/percussive separation of the 0-5 kHz
 //! magnitude spectrogram by median filtering (17 frames in time, 17 bins in frequency), soft
 //! masks with power 2, and the harmonic share of the separated energy.
 //!

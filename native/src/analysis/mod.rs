@@ -1,4 +1,4 @@
-//! The streaming 25-dimension fingerprint analyzer (FINGERPRINT.md, algorithm version 1).
+//! The streaming 25-dimension fingerprint analyzer (docs/fingerprint.md, algorithm version 1).
 //!
 //! One pass over pushed blocks of interleaved float PCM. State kept per block of audio:
 //! - per 100 ms segment: K-weighted channel energy, `mid` energy and sample peak (10 per second);
@@ -16,7 +16,7 @@ mod spectrum;
 use crate::fft::RealFft;
 use std::fmt;
 
-/// Algorithm version of FINGERPRINT.md implemented here; stored with every fingerprint.
+/// Algorithm version of docs/fingerprint.md implemented here; stored with every fingerprint.
 pub const FINGERPRINT_VERSION: u32 = 1;
 pub const DIMENSIONS: usize = 25;
 

@@ -1,4 +1,4 @@
-//! Rhythm features (FINGERPRINT.md dimensions 11-13) from an onset-strength envelope.
+//! Rhythm features (docs/fingerprint.md dimensions 11-13) from an onset-strength envelope.
 //!
 //! The envelope is the half-wave-rectified flux of log-compressed band energies, one value per
 //! onset hop (at most 12 ms). A steady tone keeps its STFT magnitudes constant, so it gives no

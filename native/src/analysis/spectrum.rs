@@ -1,7 +1,7 @@
 //! Features of the power spectrum: band shares, bass/mid ratio, centroid and rolloff from the
 //! long-term average spectrum (LTAS), and per-frame spectral flatness.
 
-/// The seven band edges in Hz (FINGERPRINT.md dimensions 1-7); the last is capped at Nyquist.
+/// The seven band edges in Hz (docs/fingerprint.md dimensions 1-7); the last is capped at Nyquist.
 pub const BAND_EDGES_HZ: [f64; 8] = [20.0, 60.0, 250.0, 500.0, 2000.0, 4000.0, 6000.0, 20000.0];
 
 /// Fixed frequency reference for centroid and rolloff (not Nyquist, so 48 kHz and 44.1 kHz files

@@ -1,4 +1,4 @@
-//! The truths of FINGERPRINT.md and the EBU Tech 3341 / 3342 cases, on signals synthesized here
+//! The truths of docs/fingerprint.md and the EBU Tech 3341 / 3342 cases, on signals synthesized here
 //! whose answers are known analytically. 44.1 kHz stereo unless a test says otherwise.
 
 use super::*;

@@ -108,7 +108,7 @@ internal static class DemoCommand
         return exit;
     }
 
-    /// <summary>Two similar-track lists and the mastering decision (SPEC.md 9) for the loudest track.</summary>
+    /// <summary>Two similar-track lists and the mastering decision (docs/mastering.md) for the loudest track.</summary>
     private static void ShowSimilarAndMastering(IAnsiConsole console, LibraryDatabase database, IReadOnlyList<string> paths)
     {
         var tracks = new TrackRepository(database);

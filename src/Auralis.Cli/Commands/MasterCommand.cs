@@ -114,10 +114,10 @@ internal static class MasterCommand
     }
 
     /// <summary>
-    /// The input's fingerprint through the lookup order of SPEC.md section 8: the library database
+    /// The input's fingerprint through the lookup order of docs/server.md: the library database
     /// (when it exists; `master` never creates one), the file's sidecar, the fingerprint server
     /// named by $AURALIS_SERVER (its gRPC address; $AURALIS_TOKEN when it wants one), then local
-    /// extraction. A server that did not answer is reported, never silently skipped (seeds/004).
+    /// extraction. A server that did not answer is reported, never silently skipped (the tool Auralis replaces lost a day of work to exactly that).
     /// Null after an error message.
     /// </summary>
     private static (Fingerprint Fingerprint, string Source)? FingerprintInput(CliContext context, string path, string engineChoice)
@@ -203,7 +203,7 @@ internal static class MasterCommand
 
     private static double Round(double value) => Math.Round(value, 6);
 
-    /// <summary>The SPEC.md 11 contract: {"input", "lwrp", "preset", "intensity", "output"}.</summary>
+    /// <summary>The `master --json` contract of the README: {"input", "lwrp", "preset", "intensity", "output"}.</summary>
     private static void WriteJson(TextWriter output, Fingerprint fingerprint, MasteringPlan plan, double intensity, ProgrammeMeasurement measured) =>
         JsonLines.Write(output, json =>
         {

@@ -129,7 +129,7 @@ internal static class ScanCommand
         }
         catch (LibraryDatabaseException e)
         {
-            // The seeds/004 lesson: a database that cannot be written stops the scan, loudly.
+            // The lesson of the tool Auralis replaces (a day of work lost to a swallowed database error): a database that cannot be written stops the scan, loudly.
             var held = e.InnerException is Microsoft.Data.Sqlite.SqliteException { SqliteErrorCode: 5 or 6 }
                 ? $" (another program held the database's write lock for more than {LibraryDatabase.BusyTimeout.TotalSeconds:0} s)"
                 : "";

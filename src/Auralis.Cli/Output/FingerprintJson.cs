@@ -3,7 +3,7 @@ using Auralis.Fingerprinting;
 namespace Auralis.Cli.Output;
 
 /// <summary>
-/// The `fingerprint --json` contract (SPEC.md section 11): {"path", "engine",
+/// The `fingerprint --json` contract (the README): {"path", "engine",
 /// "fingerprint_version", "duration_s", "sample_rate", "channels", "fingerprint": {25 names}}.
 /// </summary>
 internal static class FingerprintJson

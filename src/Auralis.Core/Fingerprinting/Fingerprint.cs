@@ -4,12 +4,12 @@ using System.Globalization;
 namespace Auralis.Fingerprinting;
 
 /// <summary>
-/// The 25 dimensions of FINGERPRINT.md (algorithm version <see cref="FingerprintVersion"/>) in
+/// The 25 dimensions of docs/fingerprint.md (algorithm version <see cref="FingerprintVersion"/>) in
 /// storage order. Immutable; values are always finite.
 /// </summary>
 public sealed class Fingerprint : IEquatable<Fingerprint>
 {
-    /// <summary>Algorithm version of FINGERPRINT.md implemented by both engines.</summary>
+    /// <summary>Algorithm version of docs/fingerprint.md implemented by both engines.</summary>
     public const int FingerprintVersion = 1;
 
     /// <summary>Number of dimensions.</summary>
@@ -94,7 +94,7 @@ public readonly record struct DimensionRange(double Min, double Max, bool OrZero
         (OrZero ? "0 or " : "") + string.Create(CultureInfo.InvariantCulture, $"{Min:G6} to {Max:G6}");
 }
 
-/// <summary>Names, groups and units of the dimensions (FINGERPRINT.md).</summary>
+/// <summary>Names, groups and units of the dimensions (docs/fingerprint.md).</summary>
 public static class FingerprintDimensions
 {
     public static readonly ReadOnlyCollection<string> Names = new(
@@ -108,7 +108,7 @@ public static class FingerprintDimensions
         "stereo_width", "phase_correlation",
     ]);
 
-    /// <summary>The seven groups of the seeds, with their dimension indexes.</summary>
+    /// <summary>The seven groups, with their dimension indexes.</summary>
     public static readonly ReadOnlyCollection<(string Group, int[] Indexes)> Groups = new(
     [
         ("frequency", [0, 1, 2, 3, 4, 5, 6]),
@@ -133,9 +133,8 @@ public static class FingerprintDimensions
     ]);
 
     /// <summary>
-    /// The range of each dimension, in storage order: FINGERPRINT.md's where it gives one, and
-    /// for the open-ended units the bounds docs/fingerprint.md ("Ranges") derives from the
-    /// definitions. Sidecars, server answers and database rows outside them are not trusted, and
+    /// The range of each dimension, in storage order, as docs/fingerprint.md ("Ranges") gives and
+    /// explains them (for the open-ended units, bounds derived from the definitions). Sidecars, server answers and database rows outside them are not trusted, and
     /// an extraction that produces a value outside them is an error.
     /// </summary>
     public static readonly ReadOnlyCollection<DimensionRange> Ranges = new(
@@ -185,7 +184,7 @@ public static class FingerprintDimensions
         Index.TryGetValue(name, out var i) ? i : throw new ArgumentException($"Unknown fingerprint dimension '{name}'.", nameof(name));
 
     /// <summary>
-    /// FINGERPRINT.md parity tolerance: max(1e-3 * |value|, tol), tol = 0.01 for %, dB, LU, LUFS
+    /// docs/fingerprint.md parity tolerance: max(1e-3 * |value|, tol), tol = 0.01 for %, dB, LU, LUFS
     /// and BPM dimensions and 1e-3 for 0-1 dimensions.
     /// </summary>
     public static double ParityTolerance(int index, double value) =>

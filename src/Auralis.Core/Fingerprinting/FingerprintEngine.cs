@@ -2,7 +2,7 @@ namespace Auralis.Fingerprinting;
 
 /// <summary>
 /// An implementation of the 25D analysis: the native (Rust) core or its managed twin. Both
-/// implement the same definitions (FINGERPRINT.md) and agree within the parity tolerances.
+/// implement the same definitions (docs/fingerprint.md) and agree within the parity tolerances.
 /// </summary>
 public interface IFingerprintEngine
 {

@@ -21,7 +21,7 @@ public static class FingerprintEngines
     /// <summary>
     /// Picks the engine. <see cref="EngineChoice.Native"/> fails loudly when the library cannot
     /// load; <see cref="EngineChoice.Auto"/> falls back to the managed engine and returns a
-    /// notice saying so and why, so a 4x slower run is never silent (seeds/004).
+    /// notice saying so and why, so a 4x slower run is never silent (the tool Auralis replaces lost a day of work to exactly that).
     /// </summary>
     /// <exception cref="FingerprintException">Native was requested and cannot load.</exception>
     public static EngineSelection Select(EngineChoice choice)

@@ -7,7 +7,7 @@ namespace Auralis.Native;
 /// <summary>
 /// Maps the logical name "auralis" to the Rust library file: <c>AURALIS_NATIVE_LIB</c> (a full
 /// path) first, then <c>runtimes/&lt;rid&gt;/native/</c> next to this assembly, then the plain name
-/// through the OS loader (SPEC.md section 2).
+/// through the OS loader (docs/native-abi.md).
 /// </summary>
 internal static class NativeLibraryResolver
 {

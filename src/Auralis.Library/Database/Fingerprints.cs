@@ -11,7 +11,7 @@ public sealed record TrackFingerprint(long TrackId, FingerprintStatus Status, do
 public sealed record StoredFingerprint(long TrackId, Fingerprint Fingerprint, int Version, string CreatedAt, string UpdatedAt);
 
 /// <summary>
-/// The fingerprint repository of seeds/001: add, get, update, upsert, delete, paging, counts,
+/// The fingerprint repository of the original design: add, get, update, upsert, delete, paging, counts,
 /// missing/stale tracks and range queries on the indexed dimensions. Every write is checked;
 /// "stored" means the row is there.
 /// </summary>

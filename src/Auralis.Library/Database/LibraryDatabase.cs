@@ -4,7 +4,7 @@ using Microsoft.Data.Sqlite;
 namespace Auralis.Library.Database;
 
 /// <summary>
-/// One SQLite library database (SPEC.md section 5): WAL, foreign keys on, a busy timeout, and the
+/// One SQLite library database (docs/database.md): WAL, foreign keys on, a busy timeout, and the
 /// migrations applied on open. Not thread-safe: one instance per thread; the extraction queue
 /// funnels all writes through a single writer.
 /// </summary>

@@ -1,7 +1,7 @@
 namespace Auralis.Library.Database;
 
 /// <summary>
-/// The forward-only migrations (SPEC.md section 5). A new database is created by running them in
+/// The forward-only migrations (docs/database.md). A new database is created by running them in
 /// order, never by a second code path; each runs in one transaction together with its
 /// <c>schema_version</c> row. Append new migrations; never edit a released one.
 /// docs/database.md documents the resulting schema and a test checks the two agree.
@@ -74,7 +74,7 @@ internal static class Schema
             """),
     ];
 
-    /// <summary>The dimension columns, in storage order (FINGERPRINT.md names).</summary>
+    /// <summary>The dimension columns, in storage order (docs/fingerprint.md names).</summary>
     public static IReadOnlyList<string> Dimensions => Auralis.Fingerprinting.FingerprintDimensions.Names;
 
     public static int LatestVersion => Migrations[^1].Version;

@@ -323,7 +323,7 @@ public sealed class TrackRepository(LibraryDatabase database)
         }
     }
 
-    /// <summary>A track's path is never empty (the seeds of the PATH_MAX bug): refuse it loudly.</summary>
+    /// <summary>A track's path is never empty (an earlier version stored empty paths for over-long ones): refuse it loudly.</summary>
     private string RequirePath(string path) =>
         path.Length > 0 && Path.IsPathRooted(path) ? path : throw new LibraryDatabaseException(database.Path, "add track", $"'{path}' is not a full file path");
 

@@ -6,7 +6,7 @@ using Auralis.Library.Sidecars;
 
 namespace Auralis.Library.Provider;
 
-/// <summary>Where a provided fingerprint came from (SPEC.md section 8, in lookup order).</summary>
+/// <summary>Where a provided fingerprint came from (docs/server.md, in lookup order).</summary>
 public enum FingerprintSource
 {
     Database,
@@ -118,12 +118,12 @@ public sealed class FingerprintUnavailableException : Exception
 }
 
 /// <summary>
-/// The on-demand lookup of SPEC.md section 8: database (current version, file unchanged) ->
+/// The on-demand lookup of docs/server.md: database (current version, file unchanged) ->
 /// valid sidecar -> fingerprint server (bounded by <see cref="FingerprintProviderOptions.ServerTimeout"/>)
 /// -> local extraction. What a lower tier produced is written back to the higher ones (database
 /// when the file is a library track, sidecar always when sidecars are on), so the next lookup is
 /// the fast one. Every step that did not answer leaves its reason in the trail: the original
-/// silently fell back to a 100x slower path for a day (seeds/004); this one says so.
+/// silently fell back to a 100x slower path for a day (the tool Auralis replaces lost a day of work to exactly that); this one says so.
 /// </summary>
 public sealed class FingerprintProvider(FingerprintProviderOptions options)
 {

@@ -47,13 +47,13 @@ public sealed record ExtractionResult(int Total, int Completed, int Failed, int 
 }
 
 /// <summary>
-/// The extraction queue (SPEC.md section 6). Work is ordered by priority (on-demand requests,
+/// The extraction queue (docs/architecture.md). Work is ordered by priority (on-demand requests,
 /// then newly added tracks, most recent first, then stale ones) and taken by N workers; each track goes pending ->
 /// processing -> complete or error. Workers never write to the database: a single writer applies
 /// their events in batched transactions, and a failed write stops the whole run loudly (nothing
 /// is reported stored that is not). Cancellation returns in-flight tracks to pending.
 /// </summary>
-[System.Diagnostics.CodeAnalysis.SuppressMessage("Naming", "CA1711", Justification = "The domain's name (SPEC.md section 6): the extraction queue.")]
+[System.Diagnostics.CodeAnalysis.SuppressMessage("Naming", "CA1711", Justification = "The domain's name (docs/architecture.md): the extraction queue.")]
 public sealed class ExtractionQueue(LibraryDatabase database)
 {
     private readonly System.Collections.Concurrent.ConcurrentQueue<(long Id, string Path)> _onDemand = new();

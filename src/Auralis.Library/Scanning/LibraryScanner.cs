@@ -14,7 +14,7 @@ public sealed record ScanChanges(int Found, int Added, int Changed, int Removed,
 }
 
 /// <summary>
-/// Brings the database in line with the folders (SPEC.md section 6): new files are added
+/// Brings the database in line with the folders (docs/architecture.md): new files are added
 /// (pending), files whose size or mtime changed lose their fingerprint and become pending, and
 /// files that vanished are removed. An unchanged file costs one stat and no write, so a rescan of
 /// an unchanged library only stats files.

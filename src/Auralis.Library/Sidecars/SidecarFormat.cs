@@ -40,7 +40,7 @@ public readonly record struct AudioFileSignature(long SizeBytes, long MtimeNs)
 }
 
 /// <summary>
-/// The 132-byte <c>.25d</c> sidecar of SPEC.md section 4 (docs/sidecar.md), little-endian:
+/// The 132-byte <c>.25d</c> sidecar of docs/sidecar.md (docs/sidecar.md), little-endian:
 /// magic, format version, dimension count, fingerprint version, the audio file's size and mtime,
 /// the 25 float32 values, and a CRC-32 of everything before it.
 /// </summary>
@@ -49,7 +49,7 @@ public static class SidecarFormat
     /// <summary>Total size of a sidecar in bytes.</summary>
     public const int Length = 132;
 
-    /// <summary>Version of this layout (the seeds' 120-byte layout was version 1).</summary>
+    /// <summary>Version of this layout (the original design's 120-byte layout was version 1).</summary>
     public const ushort FormatVersion = 2;
 
     internal const int FormatVersionOffset = 4;

@@ -47,7 +47,7 @@ internal static class FingerprintGrpcService
             throw new GrpcException(GrpcStatusCode.InvalidArgument, "track_id must be a positive track id");
         }
 
-        // One prepared statement on a pooled connection: the hot path of SPEC.md section 12.
+        // One prepared statement on a pooled connection: the hot path of docs/targets.md.
         var found = library.Database.Use(db => new FingerprintRepository(db).Lookup(trackId))
             ?? throw new GrpcException(GrpcStatusCode.NotFound, $"no track {trackId} in the library");
         if (found.Stored is not { } stored || stored.Version != Fingerprint.FingerprintVersion)

@@ -1,7 +1,7 @@
 namespace Auralis.Server.Hosting;
 
 /// <summary>
-/// Bounded concurrency (SPEC.md section 8): at most N requests run, at most M wait; the rest are
+/// Bounded concurrency (docs/server.md): at most N requests run, at most M wait; the rest are
 /// refused at once rather than piling up until the machine falls over.
 /// </summary>
 internal sealed class RequestGate(int concurrent, int queued) : IDisposable

@@ -3,7 +3,7 @@ using Auralis.Library.Sidecars;
 
 namespace Auralis.Server.Hosting;
 
-/// <summary>Everything `auralis serve` is configured with (SPEC.md section 8).</summary>
+/// <summary>Everything `auralis serve` is configured with (docs/server.md).</summary>
 public sealed record ServerSettings
 {
     /// <summary>Where the server listens when no URL is given: loopback only.</summary>

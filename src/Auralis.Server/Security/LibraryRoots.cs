@@ -14,7 +14,7 @@ public enum PathVerdict
 }
 
 /// <summary>
-/// The folders the server may read (SPEC.md section 8): a path is served only if, after resolving
+/// The folders the server may read (docs/server.md): a path is served only if, after resolving
 /// every symbolic link and every "..", it lies under one of them. The check is done on the real
 /// path the kernel would open, so neither "../" nor a symlink planted inside a root can reach
 /// outside it.

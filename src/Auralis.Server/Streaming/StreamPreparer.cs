@@ -40,7 +40,7 @@ internal sealed class StreamPreparer(ServerLibrary library)
     /// <summary>
     /// The measuring pass (docs/mastering.md) samples every 4th 3 s window with 2 s pre-roll,
     /// about 40 % of the track through EQ and dynamics: the first chunk of a 3-minute track must
-    /// start within 500 ms (SPEC.md section 12). `auralis master` measures the whole track.
+    /// start within 500 ms (docs/targets.md). `auralis master` measures the whole track.
     /// </summary>
     private static readonly PlannerOptions StreamingPlanner = new() { WindowEvery = 4 };
 

@@ -4,7 +4,7 @@ using S = Auralis.Tests.Fingerprinting.TestSignals;
 namespace Auralis.Tests.Fingerprinting;
 
 /// <summary>
-/// The truths of FINGERPRINT.md and the behaviour every engine owes its callers, run against each
+/// The truths of docs/fingerprint.md and the behaviour every engine owes its callers, run against each
 /// engine by a one-line subclass (Dapper's abstract TestBase). Signals are 44.1 kHz stereo unless
 /// a test says otherwise, synthesized with answers known analytically (ported from tests.rs).
 /// </summary>

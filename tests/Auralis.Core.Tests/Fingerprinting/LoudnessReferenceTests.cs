@@ -7,7 +7,7 @@ namespace Auralis.Tests.Fingerprinting;
 
 /// <summary>
 /// lufs and dynamic_range_variation on real recordings against two independent implementations of
-/// BS.1770 / EBU Tech 3342: ffmpeg's ebur128 filter and libebur128 (FINGERPRINT.md: +-0.1 LU and
+/// BS.1770 / EBU Tech 3342: ffmpeg's ebur128 filter and libebur128 (docs/fingerprint.md: +-0.1 LU and
 /// +-1 LU). The two references themselves differ in LRA on short tracks (a 14 s fade in Debian's
 /// wesnoth music: ffmpeg 9.6, libebur128 8.0, ours 8.3): their percentile and histogram details
 /// differ, and EBU Tech 3342 leaves room for both.

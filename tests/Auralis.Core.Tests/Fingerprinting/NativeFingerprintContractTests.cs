@@ -3,7 +3,7 @@ using Auralis.Native;
 
 namespace Auralis.Tests.Fingerprinting;
 
-/// <summary>Every truth of FINGERPRINT.md, checked on the Rust core through the C ABI.</summary>
+/// <summary>Every truth of docs/fingerprint.md, checked on the Rust core through the C ABI.</summary>
 public sealed class NativeFingerprintContractTests : FingerprintContractTests
 {
     protected override IFingerprintEngine Engine => NativeEngine.Instance;

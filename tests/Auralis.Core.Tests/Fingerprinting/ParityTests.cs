@@ -3,7 +3,7 @@ using Auralis.Fingerprinting;
 namespace Auralis.Tests.Fingerprinting;
 
 /// <summary>
-/// Native and managed agree per dimension within FINGERPRINT.md's parity tolerance:
+/// Native and managed agree per dimension within docs/fingerprint.md's parity tolerance:
 /// max(1e-3 |value|, tol), tol = 0.01 for %, dB, LU, LUFS, BPM and 1e-3 for 0-1 dimensions.
 /// </summary>
 public sealed class ParityTests

@@ -6,7 +6,7 @@ using Auralis.Library.Tests.Scanning;
 
 namespace Auralis.Library.Tests.Provider;
 
-/// <summary>The lookup order of SPEC.md section 8, its write-backs, and what the caller is told.</summary>
+/// <summary>The lookup order of docs/server.md, its write-backs, and what the caller is told.</summary>
 public sealed class FingerprintProviderTests : IDisposable
 {
     private readonly LibraryFixture _lib = new();

@@ -5,7 +5,7 @@ using Auralis.Library.Sidecars;
 
 namespace Auralis.Library.Tests.Sidecars;
 
-/// <summary>The 132-byte .25d layout of SPEC.md section 4, and that nothing but an intact, matching sidecar is accepted.</summary>
+/// <summary>The 132-byte .25d layout of docs/sidecar.md, and that nothing but an intact, matching sidecar is accepted.</summary>
 public sealed class SidecarFormatTests
 {
     private const uint Version = Fingerprint.FingerprintVersion;
@@ -49,7 +49,7 @@ public sealed class SidecarFormatTests
         float[] cycle = [1f, -2f, 0.5f, 0f, 100f];
         var fingerprint = new Fingerprint(Enumerable.Range(0, 25).Select(i => cycle[i % 5]).ToArray());
 
-        // Built by hand from SPEC.md section 4, not with BinaryPrimitives, so it cannot share a bug with Encode.
+        // Built by hand from docs/sidecar.md, not with BinaryPrimitives, so it cannot share a bug with Encode.
         var expected = new List<byte>();
         expected.AddRange([0x41, 0x55, 0x32, 0x35]); // 0: "AU25"
         expected.AddRange([0x02, 0x00]); // 4: format version 2
@@ -196,7 +196,7 @@ public sealed class SidecarFormatTests
     [Theory]
     [InlineData(0, 0x61, "magic")] // "aU25"
     [InlineData(3, 0x34, "magic")] // "AU24"
-    [InlineData(4, 0x01, "format version 1")] // the seeds' layout
+    [InlineData(4, 0x01, "format version 1")] // the original design's layout
     [InlineData(4, 0x03, "format version 3")]
     [InlineData(5, 0x01, "format version 258")]
     [InlineData(6, 0x18, "dimension count 24")]

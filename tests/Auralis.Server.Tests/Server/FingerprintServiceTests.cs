@@ -11,7 +11,7 @@ namespace Auralis.Server.Tests.Server;
 
 /// <summary>
 /// auralis.v1.FingerprintService of `auralis serve` on a real library, called by the independent
-/// grpc-js client (SPEC.md section 13: each status code and refusal is a test).
+/// grpc-js client (docs/targets.md: each status code and refusal is a test).
 /// </summary>
 public sealed class FingerprintServiceTests
 {

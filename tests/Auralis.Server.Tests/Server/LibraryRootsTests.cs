@@ -2,7 +2,7 @@ using Auralis.Server.Security;
 
 namespace Auralis.Server.Tests.Server;
 
-/// <summary>Confinement to the library roots (SPEC.md section 8): what resolves outside is refused.</summary>
+/// <summary>Confinement to the library roots (docs/server.md): what resolves outside is refused.</summary>
 public sealed class LibraryRootsTests : IDisposable
 {
     private readonly TempDirectory _temp = new();

@@ -8,7 +8,7 @@ using Auralis.Dsp;
 namespace Auralis.Fingerprinting.Managed;
 
 /// <summary>
-/// The streaming 25-dimension analyzer (FINGERPRINT.md, algorithm version 1), the managed twin of
+/// The streaming 25-dimension analyzer (docs/fingerprint.md, algorithm version 1), the managed twin of
 /// native/src/analysis/mod.rs. One pass over pushed blocks of interleaved float PCM; state kept:
 /// <list type="bullet">
 /// <item>per 100 ms segment: K-weighted channel energy, <c>mid</c> energy and sample peak;</item>

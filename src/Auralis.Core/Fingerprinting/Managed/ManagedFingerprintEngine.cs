@@ -1,7 +1,7 @@
 namespace Auralis.Fingerprinting.Managed;
 
 /// <summary>
-/// The managed twin of the native analyzer: the same FINGERPRINT.md algorithm, decision for
+/// The managed twin of the native analyzer: the same docs/fingerprint.md algorithm, decision for
 /// decision, in C# with System.Runtime.Intrinsics. Results agree with the native engine within
 /// <see cref="FingerprintDimensions.ParityTolerance"/>.
 /// </summary>
