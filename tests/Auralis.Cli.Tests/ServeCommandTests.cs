@@ -28,9 +28,7 @@ public sealed class ServeCommandTests : IDisposable
             using var response = await http2.GetAsync(new Uri(address + "/api/health"));
             Assert.Equal(new Version(2, 0), response.Version);
 
-            Assert.Equal(0, Kill(process.Id, 15));
-            Assert.True(process.WaitForExit(20_000), "serve must stop within 20 s of SIGTERM");
-            Assert.Equal(0, process.ExitCode);
+            AssertSigtermStopsCleanly(process);
         }
         finally
         {
@@ -110,9 +108,7 @@ public sealed class ServeCommandTests : IDisposable
                 Assert.True(response.StatusCode == expected, $"Host {host} Origin {origin}: {(int)response.StatusCode} {await response.Content.ReadAsStringAsync()}");
             }
 
-            Assert.Equal(0, Kill(process.Id, 15));
-            Assert.True(process.WaitForExit(20_000), "serve must stop within 20 s of SIGTERM");
-            Assert.Equal(0, process.ExitCode);
+            AssertSigtermStopsCleanly(process);
         }
         finally
         {
@@ -144,6 +140,14 @@ public sealed class ServeCommandTests : IDisposable
         var result = CliRunner.Run("serve", "--db", _temp.File("lib.db"), "--engine", "managed", option, value);
         Assert.Equal(2, result.ExitCode);
         Assert.Contains(message, result.Error, StringComparison.Ordinal);
+    }
+
+    /// <summary>SIGTERM, as a service manager sends it: serve stops within 20 s with exit 0.</summary>
+    private static void AssertSigtermStopsCleanly(System.Diagnostics.Process process)
+    {
+        Assert.Equal(0, Kill(process.Id, 15));
+        Assert.True(process.WaitForExit(20_000), "serve must stop within 20 s of SIGTERM");
+        Assert.Equal(0, process.ExitCode);
     }
 
     [System.Runtime.InteropServices.DllImport("libc", EntryPoint = "kill")]
