@@ -5,45 +5,23 @@ using Microsoft.Net.Http.Headers;
 namespace Auralis.Server.Api;
 
 /// <summary>
-/// Reads the JSON body of an API request within a bound (docs/server.md): every way it can be
-/// wrong is a 4xx that says what to send instead, never a 500 and never an unbounded read.
+/// Parses the JSON body of an API request (docs/server.md): every way it can be wrong is a 400
+/// that says what to send instead, never a 500. The size bound is not here: every API body has
+/// already been read into memory, within <see cref="Hosting.ServerLimits.MaxApiBodyBytes"/>, by
+/// <see cref="Hosting.RequestBodies"/> before the request took its slot, so the body is a
+/// seekable stream.
 /// </summary>
 internal static class JsonBody
 {
-    /// <summary>The largest JSON request body; the API's bodies are a few hundred bytes.</summary>
-    public const int MaxBytes = 64 * 1024;
-
     /// <summary>
     /// The body as <typeparamref name="T"/>; <see cref="JsonBody{T}.Absent"/> for no body, an empty
-    /// one or JSON <c>null</c>; or the error to answer: 413 over <see cref="MaxBytes"/> (declared
-    /// or, for chunked bodies, counted while reading), 400 for a non-JSON Content-Type, a charset
+    /// one or JSON <c>null</c>; or the error to answer: 400 for a non-JSON Content-Type, a charset
     /// other than UTF-8, or text that is not JSON of this shape (<paramref name="example"/>).
     /// </summary>
     public static async Task<JsonBody<T>> ReadAsync<T>(HttpRequest request, string example, CancellationToken cancellationToken)
         where T : class
     {
-        if (request.ContentLength is > MaxBytes)
-        {
-            return Refuse<T>(StatusCodes.Status413PayloadTooLarge, $"the body is {request.ContentLength} bytes; the limit for JSON bodies is {MaxBytes} bytes");
-        }
-
-        byte[]? bytes;
-        try
-        {
-            bytes = await ReadBoundedAsync(request.Body, cancellationToken).ConfigureAwait(false);
-        }
-        catch (BadHttpRequestException e)
-        {
-            // Kestrel's own verdict on the body (malformed chunks, too slow, over its limit).
-            return Refuse<T>(e.StatusCode, $"the request body could not be read: {e.Message}");
-        }
-
-        if (bytes is null)
-        {
-            return Refuse<T>(StatusCodes.Status413PayloadTooLarge, $"the body is over the limit for JSON bodies of {MaxBytes} bytes");
-        }
-
-        if (bytes.Length == 0)
+        if (request.Body.Length == 0)
         {
             return JsonBody<T>.Absent;
         }
@@ -62,30 +40,14 @@ internal static class JsonBody
 
         try
         {
-            return JsonSerializer.Deserialize<T>(bytes, JsonApi.Json) is { } value ? new JsonBody<T>(value, null) : JsonBody<T>.Absent;
+            return await JsonSerializer.DeserializeAsync<T>(request.Body, JsonApi.Json, cancellationToken).ConfigureAwait(false) is { } value
+                ? new JsonBody<T>(value, null)
+                : JsonBody<T>.Absent;
         }
         catch (JsonException e)
         {
             return Refuse<T>(StatusCodes.Status400BadRequest, $"the body must be JSON like {example}: {e.Message}");
         }
-    }
-
-    /// <summary>The whole body, or null as soon as it passes <see cref="MaxBytes"/>.</summary>
-    private static async Task<byte[]?> ReadBoundedAsync(Stream body, CancellationToken cancellationToken)
-    {
-        var buffer = new byte[MaxBytes + 1];
-        var length = 0;
-        int read;
-        while ((read = await body.ReadAsync(buffer.AsMemory(length), cancellationToken).ConfigureAwait(false)) > 0)
-        {
-            length += read;
-            if (length > MaxBytes)
-            {
-                return null;
-            }
-        }
-
-        return buffer[..length];
     }
 
     private static JsonBody<T> Refuse<T>(int status, string message)

@@ -115,13 +115,7 @@ public sealed class AuralisServer : IAsyncDisposable
         registry.BeforeHandler = async call => await gate.EnterAsync(call.CancellationToken).ConfigureAwait(false)
             ? gate.Slot()
             : throw new GrpcException(GrpcStatusCode.ResourceExhausted, "server busy, retry later");
-        if (token is not null)
-        {
-            registry.BeforeCall = call => token.Accepts(call.HttpContext.Request.Headers.Authorization)
-                ? ValueTask.CompletedTask
-                : throw new GrpcException(GrpcStatusCode.Unauthenticated, "missing or wrong bearer token");
-        }
-
+        // The token of gRPC calls is checked with every other request's, by AccessControl below.
         FingerprintGrpcService.Register(registry, library);
 
         app.Use(async (context, next) =>

@@ -24,6 +24,8 @@ internal static class RequestBodies
 
         if (request.ContentLength == 0 || context.Features.Get<IHttpRequestBodyDetectionFeature>() is { CanHaveBody: false })
         {
+            // Seekable like every body read here, so the API can ask any body for its length.
+            request.Body = Stream.Null;
             return true;
         }
 

@@ -28,20 +28,12 @@ internal sealed class AccessControl
         _grpcMethods = grpcMethods.ToFrozenSet(StringComparer.Ordinal);
     }
 
-    /// <summary>
-    /// True for an HTTP/2 request to a registered gRPC method (as marked by <see cref="InvokeAsync"/>):
-    /// it gets its refusals as gRPC statuses. By path, not Content-Type, which the client chooses.
-    /// </summary>
-    public static bool IsGrpcMethodCall(HttpRequest request) => request.HttpContext.Features.Get<GrpcMethodCall>() is not null;
-
     public Task InvokeAsync(HttpContext context, RequestDelegate next)
     {
         var request = context.Request;
+        // A call of a registered gRPC method (by path: the Content-Type is the client's to choose)
+        // gets its refusals as gRPC statuses.
         var grpc = HttpProtocol.IsHttp2(request.Protocol) && request.Path.Value is { } path && _grpcMethods.Contains(path);
-        if (grpc)
-        {
-            context.Features.Set(GrpcMethodCall.Instance);
-        }
 
         if (!_names.AcceptsHost(context))
         {
@@ -101,10 +93,4 @@ internal sealed class AccessControl
     /// <summary>Client-chosen text in a message: bounded, so an error never echoes kilobytes back.</summary>
     private static string Shorten(string? text) =>
         text is null ? "" : text.Length <= 100 ? text : text[..100] + "...";
-
-    /// <summary>Marks a request as a call of a registered gRPC method.</summary>
-    private sealed class GrpcMethodCall
-    {
-        public static readonly GrpcMethodCall Instance = new();
-    }
 }
