@@ -27,7 +27,7 @@ public sealed class FingerprintRepository(LibraryDatabase database)
     /// fail it (tampered, or written by something else) are treated as missing: never returned as
     /// fingerprints, and recomputed by the next scan. NULL, text and blobs fail it too.
     /// </summary>
-    internal static string InRangeSql(string alias) => "(" + string.Join(" AND ", Schema.Dimensions.Select((name, i) =>
+    private static string InRangeSql(string alias) => "(" + string.Join(" AND ", Schema.Dimensions.Select((name, i) =>
     {
         var range = FingerprintDimensions.Ranges[i];
         var column = $"{alias}.{name}";
@@ -36,6 +36,9 @@ public sealed class FingerprintRepository(LibraryDatabase database)
     })) + ")";
 
     private static readonly string Valid = InRangeSql("track_fingerprints");
+
+    /// <summary><see cref="InRangeSql"/> for a join that names track_fingerprints <c>f</c>, built once.</summary>
+    internal static readonly string InRangeF = InRangeSql("f");
 
     private static readonly string InsertSql =
         $"INSERT INTO track_fingerprints (track_id, {DimensionList}, fingerprint_version, created_at, updated_at) " +
@@ -93,10 +96,10 @@ public sealed class FingerprintRepository(LibraryDatabase database)
         });
     }
 
-    /// <summary>The track's fingerprint; null when it has none, or its stored values are out of range (<see cref="IsOutOfRange"/>).</summary>
+    /// <summary>The track's fingerprint; null when it has none, or its stored values are out of range (<see cref="IsOutOfRange"/>: ReadValues refuses them).</summary>
     public StoredFingerprint? Get(long trackId)
     {
-        using var command = database.Command($"SELECT {Columns} FROM track_fingerprints WHERE track_id = $track AND {Valid}");
+        using var command = database.Command($"SELECT {Columns} FROM track_fingerprints WHERE track_id = $track");
         command.Parameters.AddWithValue("$track", trackId);
         return Read(command).SingleOrDefault();
     }
@@ -137,7 +140,7 @@ public sealed class FingerprintRepository(LibraryDatabase database)
     private static readonly string LookupSql =
         $"SELECT t.id, t.fingerprint_status, t.duration_s, t.sample_rate, t.channels, " +
         $"{string.Join(", ", Schema.Dimensions.Select(d => "f." + d))}, f.fingerprint_version, f.created_at, f.updated_at " +
-        $"FROM tracks t LEFT JOIN track_fingerprints f ON f.track_id = t.id AND {InRangeSql("f")} WHERE t.id = $track";
+        $"FROM tracks t LEFT JOIN track_fingerprints f ON f.track_id = t.id WHERE t.id = $track"; // out-of-range rows: ReadValues refuses them
 
     /// <summary>True when the track has a stored row whose values are not all in their ranges (treated as no fingerprint).</summary>
     public bool IsOutOfRange(long trackId)
@@ -178,7 +181,7 @@ public sealed class FingerprintRepository(LibraryDatabase database)
     {
         using var command = database.Command(
             "SELECT t.id FROM tracks t LEFT JOIN track_fingerprints f ON f.track_id = t.id " +
-            $"WHERE f.track_id IS NULL OR f.fingerprint_version < $version OR NOT {InRangeSql("f")} ORDER BY t.id LIMIT $limit");
+            $"WHERE f.track_id IS NULL OR f.fingerprint_version < $version OR NOT {InRangeF} ORDER BY t.id LIMIT $limit");
         command.Parameters.AddWithValue("$version", currentVersion);
         command.Parameters.AddWithValue("$limit", limit);
         var ids = new List<long>();
@@ -272,7 +275,8 @@ public sealed class FingerprintRepository(LibraryDatabase database)
     {
         for (var i = 0; i < Fingerprint.Dimensions; i++)
         {
-            if (r.GetFieldType(first + i) != typeof(double) && r.GetFieldType(first + i) != typeof(long))
+            var type = r.GetFieldType(first + i);
+            if (type != typeof(double) && type != typeof(long))
             {
                 return false;
             }

@@ -56,20 +56,8 @@ public sealed class TrackEventWriter(LibraryDatabase database)
         });
     }
 
-    private void Status(SqliteTransaction transaction, long id, string status, string? message, string now)
-    {
-        using var command = database.Command(
-            "UPDATE tracks SET fingerprint_status = $s, fingerprint_error_message = $m, updated_at = $now, " +
-            "fingerprint_attempts = fingerprint_attempts + (CASE WHEN $s = 'error' THEN 1 ELSE 0 END), " +
-            "fingerprint_error_generation = (CASE WHEN $s = 'error' THEN $generation ELSE fingerprint_error_generation END) WHERE id = $id",
-            transaction);
-        command.Parameters.AddWithValue("$s", status);
-        command.Parameters.AddWithValue("$generation", AudioDecoder.Generation);
-        command.Parameters.AddWithValue("$m", (object?)message ?? DBNull.Value);
-        command.Parameters.AddWithValue("$now", now);
-        command.Parameters.AddWithValue("$id", id);
-        Checked.One(database, command.ExecuteNonQuery(), $"set track {id} {status}");
-    }
+    private void Status(SqliteTransaction transaction, long id, string status, string? message, string now) =>
+        TrackRepository.SetStatus(database, transaction, id, status, message, now, $"set track {id} {status}");
 
     private void Complete(SqliteTransaction transaction, TrackEvent.Completed c, string now)
     {

@@ -143,19 +143,26 @@ public sealed class TrackRepository(LibraryDatabase database)
 
     /// <summary>Sets a track's status; an error keeps its message and counts an attempt.</summary>
     public void SetStatus(long id, FingerprintStatus status, string? errorMessage = null) => database.Write($"set status of track {id}", transaction =>
+        SetStatus(database, transaction, id, StatusText(status), errorMessage, LibraryDatabase.Now(), $"set status of track {id}"));
+
+    /// <summary>
+    /// The status update inside a caller's transaction (also the extraction writer's): an error
+    /// keeps its message, counts an attempt and records the decoder generation that made it.
+    /// </summary>
+    internal static int SetStatus(LibraryDatabase database, SqliteTransaction transaction, long id, string status, string? errorMessage, string now, string what)
     {
         using var command = database.Command(
             "UPDATE tracks SET fingerprint_status = $s, fingerprint_error_message = $e, updated_at = $now, " +
             "fingerprint_attempts = fingerprint_attempts + (CASE WHEN $s = 'error' THEN 1 ELSE 0 END), " +
             "fingerprint_error_generation = (CASE WHEN $s = 'error' THEN $generation ELSE fingerprint_error_generation END) WHERE id = $id",
             transaction);
-        command.Parameters.AddWithValue("$s", StatusText(status));
+        command.Parameters.AddWithValue("$s", status);
         command.Parameters.AddWithValue("$generation", Auralis.Audio.AudioDecoder.Generation);
         command.Parameters.AddWithValue("$e", (object?)errorMessage ?? DBNull.Value);
-        command.Parameters.AddWithValue("$now", LibraryDatabase.Now());
+        command.Parameters.AddWithValue("$now", now);
         command.Parameters.AddWithValue("$id", id);
-        return Checked.One(database, command.ExecuteNonQuery(), $"set status of track {id}");
-    });
+        return Checked.One(database, command.ExecuteNonQuery(), what);
+    }
 
     /// <summary>Returns tracks a crash left in 'processing' to 'pending'; the count returned.</summary>
     public int ResetProcessing() => database.Write("reset processing tracks", transaction =>
@@ -371,7 +378,7 @@ public sealed class TrackRepository(LibraryDatabase database)
         using var count = database.Command($"SELECT COUNT(*) FROM tracks t {where}");
         using var page = database.Command(
             $"SELECT {string.Join(", ", Columns.Split(", ").Select(c => "t." + c))}, f.lufs, f.crest_db FROM tracks t " +
-            $"LEFT JOIN track_fingerprints f ON f.track_id = t.id AND {FingerprintRepository.InRangeSql("f")} {where} ORDER BY {order} {direction}, t.id {direction} LIMIT $limit OFFSET $offset");
+            $"LEFT JOIN track_fingerprints f ON f.track_id = t.id AND {FingerprintRepository.InRangeF} {where} ORDER BY {order} {direction}, t.id {direction} LIMIT $limit OFFSET $offset");
         if (pattern is not null)
         {
             count.Parameters.AddWithValue("$q", pattern);

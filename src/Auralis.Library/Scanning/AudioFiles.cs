@@ -32,6 +32,10 @@ public static class AudioFiles
 
     public static bool HasAudioExtension(string path) => Extensions.Contains(Path.GetExtension(path));
 
+    /// <summary>True when <paramref name="path"/> is <paramref name="folder"/> or lies under it (by path, ordinal; no I/O).</summary>
+    internal static bool IsUnderOrAt(string path, string folder) =>
+        path.StartsWith(folder, StringComparison.Ordinal) && (path.Length == folder.Length || path[folder.Length] == Path.DirectorySeparatorChar);
+
     /// <summary>Why <paramref name="path"/> cannot be opened because of its length, or null when it can.</summary>
     public static string? PathTooLong(string path)
     {

@@ -74,7 +74,7 @@ public sealed class ExtractionQueue(LibraryDatabase database)
         using var command = database.Command(
             "SELECT t.id, t.filepath, CASE WHEN f.track_id IS NULL THEN 0 ELSE 1 END AS stale FROM tracks t " +
             "LEFT JOIN track_fingerprints f ON f.track_id = t.id " +
-            $"WHERE t.fingerprint_status = 'pending' OR (f.track_id IS NOT NULL AND (f.fingerprint_version < $version OR NOT {FingerprintRepository.InRangeSql("f")})) " +
+            $"WHERE t.fingerprint_status = 'pending' OR (f.track_id IS NOT NULL AND (f.fingerprint_version < $version OR NOT {FingerprintRepository.InRangeF})) " +
             "OR (t.fingerprint_status = 'error' AND t.fingerprint_error_generation < $generation) " +
             "ORDER BY stale, t.added_at DESC, t.id DESC");
         command.Parameters.AddWithValue("$version", Fingerprint.FingerprintVersion);
@@ -95,7 +95,7 @@ public sealed class ExtractionQueue(LibraryDatabase database)
         var clock = Stopwatch.StartNew();
         // Tracks a crash left in 'processing' go back to 'pending' first: nothing is lost.
         new TrackRepository(database).ResetProcessing();
-        var work = WorkList().Where(w => !options.LeaveUnder.Any(folder => IsUnderOrAt(w.Path, folder))).ToList();
+        var work = WorkList().Where(w => !options.LeaveUnder.Any(folder => AudioFiles.IsUnderOrAt(w.Path, folder))).ToList();
         var sidecars = options.UseSidecars ? options.Sidecars ?? new SidecarStore() : null;
         var events = Channel.CreateUnbounded<TrackEvent>(new UnboundedChannelOptions { SingleReader = true });
         using var stop = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
@@ -213,9 +213,6 @@ public sealed class ExtractionQueue(LibraryDatabase database)
             }
         }
     }
-
-    private static bool IsUnderOrAt(string path, string folder) =>
-        path.StartsWith(folder, StringComparison.Ordinal) && (path.Length == folder.Length || path[folder.Length] == Path.DirectorySeparatorChar);
 
     private static bool IsTransient(Exception e) =>
         e is AudioDecodeException { IsTransient: true } || (e is IOException && e is not FileNotFoundException and not DirectoryNotFoundException);

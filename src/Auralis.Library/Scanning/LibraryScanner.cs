@@ -81,7 +81,7 @@ public sealed class LibraryScanner(LibraryDatabase database, IReadConfinement? c
             }
         }
 
-        bool IsKept(string path) => unreadable.Any(u => IsUnderOrAt(path, u.Path));
+        bool IsKept(string path) => unreadable.Any(u => AudioFiles.IsUnderOrAt(path, u.Path));
         ScanPlan PlanFor(KnownTracks current) => Plan(onDisk, current, IsKept);
         var plan = PlanFor(known);
         if (!plan.IsEmpty)
@@ -211,12 +211,7 @@ public sealed class LibraryScanner(LibraryDatabase database, IReadConfinement? c
         }
     }
 
-    private static int CountUnder(IEnumerable<string> paths, string folder) => paths.Count(p => IsUnderOrAt(p, folder));
-
-    private static bool IsUnderOrAt(string path, string folder) =>
-        path.Length == folder.Length
-            ? string.Equals(path, folder, StringComparison.Ordinal)
-            : path.Length > folder.Length && path.StartsWith(folder, StringComparison.Ordinal) && path[folder.Length] == Path.DirectorySeparatorChar;
+    private static int CountUnder(IEnumerable<string> paths, string folder) => paths.Count(p => AudioFiles.IsUnderOrAt(p, folder));
 
     private readonly record struct DiskFile(AudioFileSignature? Signature, string? Problem);
 }
