@@ -51,7 +51,7 @@ public sealed class AudioDecodeException : Exception
     public bool IsTransient => Kind == AudioErrorKind.Io;
 
     /// <summary>Builds the exception with the standard message shape: "FILE: cause. What to do."</summary>
-    internal static AudioDecodeException For(string path, AudioErrorKind kind, string cause, Exception? inner = null)
+    public static AudioDecodeException For(string path, AudioErrorKind kind, string cause, Exception? inner = null)
     {
         string advice = kind switch
         {

@@ -24,13 +24,15 @@ internal static partial class RegularFile
     /// <exception cref="AudioDecodeException">The path is missing, a directory, not a regular file, unreadable or empty.</exception>
     internal static SniffedFormat Check(string path)
     {
-        if (Directory.Exists(path))
+        // One stat (it follows symbolic links: a link to a FIFO is refused like the FIFO itself);
+        // where the type is unknown (not Linux, or stat failed) Directory.Exists still asks.
+        var kind = FileType.OfPath(path);
+        if (kind == FileType.Kind.Directory || (kind == FileType.Kind.Unknown && Directory.Exists(path)))
         {
             throw AudioDecodeException.For(path, AudioErrorKind.IsDirectory, "this is a directory, not an audio file");
         }
 
-        // stat follows symbolic links: a link to a FIFO is refused like the FIFO itself.
-        RequireRegular(path, FileType.OfPath(path));
+        RequireRegular(path, kind);
         try
         {
             // Opening (not just stat) is the only reliable permission check: ACLs, root, read-only mounts.

@@ -58,7 +58,8 @@ public static class FileFingerprinter
 
                 if (frames == 0)
                 {
-                    throw new AudioDecodeException(path, AudioErrorKind.Corrupt, $"{path}: no audio frames could be decoded (empty or damaged stream); re-encode or replace the file");
+                    // The standard shape, so that its cause joins other decoders' causes without the path twice.
+                    throw AudioDecodeException.For(path, AudioErrorKind.Corrupt, "no audio frames could be decoded (empty or damaged stream)");
                 }
 
                 var fingerprint = analyzer.Finish();
