@@ -2,7 +2,7 @@ using Auralis.Audio;
 using Auralis.Fingerprinting;
 using Auralis.Library.Database;
 using Auralis.Library.Provider;
-using Auralis.Server.Grpc;
+using Grpc.Core;
 using Auralis.Server.Hosting;
 using Auralis.Server.Protocol;
 using Fingerprint = Auralis.Fingerprinting.Fingerprint;
@@ -15,44 +15,39 @@ namespace Auralis.Server.Fingerprints;
 /// each method validates its request, maps domain failures to gRPC status codes (docs/server.md)
 /// and never lets an exception's text or stack reach the client except the clear messages below.
 /// </summary>
-internal static class FingerprintGrpcService
+internal sealed class FingerprintGrpcService(ServerLibrary library) : FingerprintService.FingerprintServiceBase
 {
-    public const string Name = "auralis.v1.FingerprintService";
-
-    public static void Register(GrpcServiceRegistry registry, ServerLibrary library)
+    public override Task<HealthReply> Health(HealthRequest request, ServerCallContext context) => Task.FromResult(new HealthReply
     {
-        registry.AddUnary<HealthRequest, HealthReply>(Name, "Health", HealthRequest.Parser, (_, _) => Task.FromResult(new HealthReply
-        {
-            Status = "ok",
-            Version = Api.ServerInfo.Version,
-            FingerprintVersion = Fingerprint.FingerprintVersion,
-            Engine = library.Settings.Engine.Name,
-            Tracks = library.Database.Use(db => new TrackRepository(db).Count()),
-        }));
+        Status = "ok",
+        Version = Api.ServerInfo.Version,
+        FingerprintVersion = Fingerprint.FingerprintVersion,
+        Engine = library.Settings.Engine.Name,
+        Tracks = library.Database.Use(db => new TrackRepository(db).Count()),
+    });
 
-        registry.AddUnary<GetTrackFingerprintRequest, FingerprintReply>(Name, "GetTrackFingerprint", GetTrackFingerprintRequest.Parser,
-            (request, _) => Task.FromResult(GetTrackFingerprint(library, request.TrackId)));
+    public override Task<FingerprintReply> GetTrackFingerprint(GetTrackFingerprintRequest request, ServerCallContext context) =>
+        Task.FromResult(GetTrackFingerprint(library, request.TrackId));
 
-        registry.AddUnary<FingerprintFileRequest, FingerprintReply>(Name, "FingerprintFile", FingerprintFileRequest.Parser,
-            (request, call) => FingerprintFileAsync(library, request.Path, call.CancellationToken));
+    public override Task<FingerprintReply> FingerprintFile(FingerprintFileRequest request, ServerCallContext context) =>
+        FingerprintFileAsync(library, request.Path, context.CancellationToken);
 
-        registry.AddUnary<FingerprintAudioRequest, FingerprintReply>(Name, "FingerprintAudio", FingerprintAudioRequest.Parser,
-            (request, call) => FingerprintAudioAsync(library, request, call.CancellationToken));
-    }
+    public override Task<FingerprintReply> FingerprintAudio(FingerprintAudioRequest request, ServerCallContext context) =>
+        FingerprintAudioAsync(library, request, context.CancellationToken);
 
     private static FingerprintReply GetTrackFingerprint(ServerLibrary library, long trackId)
     {
         if (trackId <= 0)
         {
-            throw new GrpcException(GrpcStatusCode.InvalidArgument, "track_id must be a positive track id");
+            throw Refuse(StatusCode.InvalidArgument, "track_id must be a positive track id");
         }
 
         // One prepared statement on a pooled connection: the hot path of docs/targets.md.
         var found = library.Database.Use(db => new FingerprintRepository(db).Lookup(trackId))
-            ?? throw new GrpcException(GrpcStatusCode.NotFound, $"no track {trackId} in the library");
+            ?? throw Refuse(StatusCode.NotFound, $"no track {trackId} in the library");
         if (found.Stored is not { } stored || stored.Version != Fingerprint.FingerprintVersion)
         {
-            throw new GrpcException(GrpcStatusCode.NotFound, $"track {trackId} has no current fingerprint yet (status {found.Status.ToString().ToLowerInvariant()})");
+            throw Refuse(StatusCode.NotFound, $"track {trackId} has no current fingerprint yet (status {found.Status.ToString().ToLowerInvariant()})");
         }
 
         return Reply(stored.Fingerprint, "database", trackId, found.DurationSeconds, found.SampleRate, found.Channels);
@@ -62,22 +57,22 @@ internal static class FingerprintGrpcService
     {
         if (string.IsNullOrWhiteSpace(path) || !Path.IsPathFullyQualified(path))
         {
-            throw new GrpcException(GrpcStatusCode.InvalidArgument, "path must be an absolute file path");
+            throw Refuse(StatusCode.InvalidArgument, "path must be an absolute file path");
         }
 
         switch (library.Roots.Check(path, out var real))
         {
             case PathVerdict.Outside:
-                throw new GrpcException(GrpcStatusCode.PermissionDenied, library.Roots.Roots.Count == 0
+                throw Refuse(StatusCode.PermissionDenied, library.Roots.Roots.Count == 0
                     ? "this server has no library roots (start it with --root DIR), so it reads no files"
                     : $"'{path}' is outside the library roots");
             case PathVerdict.Missing:
-                throw new GrpcException(GrpcStatusCode.NotFound, $"'{path}' does not exist");
+                throw Refuse(StatusCode.NotFound, $"'{path}' does not exist");
         }
 
         if (!File.Exists(real))
         {
-            throw new GrpcException(GrpcStatusCode.InvalidArgument, $"'{path}' is not a file");
+            throw Refuse(StatusCode.InvalidArgument, $"'{path}' is not a file");
         }
 
         try
@@ -90,7 +85,7 @@ internal static class FingerprintGrpcService
         }
         catch (FingerprintUnavailableException e)
         {
-            throw new GrpcException(GrpcStatusCode.InvalidArgument, e.Message);
+            throw Refuse(StatusCode.InvalidArgument, e.Message);
         }
     }
 
@@ -98,7 +93,7 @@ internal static class FingerprintGrpcService
     {
         if (request.Audio.IsEmpty)
         {
-            throw new GrpcException(GrpcStatusCode.InvalidArgument, "audio is empty");
+            throw Refuse(StatusCode.InvalidArgument, "audio is empty");
         }
 
         var name = string.IsNullOrWhiteSpace(request.FileName) ? "upload" : Path.GetFileName(request.FileName);
@@ -118,13 +113,16 @@ internal static class FingerprintGrpcService
         catch (Exception e) when (e is AudioDecodeException or FingerprintException)
         {
             // The temporary name means nothing to the client: speak of the file it sent.
-            throw new GrpcException(GrpcStatusCode.InvalidArgument, $"cannot fingerprint the uploaded audio '{name}': {e.Message.Replace(temp, name, StringComparison.Ordinal)}");
+            throw Refuse(StatusCode.InvalidArgument, $"cannot fingerprint the uploaded audio '{name}': {e.Message.Replace(temp, name, StringComparison.Ordinal)}");
         }
         finally
         {
             File.Delete(temp);
         }
     }
+
+    /// <summary>The call's status and message; the message goes to the client as is.</summary>
+    private static RpcException Refuse(StatusCode status, string message) => new(new Status(status, message));
 
     private static FingerprintReply Reply(Fingerprint fingerprint, string source, long trackId, double? duration, int? sampleRate, int? channels)
     {

@@ -1,5 +1,8 @@
 using Auralis.Library.Provider;
 using Auralis.Server.Grpc;
+using Auralis.Server.Protocol;
+using Grpc.Core;
+using Grpc.Net.Client;
 using Fingerprint = Auralis.Fingerprinting.Fingerprint;
 
 namespace Auralis.Server.Fingerprints;
@@ -10,19 +13,37 @@ namespace Auralis.Server.Fingerprints;
 /// value outside its dimension's range, is refused with a message, so the provider computes
 /// locally instead of storing numbers it cannot compare.
 /// </summary>
-public sealed class RemoteFingerprinter(FingerprintServiceClient client, Uri address) : IRemoteFingerprinter, IDisposable
+public sealed class RemoteFingerprinter : IRemoteFingerprinter, IDisposable
 {
+    private readonly GrpcChannel _channel;
+    private readonly FingerprintService.FingerprintServiceClient _client;
+
     /// <summary>A client for <paramref name="address"/> (the server's gRPC address), with its token if any.</summary>
     public RemoteFingerprinter(Uri address, string? token = null)
-        : this(new FingerprintServiceClient(address, new GrpcClientOptions { BearerToken = token }), address)
     {
+        _client = FingerprintChannel.CreateClient(address, new GrpcClientOptions { BearerToken = token }, out _channel);
+        Address = address.ToString().TrimEnd('/');
     }
 
-    public string Address { get; } = address.ToString().TrimEnd('/');
+    public string Address { get; }
 
     public async Task<Fingerprint> FingerprintFileAsync(string path, CancellationToken cancellationToken)
     {
-        var reply = await client.FingerprintFileAsync(path, cancellationToken: cancellationToken).ConfigureAwait(false);
+        FingerprintReply reply;
+        try
+        {
+            reply = await _client.FingerprintFileAsync(new FingerprintFileRequest { Path = path }, cancellationToken: cancellationToken).ConfigureAwait(false);
+        }
+        catch (RpcException e) when (e.StatusCode == StatusCode.Cancelled && cancellationToken.IsCancellationRequested)
+        {
+            throw new OperationCanceledException($"fingerprinting {path} at {Address} was cancelled", e, cancellationToken);
+        }
+        catch (RpcException e)
+        {
+            // The status and the server's text, without the framework's "Status(StatusCode=...)" wrapping.
+            throw new IOException($"{FingerprintChannel.StatusName(e.StatusCode)}: {e.Status.Detail}", e);
+        }
+
         var message = reply.Fingerprint ?? throw new FormatException("the answer had no fingerprint");
         if (message.FingerprintVersion != Fingerprint.FingerprintVersion)
         {
@@ -43,5 +64,5 @@ public sealed class RemoteFingerprinter(FingerprintServiceClient client, Uri add
         return fingerprint;
     }
 
-    public void Dispose() => client.Dispose();
+    public void Dispose() => _channel.Dispose();
 }

@@ -1,6 +1,7 @@
 using Auralis.Server.Api;
 using Auralis.Server.Fingerprints;
 using Auralis.Server.Grpc;
+using Auralis.Server.Protocol;
 using Auralis.Server.Security;
 using Auralis.Server.Streaming;
 using Auralis.Server.Web;
@@ -101,22 +102,21 @@ public sealed class AuralisServer : IAsyncDisposable
             builder.WebHost.ListenHttp1AndH2c(url.EndPoint);
         }
 
-        var app = builder.Build();
         var gate = new RequestGate(settings.MaxConcurrentRequests, settings.MaxQueuedRequests);
+        builder.Services.AddSingleton(library);
+        builder.Services.AddSingleton(gate);
+        builder.Services.AddAuralisGrpc(options =>
+        {
+            // The upload limit plus the request message's own framing.
+            options.MaxReceiveMessageSize = settings.MaxUploadBytes + 4096;
+            // A call takes its request slot once its message has been read: one waiting for a slot
+            // holds no HTTP/2 flow-control window that the calls holding the slots still need.
+            options.Interceptors.Add<RequestSlotInterceptor>();
+        });
+
+        var app = builder.Build();
         var token = string.IsNullOrEmpty(settings.Token) ? null : new BearerToken(settings.Token);
         var logger = app.Services.GetRequiredService<ILoggerFactory>().CreateLogger("Auralis.Server");
-
-        var registry = new GrpcServiceRegistry();
-        registry.Options.MaxReceiveMessageBytes = settings.MaxUploadBytes + 4096;
-        registry.Options.MaxReceiveBytesInFlight = settings.Limits.MaxUploadBytesInFlight;
-
-        // A call takes its request slot once its message has been read: one waiting for a slot
-        // holds no HTTP/2 flow-control window that the calls holding the slots still need.
-        registry.BeforeHandler = async call => await gate.EnterAsync(call.CancellationToken).ConfigureAwait(false)
-            ? gate.Slot()
-            : throw new GrpcException(GrpcStatusCode.ResourceExhausted, "server busy, retry later");
-        // The token of gRPC calls is checked with every other request's, by AccessControl below.
-        FingerprintGrpcService.Register(registry, library);
 
         app.Use(async (context, next) =>
         {
@@ -138,7 +138,10 @@ public sealed class AuralisServer : IAsyncDisposable
 
         // Host, Origin and token, by endpoint (Security/AccessControl.cs); before the stream
         // socket and the gate, so a refused request holds neither.
-        app.Use(new AccessControl(names, token, registry.MethodPaths).InvokeAsync);
+        app.Use(new AccessControl(names, token, GrpcHosting.MethodPaths(FingerprintService.Descriptor)).InvokeAsync);
+
+        // Large uploads held at once are bounded in bytes, before the framework buffers them.
+        app.Use(new UploadBudget(settings.Limits.MaxUploadBytesInFlight).InvokeAsync);
 
         // Streams are long-lived and bounded on their own (ServerLimits.MaxStreams).
         StreamingEndpoint.Map(app, new StreamPreparer(library), logger, settings.Limits);
@@ -146,8 +149,8 @@ public sealed class AuralisServer : IAsyncDisposable
         app.Use(async (context, next) =>
         {
             // Streams have their own bound, gRPC calls enter the gate once their message is read
-            // (BeforeHandler), and health is cheap and must answer while everything else is busy.
-            if (StreamingEndpoint.IsStreamRequest(context.Request) || IsGrpc(context.Request) || IsHealth(context.Request))
+            // (RequestSlotInterceptor), and health is cheap and must answer while everything else is busy.
+            if (StreamingEndpoint.IsStreamRequest(context.Request) || IsGrpc(context) || IsHealth(context.Request))
             {
                 await next(context).ConfigureAwait(false);
                 return;
@@ -174,7 +177,7 @@ public sealed class AuralisServer : IAsyncDisposable
             }
         });
 
-        app.UseGrpcServices(registry);
+        app.MapGrpcService<FingerprintGrpcService>();
         JsonApi.Map(app, library);
         WebPage.Map(app);
         return new AuralisServer(app, library, gate);
@@ -199,9 +202,9 @@ public sealed class AuralisServer : IAsyncDisposable
         _gate.Dispose();
     }
 
-    // Exactly what the gRPC middleware takes over: a look-alike type (application/grpcx) goes on to
-    // the JSON API, so it must not skip the gate (or the token check) on the way.
-    private static bool IsGrpc(HttpRequest request) => GrpcProtocol.IsGrpcContentType(request.ContentType);
+    // A call routed to a gRPC method (endpoint routing runs first): the Content-Type is the
+    // client's to choose, so it alone must not let a request skip the gate.
+    private static bool IsGrpc(HttpContext context) => GrpcHosting.IsGrpcCall(context);
 
     private static bool IsHealth(HttpRequest request) =>
         request.Path.Equals("/api/health", StringComparison.Ordinal) && (HttpMethods.IsGet(request.Method) || HttpMethods.IsHead(request.Method));

@@ -21,7 +21,7 @@ internal static class KestrelBounds
         kestrel.RequestHeadersTimeout = limits.RequestHeadersTimeout;
         kestrel.KeepAliveTimeout = limits.KeepAliveTimeout;
 
-        // The JSON API's bodies; gRPC lifts this per request and bounds its messages itself.
+        // The JSON API's bodies; gRPC calls lift it (UploadBudget) and are bounded by MaxReceiveMessageSize.
         kestrel.MaxRequestBodySize = limits.MaxApiBodyBytes;
 
         // Kestrel enforces it on HTTP/1.1 bodies and on HTTP/2 streams alike, so also on the
@@ -30,7 +30,7 @@ internal static class KestrelBounds
 
         // What one connection may have in flight, below the request bound so that one connection
         // cannot take every slot. (Calls waiting for a slot hold no flow-control window: they take
-        // it only once their message is read, see GrpcServiceRegistry.BeforeHandler.)
+        // it only once their message is read, see RequestSlotInterceptor.)
         kestrel.Http2.MaxStreamsPerConnection = Math.Min(limits.MaxHttp2StreamsPerConnection, settings.MaxConcurrentRequests);
     }
 }

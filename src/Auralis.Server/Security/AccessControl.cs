@@ -1,9 +1,11 @@
 using System.Collections.Frozen;
 using Auralis.Server.Api;
 using Auralis.Server.Grpc;
+using Grpc.Core;
 using Auralis.Server.Streaming;
 using Auralis.Server.Web;
 using Microsoft.AspNetCore.Http;
+using StatusCodes = Microsoft.AspNetCore.Http.StatusCodes;
 
 namespace Auralis.Server.Security;
 
@@ -37,7 +39,7 @@ internal sealed class AccessControl
 
         if (!_names.AcceptsHost(context))
         {
-            return Refuse(context, grpc, StatusCodes.Status403Forbidden, GrpcStatusCode.PermissionDenied,
+            return Refuse(context, grpc, StatusCodes.Status403Forbidden, StatusCode.PermissionDenied,
                 $"this server does not answer to the name '{Shorten(request.Host.Value)}' (Host): address it as 127.0.0.1, localhost or the IP address you connected to, with its port, " +
                 "or start it with --allowed-host NAME for another name (this check stops DNS rebinding)");
         }
@@ -50,7 +52,7 @@ internal sealed class AccessControl
         var origin = request.Headers.Origin;
         if (origin.Count > 0 && (origin.Count > 1 || !_names.AcceptsOrigin(origin[0] ?? "", context)))
         {
-            return Refuse(context, grpc, StatusCodes.Status403Forbidden, GrpcStatusCode.PermissionDenied,
+            return Refuse(context, grpc, StatusCodes.Status403Forbidden, StatusCode.PermissionDenied,
                 $"requests from pages of '{Shorten(origin.ToString())}' (Origin) are refused: only the server's own page may call it; " +
                 "start it with --allowed-origin URL to let another web origin in (this check stops cross-site requests and WebSocket hijacking)");
         }
@@ -58,7 +60,7 @@ internal sealed class AccessControl
         if (_token is not null && !HasToken(request, _token))
         {
             context.Response.Headers.WWWAuthenticate = "Bearer";
-            return Refuse(context, grpc, StatusCodes.Status401Unauthorized, GrpcStatusCode.Unauthenticated,
+            return Refuse(context, grpc, StatusCodes.Status401Unauthorized, StatusCode.Unauthenticated,
                 "missing or wrong bearer token (send 'Authorization: Bearer TOKEN')");
         }
 
@@ -78,13 +80,12 @@ internal sealed class AccessControl
         return StreamingEndpoint.IsStreamRequest(request) && query.Count == 1 && token.AcceptsValue(query[0]);
     }
 
-    private static Task Refuse(HttpContext context, bool grpc, int httpStatus, GrpcStatusCode grpcStatus, string message)
+    private static Task Refuse(HttpContext context, bool grpc, int httpStatus, StatusCode grpcStatus, string message)
     {
         if (grpc)
         {
             // Trailers-only (docs/grpc.md): the status in the headers, no message.
-            GrpcServer.WriteStatus(context, grpcStatus, message);
-            return Task.CompletedTask;
+            return GrpcStatusHeaders.WriteTrailersOnly(context, grpcStatus, message);
         }
 
         return JsonApi.Error(httpStatus, message).ExecuteAsync(context);

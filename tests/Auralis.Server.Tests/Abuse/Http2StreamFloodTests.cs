@@ -42,10 +42,11 @@ public sealed class Http2StreamFloodTests(ITestOutputHelper output)
 
         // One connection: the handler queues calls beyond the server's SETTINGS_MAX_CONCURRENT_STREAMS.
         using var handler = new SocketsHttpHandler { EnableMultipleHttp2Connections = false, UseProxy = false };
-        using var client = new GrpcClient(server.Address, new GrpcClientOptions { Handler = handler, RetryUnavailableOnce = false });
+        using var channel = FingerprintChannel.Create(server.Address, new GrpcClientOptions { Handler = handler, RetryUnavailableOnce = false });
+        var client = new FingerprintService.FingerprintServiceClient(channel);
         var clock = Stopwatch.StartNew();
         var calls = Enumerable.Range(0, 100)
-            .Select(_ => client.UnaryAsync(FingerprintServiceMethods.Service, FingerprintServiceMethods.FingerprintAudio, request, FingerprintReply.Parser, TimeSpan.FromSeconds(60)))
+            .Select(_ => client.FingerprintAudioAsync(request, deadline: DateTime.UtcNow.AddSeconds(60)).ResponseAsync)
             .ToList();
         var all = Task.WhenAll(calls);
 

@@ -1,6 +1,7 @@
 using System.Net;
 using System.Net.Http.Headers;
 using Auralis.Server.Grpc;
+using Grpc.Core;
 using Auralis.Server.Tests.Server;
 using Xunit.Abstractions;
 
@@ -59,15 +60,15 @@ public sealed class UploadMemoryTests(ITestOutputHelper output)
 
         // 20 MiB holds three 6 MiB uploads: the other seven are refused at once, the three are
         // read (and answered INVALID_ARGUMENT: the bytes are not audio).
-        var exhausted = statuses.Count(s => s == StatusName(GrpcStatusCode.ResourceExhausted));
-        var read = statuses.Count(s => s == StatusName(GrpcStatusCode.InvalidArgument));
+        var exhausted = statuses.Count(s => s == StatusName(StatusCode.ResourceExhausted));
+        var read = statuses.Count(s => s == StatusName(StatusCode.InvalidArgument));
         Assert.Equal(10, exhausted + read);
         Assert.InRange(read, 1, 3);
         Assert.True(after - before < 256L * 1024 * 1024, $"the managed heap grew by {(after - before) / 1048576} MiB");
         Assert.Empty(Directory.GetFiles(Path.GetTempPath(), "auralis-upload-*"));
     }
 
-    private static string StatusName(GrpcStatusCode status) => ((int)status).ToString(System.Globalization.CultureInfo.InvariantCulture);
+    private static string StatusName(StatusCode status) => ((int)status).ToString(System.Globalization.CultureInfo.InvariantCulture);
 
     private static string Status(HttpResponseMessage response) =>
         response.Headers.TryGetValues("grpc-status", out var inHeaders) ? inHeaders.First()

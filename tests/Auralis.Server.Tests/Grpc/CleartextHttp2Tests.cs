@@ -92,7 +92,7 @@ public sealed class CleartextHttp2Tests : IClassFixture<GrpcServerFixture>
     [Fact]
     public async Task Stopping_the_server_closes_connections_that_never_sent_a_byte()
     {
-        await using var server = await TestGrpcServer.StartAsync(registry: null);
+        await using var server = await TestGrpcServer.StartAsync(service: null);
         using var idle = new TcpClient();
         await idle.ConnectAsync(IPAddress.Loopback, server.Port);
         await Task.Delay(100);

@@ -1,5 +1,6 @@
 using System.Diagnostics;
 using Auralis.Server.Grpc;
+using Grpc.Core;
 
 namespace Auralis.Server.Tests.Grpc;
 
@@ -19,7 +20,7 @@ public sealed class GrpcClientNodeServerTests : IClassFixture<NodeServerFixture>
     [NodeFact]
     public async Task Health_and_a_stored_fingerprint_come_back()
     {
-        using var client = new FingerprintServiceClient(_server.Address);
+        using var client = new TestClient(_server.Address);
 
         var health = await client.HealthAsync();
         var reply = await client.GetTrackFingerprintAsync(1);
@@ -32,19 +33,19 @@ public sealed class GrpcClientNodeServerTests : IClassFixture<NodeServerFixture>
     [NodeFact]
     public async Task Its_status_messages_are_decoded_exactly()
     {
-        using var client = new FingerprintServiceClient(_server.Address);
+        using var client = new TestClient(_server.Address);
 
-        var notFound = await Assert.ThrowsAsync<GrpcException>(() => client.GetTrackFingerprintAsync(7));
-        var denied = await Assert.ThrowsAsync<GrpcException>(() => client.FingerprintFileAsync("/etc/passwd"));
+        var notFound = await Assert.ThrowsAsync<RpcException>(() => client.GetTrackFingerprintAsync(7));
+        var denied = await Assert.ThrowsAsync<RpcException>(() => client.FingerprintFileAsync("/etc/passwd"));
 
-        Assert.Equal((GrpcStatusCode.NotFound, NodeNotFoundMessage), (notFound.Status, notFound.Message));
-        Assert.Equal((GrpcStatusCode.PermissionDenied, "/etc/passwd is outside the library roots"), (denied.Status, denied.Message));
+        Assert.Equal((StatusCode.NotFound, NodeNotFoundMessage), (notFound.StatusCode, notFound.Status.Detail));
+        Assert.Equal((StatusCode.PermissionDenied, "/etc/passwd is outside the library roots"), (denied.StatusCode, denied.Status.Detail));
     }
 
     [NodeFact]
     public async Task A_large_upload_arrives_whole()
     {
-        using var client = new FingerprintServiceClient(_server.Address);
+        using var client = new TestClient(_server.Address);
 
         var reply = await client.FingerprintAudioAsync(new byte[3_000_000], "big.flac");
 
@@ -54,25 +55,25 @@ public sealed class GrpcClientNodeServerTests : IClassFixture<NodeServerFixture>
     [NodeFact]
     public async Task A_slow_reply_hits_the_deadline()
     {
-        using var client = new FingerprintServiceClient(_server.Address);
+        using var client = new TestClient(_server.Address);
         var watch = Stopwatch.StartNew();
 
-        var e = await Assert.ThrowsAsync<GrpcException>(() => client.FingerprintFileAsync("/slow", TimeSpan.FromMilliseconds(300)));
+        var e = await Assert.ThrowsAsync<RpcException>(() => client.FingerprintFileAsync("/slow", TimeSpan.FromMilliseconds(300)));
 
-        Assert.Equal(GrpcStatusCode.DeadlineExceeded, e.Status);
+        Assert.Equal(StatusCode.DeadlineExceeded, e.StatusCode);
         Assert.True(watch.Elapsed < TimeSpan.FromSeconds(5), $"took {watch.Elapsed}: the client waited for the reply (10 s)");
     }
 
     [NodeFact]
     public async Task Unavailable_is_retried_exactly_once()
     {
-        using var client = new FingerprintServiceClient(_server.Address);
+        using var client = new TestClient(_server.Address);
         var before = (await client.FingerprintFileAsync("/unavailable-count")).TrackId;
 
-        var e = await Assert.ThrowsAsync<GrpcException>(() => client.FingerprintFileAsync("/unavailable"));
+        var e = await Assert.ThrowsAsync<RpcException>(() => client.FingerprintFileAsync("/unavailable"));
         var after = (await client.FingerprintFileAsync("/unavailable-count")).TrackId;
 
-        Assert.Equal((GrpcStatusCode.Unavailable, "try again later"), (e.Status, e.Message));
+        Assert.Equal((StatusCode.Unavailable, "try again later"), (e.StatusCode, e.Status.Detail));
         Assert.Equal(2, after - before);
     }
 }

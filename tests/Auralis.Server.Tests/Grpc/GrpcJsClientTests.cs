@@ -1,5 +1,4 @@
 using System.Diagnostics;
-using Auralis.Server.Grpc;
 using Microsoft.Extensions.Logging;
 
 namespace Auralis.Server.Tests.Grpc;
@@ -79,8 +78,8 @@ public sealed class GrpcJsClientTests : IClassFixture<GrpcServerFixture>
         var method = await NodeInterop.CallAsync(Server.HostPort, "Health", null, "--path", "/auralis.v1.FingerprintService/Nope");
         var service = await NodeInterop.CallAsync(Server.HostPort, "Health", null, "--path", "/auralis.v9.Missing/Health");
 
-        Assert.Equal((12, "unknown method Nope in service auralis.v1.FingerprintService"), (method.Code, method.Details));
-        Assert.Equal((12, "unknown service auralis.v9.Missing (method Health)"), (service.Code, service.Details));
+        Assert.Equal((12, "Method is unimplemented."), (method.Code, method.Details));
+        Assert.Equal((12, "Service is unimplemented."), (service.Code, service.Details));
     }
 
     [NodeFact]
@@ -115,7 +114,7 @@ public sealed class GrpcJsClientTests : IClassFixture<GrpcServerFixture>
         var result = await NodeInterop.CallAsync(Server.HostPort, "FingerprintAudio", $$"""{"audio": "{{audio}}"}""");
 
         Assert.Equal(8, result.Code);
-        Assert.Contains($"over the server's limit of {TestFingerprintService.MaxMessageBytes} bytes", result.Details, StringComparison.Ordinal);
+        Assert.Equal("Received message exceeds the maximum configured message size.", result.Details);
     }
 
     [NodeFact]
@@ -124,7 +123,7 @@ public sealed class GrpcJsClientTests : IClassFixture<GrpcServerFixture>
         var result = await NodeInterop.CallAsync(Server.HostPort, "GetTrackFingerprint", """{"track_id": 99}""");
 
         Assert.Equal(8, result.Code);
-        Assert.Contains("over the server's limit", result.Details, StringComparison.Ordinal);
+        Assert.Contains("exceeds the maximum configured message size", result.Details, StringComparison.Ordinal);
     }
 
     [NodeFact]
@@ -140,7 +139,7 @@ public sealed class GrpcJsClientTests : IClassFixture<GrpcServerFixture>
     }
 
     [NodeFact]
-    public async Task Without_the_right_token_BeforeCall_answers_unauthenticated()
+    public async Task Without_the_right_token_every_path_answers_unauthenticated()
     {
         var server = _servers.Protected;
 

@@ -1,6 +1,5 @@
-using Auralis.Server.Grpc;
+using Grpc.Core;
 using Auralis.Server.Protocol;
-using Google.Protobuf;
 
 namespace Auralis.Server.Tests.Grpc;
 
@@ -8,7 +7,7 @@ namespace Auralis.Server.Tests.Grpc;
 /// Handlers of auralis.v1.FingerprintService over the real proto messages, each answering with the
 /// status a test wants (chosen by the request's path or track id), and counting what they saw.
 /// </summary>
-public sealed class TestFingerprintService
+public sealed class TestFingerprintService : FingerprintService.FingerprintServiceBase
 {
     public const string UnicodeMessage = "pas trouvé: ünïcödé ✓ 100% done, 日本語 %41 ~\r\n\ttab";
     public const string SecretText = "SECRET-db-password=hunter2 at /srv/internal/path.cs:42";
@@ -34,33 +33,22 @@ public sealed class TestFingerprintService
 
     public void ResetUnavailable() => Interlocked.Exchange(ref _unavailableCalls, 0);
 
-    public GrpcServiceRegistry CreateRegistry(string? requiredToken = null)
-    {
-        var registry = new GrpcServiceRegistry(new GrpcServerOptions { MaxReceiveMessageBytes = MaxMessageBytes, MaxSendMessageBytes = MaxMessageBytes });
-        registry
-            .AddUnary(FingerprintServiceMethods.Service, FingerprintServiceMethods.Health, HealthRequest.Parser, (_, _) =>
-                Task.FromResult(new HealthReply { Status = "ok", Version = "test", Engine = "managed", FingerprintVersion = 1, Tracks = 3 }))
-            .AddUnary(FingerprintServiceMethods.Service, FingerprintServiceMethods.GetTrackFingerprint, GetTrackFingerprintRequest.Parser, (request, _) =>
-                request.TrackId switch
-                {
-                    42 => Task.FromResult(Reply(42, "database")),
-                    -1 => throw new GrpcException(GrpcStatusCode.InvalidArgument, "track id must be positive, got -1"),
-                    99 => Task.FromResult(HugeReply()),
-                    _ => throw new GrpcException(GrpcStatusCode.NotFound, $"track {request.TrackId} not found"),
-                })
-            .AddUnary(FingerprintServiceMethods.Service, FingerprintServiceMethods.FingerprintFile, FingerprintFileRequest.Parser, FingerprintFileAsync)
-            .AddUnary(FingerprintServiceMethods.Service, FingerprintServiceMethods.FingerprintAudio, FingerprintAudioRequest.Parser, (request, _) =>
-                Task.FromResult(Reply(request.Audio.Length, "computed")));
-        if (requiredToken is not null)
-        {
-            registry.BeforeCall = call =>
-                call.GetHeader("authorization") == "Bearer " + requiredToken
-                    ? ValueTask.CompletedTask
-                    : throw new GrpcException(GrpcStatusCode.Unauthenticated, "missing or wrong bearer token");
-        }
+    public override Task<HealthReply> Health(HealthRequest request, ServerCallContext context) =>
+        Task.FromResult(new HealthReply { Status = "ok", Version = "test", Engine = "managed", FingerprintVersion = 1, Tracks = 3 });
 
-        return registry;
-    }
+    public override Task<FingerprintReply> GetTrackFingerprint(GetTrackFingerprintRequest request, ServerCallContext context) =>
+        request.TrackId switch
+        {
+            42 => Task.FromResult(Reply(42, "database")),
+            -1 => throw Status(StatusCode.InvalidArgument, "track id must be positive, got -1"),
+            99 => Task.FromResult(HugeReply()),
+            _ => throw Status(StatusCode.NotFound, $"track {request.TrackId} not found"),
+        };
+
+    public override Task<FingerprintReply> FingerprintAudio(FingerprintAudioRequest request, ServerCallContext context) =>
+        Task.FromResult(Reply(request.Audio.Length, "computed"));
+
+    private static RpcException Status(StatusCode code, string message) => new(new Status(code, message));
 
     public static FingerprintReply Reply(long trackId, string source)
     {
@@ -76,23 +64,23 @@ public sealed class TestFingerprintService
         return reply;
     }
 
-    private async Task<FingerprintReply> FingerprintFileAsync(FingerprintFileRequest request, GrpcCallContext call)
+    public override async Task<FingerprintReply> FingerprintFile(FingerprintFileRequest request, ServerCallContext context)
     {
         switch (request.Path)
         {
             case "/denied":
-                throw new GrpcException(GrpcStatusCode.PermissionDenied, "/denied is outside the library roots");
+                throw Status(StatusCode.PermissionDenied, "/denied is outside the library roots");
             case "/unicode":
-                throw new GrpcException(GrpcStatusCode.NotFound, UnicodeMessage);
+                throw Status(StatusCode.NotFound, UnicodeMessage);
             case "/status-ok":
-                throw new GrpcException(GrpcStatusCode.OK, "fine?");
+                throw Status(StatusCode.OK, "fine?");
             case "/boom":
                 throw new InvalidOperationException(SecretText);
             case "/slow":
                 Interlocked.Increment(ref _slowCalls);
                 try
                 {
-                    await Task.Delay(TimeSpan.FromSeconds(30), call.CancellationToken);
+                    await Task.Delay(TimeSpan.FromSeconds(30), context.CancellationToken);
                 }
                 catch (OperationCanceledException)
                 {
@@ -107,9 +95,9 @@ public sealed class TestFingerprintService
                 return Reply(2, "computed");
             case "/unavailable":
                 Interlocked.Increment(ref _unavailableCalls);
-                throw new GrpcException(GrpcStatusCode.Unavailable, "busy, try again");
+                throw Status(StatusCode.Unavailable, "busy, try again");
             case "/deadline":
-                return Reply(call.Deadline is { } d ? (long)(d - DateTimeOffset.UtcNow).TotalMilliseconds : -1, "computed");
+                return Reply(context.Deadline == DateTime.MaxValue ? -1 : (long)(context.Deadline - DateTime.UtcNow).TotalMilliseconds, "computed");
             default:
                 return Reply(0, "computed");
         }
@@ -127,8 +115,8 @@ public sealed class GrpcServerFixture : IAsyncLifetime
 
     public async Task InitializeAsync()
     {
-        Open = await TestGrpcServer.StartAsync(Service.CreateRegistry());
-        Protected = await TestGrpcServer.StartAsync(Service.CreateRegistry(TestFingerprintService.Token));
+        Open = await TestGrpcServer.StartAsync(Service);
+        Protected = await TestGrpcServer.StartAsync(Service, TestFingerprintService.Token);
     }
 
     public async Task DisposeAsync()

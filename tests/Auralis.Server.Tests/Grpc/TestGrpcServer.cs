@@ -1,6 +1,8 @@
 using System.Collections.Concurrent;
 using System.Net;
 using Auralis.Server.Grpc;
+using Auralis.Server.Protocol;
+using Grpc.Core;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Hosting;
 using Microsoft.AspNetCore.Hosting.Server;
@@ -12,7 +14,7 @@ using Microsoft.Extensions.Logging;
 
 namespace Auralis.Server.Tests.Grpc;
 
-/// <summary>A real Kestrel on 127.0.0.1 (free port) serving a registry, plus HTTP/1.1 pages on the same port.</summary>
+/// <summary>A real Kestrel on 127.0.0.1 (free port) serving the test service over Grpc.AspNetCore, plus HTTP/1.1 pages on the same port.</summary>
 public sealed class TestGrpcServer : IAsyncDisposable
 {
     private readonly WebApplication _app;
@@ -34,11 +36,13 @@ public sealed class TestGrpcServer : IAsyncDisposable
     public CapturedLogs Logs { get; }
 
     /// <summary>
-    /// Starts a server with the given registry (none: a plain HTTP server). Requests that are not gRPC reach a terminal
-    /// middleware answering "page: &lt;protocol&gt;" (and /ws accepts WebSockets), to show that
-    /// gRPC and ordinary HTTP share the port.
+    /// Starts a server of <paramref name="service"/> (usually a <see cref="TestFingerprintService"/>; none: a plain HTTP server), with the test
+    /// limits (<see cref="TestFingerprintService.MaxMessageBytes"/> each way) and, when
+    /// <paramref name="requiredToken"/> is set, a bearer-token check on every call. Requests no
+    /// gRPC endpoint takes reach a terminal middleware answering "page: &lt;protocol&gt;" (and /ws
+    /// accepts WebSockets), to show that gRPC and ordinary HTTP share the port.
     /// </summary>
-    public static async Task<TestGrpcServer> StartAsync(GrpcServiceRegistry? registry)
+    public static async Task<TestGrpcServer> StartAsync(FingerprintService.FingerprintServiceBase? service, string? requiredToken = null)
     {
         var builder = WebApplication.CreateSlimBuilder();
         var logs = new CapturedLogs();
@@ -46,15 +50,40 @@ public sealed class TestGrpcServer : IAsyncDisposable
         builder.Logging.AddProvider(logs);
         builder.Logging.SetMinimumLevel(LogLevel.Debug);
         builder.WebHost.ListenHttp1AndH2c(new IPEndPoint(IPAddress.Loopback, 0));
-        var app = builder.Build();
-        app.UseWebSockets();
-        if (registry is not null)
+        if (service is not null)
         {
-            app.UseGrpcServices(registry);
+            builder.Services.AddSingleton(service);
+            builder.Services.AddAuralisGrpc(options =>
+            {
+                options.MaxReceiveMessageSize = TestFingerprintService.MaxMessageBytes;
+                options.MaxSendMessageSize = TestFingerprintService.MaxMessageBytes;
+            });
         }
 
-        app.Run(async context =>
+        var app = builder.Build();
+        app.UseWebSockets();
+        if (requiredToken is not null)
         {
+            // Like the server's access control: every request (any path, so an unknown method
+            // cannot be probed) without the token is refused before the gRPC layer.
+            app.Use((context, next) => context.Request.Headers.Authorization == "Bearer " + requiredToken
+                ? next(context)
+                : GrpcStatusHeaders.WriteTrailersOnly(context, StatusCode.Unauthenticated, "missing or wrong bearer token"));
+        }
+
+        if (service is not null)
+        {
+            app.MapGrpcService<FingerprintService.FingerprintServiceBase>();
+        }
+
+        app.Use(async (context, next) =>
+        {
+            if (context.GetEndpoint() is not null)
+            {
+                await next(context);
+                return;
+            }
+
             if (context.WebSockets.IsWebSocketRequest)
             {
                 using var socket = await context.WebSockets.AcceptWebSocketAsync();

@@ -2,6 +2,9 @@ using System.Net;
 using System.Net.Http.Json;
 using System.Text.Json;
 using Auralis.Server.Grpc;
+using Grpc.Core;
+
+using Auralis.Server.Tests.Grpc;
 
 namespace Auralis.Server.Tests.Server;
 
@@ -38,9 +41,9 @@ public sealed class DatabaseFailureTests
             Assert.Equal(HttpStatusCode.OK, tracks.StatusCode);
         }
 
-        using var grpc = new FingerprintServiceClient(server.Address);
-        var unknown = await Assert.ThrowsAsync<GrpcException>(() => grpc.GetTrackFingerprintAsync(1));
-        Assert.Equal(GrpcStatusCode.NotFound, unknown.Status);
+        using var grpc = new TestClient(server.Address);
+        var unknown = await Assert.ThrowsAsync<RpcException>(() => grpc.GetTrackFingerprintAsync(1));
+        Assert.Equal(StatusCode.NotFound, unknown.StatusCode);
 
         var rescan = await server.ScanAsync();
         Assert.Equal("complete", rescan.GetProperty("state").GetString());

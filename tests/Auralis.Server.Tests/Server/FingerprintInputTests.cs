@@ -2,6 +2,7 @@ using System.Diagnostics;
 using System.Text.Json;
 using Auralis.Fingerprinting;
 using Auralis.Server.Grpc;
+using Grpc.Core;
 using Auralis.Server.Protocol;
 using Auralis.Server.Tests.Grpc;
 
@@ -40,7 +41,7 @@ public sealed class FingerprintInputTests
         foreach (var (text, name) in uploads)
         {
             var reply = await NodeInterop.CallAsync(HostPort(server), "FingerprintAudio", null, "--request-file", Upload(server, text, name));
-            Assert.True(reply.Code == (int)GrpcStatusCode.InvalidArgument,
+            Assert.True(reply.Code == (int)StatusCode.InvalidArgument,
                 $"upload {name} answered {reply.Code} {reply.Details} {reply.Response}");
             Assert.Contains("cannot fingerprint the uploaded audio", reply.Details, StringComparison.Ordinal);
             Assert.DoesNotContain(secret, reply.Details, StringComparison.Ordinal);
@@ -71,7 +72,7 @@ public sealed class FingerprintInputTests
         var elapsed = clock.Elapsed;
         Console.WriteLine($"FingerprintFile on a FIFO answered {reply.Code} in {elapsed.TotalMilliseconds:0} ms: {reply.Details}");
         Assert.NotEqual(0, reply.Code);
-        Assert.NotEqual((int)GrpcStatusCode.DeadlineExceeded, reply.Code);
+        Assert.NotEqual((int)StatusCode.DeadlineExceeded, reply.Code);
         Assert.Contains("not a regular file", reply.Details, StringComparison.Ordinal);
         Assert.True(elapsed < TimeSpan.FromSeconds(10), $"answered after {elapsed.TotalSeconds:0.0} s");
 

@@ -4,6 +4,7 @@ using Auralis.Library.Database;
 using Auralis.Library.Provider;
 using Auralis.Server.Fingerprints;
 using Auralis.Server.Grpc;
+using Grpc.Core;
 using Auralis.Server.Protocol;
 using Auralis.Server.Tests.Grpc;
 
@@ -65,7 +66,7 @@ public sealed class FingerprintServiceTests
         foreach (var path in new[] { secret, server.Music + "/../outside/secret.wav", link, Path.Combine(folderLink, "secret.wav"), "/etc/passwd", server.Outside + "/missing.wav" })
         {
             var result = await NodeInterop.CallAsync(HostPort(server), "FingerprintFile", Json(new { path }));
-            Assert.True(result.Code == (int)GrpcStatusCode.PermissionDenied, $"{path}: {result.Code} {result.Details}");
+            Assert.True(result.Code == (int)StatusCode.PermissionDenied, $"{path}: {result.Code} {result.Details}");
             Assert.Contains("outside the library roots", result.Details, StringComparison.Ordinal);
         }
     }
@@ -78,13 +79,13 @@ public sealed class FingerprintServiceTests
         await File.WriteAllBytesAsync(garbage, Enumerable.Range(0, 5000).Select(i => (byte)(i * 31)).ToArray());
 
         var missing = await NodeInterop.CallAsync(HostPort(server), "FingerprintFile", Json(new { path = Path.Combine(server.Music, "nope.wav") }));
-        Assert.Equal((int)GrpcStatusCode.NotFound, missing.Code);
+        Assert.Equal((int)StatusCode.NotFound, missing.Code);
         var relative = await NodeInterop.CallAsync(HostPort(server), "FingerprintFile", Json(new { path = "music/a.wav" }));
-        Assert.Equal((int)GrpcStatusCode.InvalidArgument, relative.Code);
+        Assert.Equal((int)StatusCode.InvalidArgument, relative.Code);
         var folder = await NodeInterop.CallAsync(HostPort(server), "FingerprintFile", Json(new { path = server.Music }));
-        Assert.Equal((int)GrpcStatusCode.InvalidArgument, folder.Code);
+        Assert.Equal((int)StatusCode.InvalidArgument, folder.Code);
         var bad = await NodeInterop.CallAsync(HostPort(server), "FingerprintFile", Json(new { path = garbage }));
-        Assert.Equal((int)GrpcStatusCode.InvalidArgument, bad.Code);
+        Assert.Equal((int)StatusCode.InvalidArgument, bad.Code);
         Assert.Contains("garbage.mp3", bad.Details, StringComparison.Ordinal);
         Assert.DoesNotContain("   at ", bad.Details, StringComparison.Ordinal);
     }
@@ -99,12 +100,12 @@ public sealed class FingerprintServiceTests
         }
 
         var pending = await NodeInterop.CallAsync(HostPort(server), "GetTrackFingerprint", Json(new { track_id = 1 }));
-        Assert.Equal((int)GrpcStatusCode.NotFound, pending.Code);
+        Assert.Equal((int)StatusCode.NotFound, pending.Code);
         Assert.Contains("no current fingerprint", pending.Details, StringComparison.Ordinal);
         var unknown = await NodeInterop.CallAsync(HostPort(server), "GetTrackFingerprint", Json(new { track_id = 777 }));
-        Assert.Equal((int)GrpcStatusCode.NotFound, unknown.Code);
+        Assert.Equal((int)StatusCode.NotFound, unknown.Code);
         var invalid = await NodeInterop.CallAsync(HostPort(server), "GetTrackFingerprint", Json(new { track_id = 0 }));
-        Assert.Equal((int)GrpcStatusCode.InvalidArgument, invalid.Code);
+        Assert.Equal((int)StatusCode.InvalidArgument, invalid.Code);
     }
 
     [NodeFact]
@@ -121,12 +122,12 @@ public sealed class FingerprintServiceTests
 
         var huge = new byte[600 * 1024];
         var oversize = await NodeInterop.CallAsync(HostPort(server), "FingerprintAudio", null, "--request-file", RequestFile(server, new { audio = Convert.ToBase64String(huge), file_name = "big.wav" }));
-        Assert.Equal((int)GrpcStatusCode.ResourceExhausted, oversize.Code);
+        Assert.Equal((int)StatusCode.ResourceExhausted, oversize.Code);
 
         var empty = await NodeInterop.CallAsync(HostPort(server), "FingerprintAudio", Json(new { file_name = "x.wav" }));
-        Assert.Equal((int)GrpcStatusCode.InvalidArgument, empty.Code);
+        Assert.Equal((int)StatusCode.InvalidArgument, empty.Code);
         var garbage = await NodeInterop.CallAsync(HostPort(server), "FingerprintAudio", Json(new { audio = Convert.ToBase64String(new byte[4096]), file_name = "noise.flac" }));
-        Assert.Equal((int)GrpcStatusCode.InvalidArgument, garbage.Code);
+        Assert.Equal((int)StatusCode.InvalidArgument, garbage.Code);
         Assert.Contains("noise.flac", garbage.Details, StringComparison.Ordinal);
         Assert.DoesNotContain("auralis-upload-", garbage.Details, StringComparison.Ordinal);
         Assert.Empty(Directory.GetFiles(Path.GetTempPath(), "auralis-upload-*"));
@@ -138,22 +139,22 @@ public sealed class FingerprintServiceTests
         await using var server = await ServerFixture.StartAsync();
         var longTrack = server.AddTrack("long.wav", 5, seconds: 20);
         var malformed = await NodeInterop.CallAsync(HostPort(server), "FingerprintFile", null, "--raw-hex", "0a05ff");
-        Assert.Equal((int)GrpcStatusCode.InvalidArgument, malformed.Code);
+        Assert.Equal((int)StatusCode.InvalidArgument, malformed.Code);
         var unknown = await NodeInterop.CallAsync(HostPort(server), "Health", null, "--path", "/auralis.v1.FingerprintService/Nope");
-        Assert.Equal((int)GrpcStatusCode.Unimplemented, unknown.Code);
+        Assert.Equal((int)StatusCode.Unimplemented, unknown.Code);
         var unknownService = await NodeInterop.CallAsync(HostPort(server), "Health", null, "--path", "/auralis.v2.Other/Health");
-        Assert.Equal((int)GrpcStatusCode.Unimplemented, unknownService.Code);
+        Assert.Equal((int)StatusCode.Unimplemented, unknownService.Code);
         var late = await NodeInterop.CallAsync(HostPort(server), "FingerprintFile", Json(new { path = longTrack }), "--deadline-ms", "1");
-        Assert.Equal((int)GrpcStatusCode.DeadlineExceeded, late.Code);
+        Assert.Equal((int)StatusCode.DeadlineExceeded, late.Code);
     }
 
     [NodeFact]
     public async Task With_a_token_calls_without_it_or_with_a_wrong_one_are_unauthenticated()
     {
         await using var server = await ServerFixture.StartAsync(token: "t0ken");
-        Assert.Equal((int)GrpcStatusCode.Unauthenticated, (await NodeInterop.CallAsync(HostPort(server), "Health")).Code);
-        Assert.Equal((int)GrpcStatusCode.Unauthenticated, (await NodeInterop.CallAsync(HostPort(server), "Health", null, "--token", "t0ke")).Code);
-        Assert.Equal((int)GrpcStatusCode.Unauthenticated, (await NodeInterop.CallAsync(HostPort(server), "Health", null, "--path", "/x.Y/Z")).Code);
+        Assert.Equal((int)StatusCode.Unauthenticated, (await NodeInterop.CallAsync(HostPort(server), "Health")).Code);
+        Assert.Equal((int)StatusCode.Unauthenticated, (await NodeInterop.CallAsync(HostPort(server), "Health", null, "--token", "t0ke")).Code);
+        Assert.Equal((int)StatusCode.Unauthenticated, (await NodeInterop.CallAsync(HostPort(server), "Health", null, "--path", "/x.Y/Z")).Code);
         Assert.Equal(0, (await NodeInterop.CallAsync(HostPort(server), "Health", null, "--token", "t0ken")).Code);
     }
 
@@ -199,19 +200,22 @@ public sealed class FingerprintServiceTests
             Assert.Contains(result.Trail, t => t.StartsWith("server http://127.0.0.1:9", StringComparison.Ordinal));
         }
 
-        var slowRegistry = new GrpcServiceRegistry().AddUnary<FingerprintFileRequest, FingerprintReply>(
-            FingerprintServiceMethods.Service, FingerprintServiceMethods.FingerprintFile, FingerprintFileRequest.Parser,
-            async (_, call) =>
-            {
-                await Task.Delay(TimeSpan.FromSeconds(30), call.CancellationToken);
-                return new FingerprintReply();
-            });
-        await using var slowServer = await TestGrpcServer.StartAsync(slowRegistry);
+        await using var slowServer = await TestGrpcServer.StartAsync(new NeverAnswering());
         using (var slow = new RemoteFingerprinter(slowServer.Address))
         {
             var result = await Provide(slow, TimeSpan.FromMilliseconds(300));
             Assert.Equal(FingerprintSource.Computed, result.Source);
             Assert.Contains(result.Trail, t => t.EndsWith("no answer within 0.3 s", StringComparison.Ordinal));
+        }
+    }
+
+    /// <summary>A fingerprint server whose FingerprintFile waits until the call is cancelled.</summary>
+    private sealed class NeverAnswering : FingerprintService.FingerprintServiceBase
+    {
+        public override async Task<FingerprintReply> FingerprintFile(FingerprintFileRequest request, ServerCallContext context)
+        {
+            await Task.Delay(TimeSpan.FromSeconds(30), context.CancellationToken);
+            return new FingerprintReply();
         }
     }
 }

@@ -3,7 +3,10 @@ using System.Net.NetworkInformation;
 using System.Net.Sockets;
 using System.Text.Json;
 using Auralis.Server.Grpc;
+using Grpc.Core;
 using Auralis.Server.Hosting;
+
+using Auralis.Server.Tests.Grpc;
 
 namespace Auralis.Server.Tests.Server;
 
@@ -150,12 +153,12 @@ public sealed class HostAndOriginTests
     public async Task Grpc_clients_keep_working_by_address_or_localhost_and_a_foreign_authority_is_permission_denied()
     {
         await using var server = await ServerFixture.StartAsync();
-        using (var byAddress = new FingerprintServiceClient(server.Address))
+        using (var byAddress = new TestClient(server.Address))
         {
             Assert.Equal("ok", (await byAddress.HealthAsync()).Status);
         }
 
-        using (var byName = new FingerprintServiceClient(new Uri($"http://localhost:{server.Address.Port}")))
+        using (var byName = new TestClient(new Uri($"http://localhost:{server.Address.Port}")))
         {
             Assert.Equal("ok", (await byName.HealthAsync()).Status);
         }

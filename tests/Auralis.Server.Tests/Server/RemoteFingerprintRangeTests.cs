@@ -1,7 +1,7 @@
 using Auralis.Fingerprinting;
 using Auralis.Library.Provider;
 using Auralis.Server.Fingerprints;
-using Auralis.Server.Grpc;
+using Grpc.Core;
 using Auralis.Server.Protocol;
 using Auralis.Server.Tests.Grpc;
 
@@ -14,16 +14,18 @@ public sealed class RemoteFingerprintRangeTests
     private static Task<TestGrpcServer> StartServerAnsweringAsync(string audio, int dimension, float value)
     {
         var real = FileFingerprinter.Compute(audio, FingerprintEngines.Managed).Fingerprint;
-        var registry = new GrpcServiceRegistry().AddUnary<FingerprintFileRequest, FingerprintReply>(
-            FingerprintServiceMethods.Service, FingerprintServiceMethods.FingerprintFile, FingerprintFileRequest.Parser,
-            (_, _) =>
-            {
-                var message = new Auralis.Server.Protocol.Fingerprint { FingerprintVersion = Fingerprinting.Fingerprint.FingerprintVersion };
-                message.Values.AddRange(real.Values.ToArray());
-                message.Values[dimension] = value;
-                return Task.FromResult(new FingerprintReply { Fingerprint = message, Source = "computed" });
-            });
-        return TestGrpcServer.StartAsync(registry);
+        return TestGrpcServer.StartAsync(new Answering(real, dimension, value));
+    }
+
+    private sealed class Answering(Fingerprinting.Fingerprint real, int dimension, float value) : FingerprintService.FingerprintServiceBase
+    {
+        public override Task<FingerprintReply> FingerprintFile(FingerprintFileRequest request, ServerCallContext context)
+        {
+            var message = new Auralis.Server.Protocol.Fingerprint { FingerprintVersion = Fingerprinting.Fingerprint.FingerprintVersion };
+            message.Values.AddRange(real.Values.ToArray());
+            message.Values[dimension] = value;
+            return Task.FromResult(new FingerprintReply { Fingerprint = message, Source = "computed" });
+        }
     }
 
     [Theory]
