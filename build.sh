@@ -4,7 +4,7 @@
 #   ./build.sh test     build, then run every test (cargo test and dotnet test)
 #   ./build.sh demo     build, then run `auralis demo`
 #   ./build.sh header   regenerate native/include/auralis.h after an ABI change
-#   ./build.sh interop  install the independent gRPC implementation the tests call (npm grpc-js)
+#   ./build.sh interop  install the independent gRPC implementations the tests call (npm grpc-js, python3-grpcio)
 # Missing system packages are installed with apt-get when running as root or with sudo:
 # CI and new machines start bare, so everything the project needs is installed from here.
 set -euo pipefail
@@ -57,6 +57,9 @@ ensure_packages() {
     # Node runs grpc-js, the independent gRPC client and server of the interop tests.
     command -v node >/dev/null || command -v nodejs >/dev/null || need+=(nodejs)
     command -v npm >/dev/null || need+=(npm)
+    # Debian's grpcio (and protobuf runtime): the second independent gRPC client (tests/interop/grpc_call.py).
+    dpkg -s python3-grpcio >/dev/null 2>&1 || need+=(python3-grpcio)
+    dpkg -s python3-protobuf >/dev/null 2>&1 || need+=(python3-protobuf)
   fi
   apt_install "${need[@]}"
   command -v cargo >/dev/null || die "cargo (Rust) is not on PATH"
@@ -152,7 +155,8 @@ case "$MODE" in
   header) check_header ;;
   test) build_native; check_header; build_dotnet; ensure_interop; run_tests ;;
   interop) ensure_interop
-    node -p "'grpc-js ' + require('./tests/interop/node_modules/@grpc/grpc-js/package.json').version + ', proto-loader ' + require('./tests/interop/node_modules/@grpc/proto-loader/package.json').version" ;;
+    node -p "'grpc-js ' + require('./tests/interop/node_modules/@grpc/grpc-js/package.json').version + ', proto-loader ' + require('./tests/interop/node_modules/@grpc/proto-loader/package.json').version"
+    /usr/bin/python3 -c "import grpc, google.protobuf; print('grpcio', grpc.__version__ + ', protobuf', google.protobuf.__version__)" ;;
   demo) build_native; check_header; build_dotnet; "$ROOT/auralis" demo ;;
   *) die "unknown mode '$MODE' (use: build, test, demo, header, interop)" ;;
 esac
