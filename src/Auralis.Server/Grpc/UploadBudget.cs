@@ -54,7 +54,7 @@ internal sealed class UploadBudget(long limit)
         if (!TryReserve(length))
         {
             await GrpcStatusHeaders.WriteTrailersOnly(context, StatusCode.ResourceExhausted,
-                $"the server is receiving too many large messages at once ({limit} bytes in flight at most): retry later").ConfigureAwait(false);
+                $"the server is already receiving {InUse} bytes of large requests (its limit is {limit}); retry later").ConfigureAwait(false);
             return;
         }
 
