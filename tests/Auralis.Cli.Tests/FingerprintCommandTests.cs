@@ -138,6 +138,16 @@ public sealed class FingerprintCommandTests : IDisposable
         Assert.Contains("--help", result.Error, StringComparison.Ordinal);
     }
 
+    [Theory]
+    [InlineData("'OUT'", "master", "in.wav")]
+    [InlineData("'DIR'", "scan")]
+    public void A_usage_error_for_a_missing_argument_names_the_argument(string named, params string[] args)
+    {
+        var result = CliRunner.Run(args);
+        Assert.Equal(2, result.ExitCode);
+        Assert.Contains(named, result.Error, StringComparison.Ordinal);
+    }
+
     [Fact]
     public void Help_describes_the_command_and_its_options()
     {

@@ -48,7 +48,7 @@ public sealed class OutOfRangeCommandTests : IDisposable
         var signature = AudioFileSignature.Of(audio);
         var bytes = SidecarFormat.Encode(FileFingerprinter.Compute(audio, FingerprintEngines.Managed).Fingerprint, Fingerprint.FingerprintVersion, signature);
         BinaryPrimitives.WriteSingleLittleEndian(bytes.AsSpan(SidecarFormat.ValuesOffset + (4 * dimension)), value);
-        BinaryPrimitives.WriteUInt32LittleEndian(bytes.AsSpan(SidecarFormat.CrcOffset), Crc32.Compute(bytes.AsSpan(0, SidecarFormat.CrcOffset)));
+        BinaryPrimitives.WriteUInt32LittleEndian(bytes.AsSpan(SidecarFormat.CrcOffset), System.IO.Hashing.Crc32.HashToUInt32(bytes.AsSpan(0, SidecarFormat.CrcOffset)));
         File.WriteAllBytes(SidecarStore.BesidePath(audio), bytes);
     }
 

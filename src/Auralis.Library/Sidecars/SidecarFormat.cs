@@ -1,5 +1,6 @@
 using System.Buffers.Binary;
 using System.Diagnostics.CodeAnalysis;
+using System.IO.Hashing;
 using Auralis.Fingerprinting;
 
 namespace Auralis.Library.Sidecars;
@@ -42,7 +43,8 @@ public readonly record struct AudioFileSignature(long SizeBytes, long MtimeNs)
 /// <summary>
 /// The 132-byte <c>.25d</c> sidecar of docs/sidecar.md (docs/sidecar.md), little-endian:
 /// magic, format version, dimension count, fingerprint version, the audio file's size and mtime,
-/// the 25 float32 values, and a CRC-32 of everything before it.
+/// the 25 float32 values, and a CRC-32 of everything before it (IEEE 802.3, zlib's crc32:
+/// System.IO.Hashing's <see cref="Crc32"/>, stored little-endian).
 /// </summary>
 public static class SidecarFormat
 {
@@ -83,7 +85,7 @@ public static class SidecarFormat
             BinaryPrimitives.WriteSingleLittleEndian(span[(ValuesOffset + (4 * i))..], values[i]);
         }
 
-        BinaryPrimitives.WriteUInt32LittleEndian(span[CrcOffset..], Crc32.Compute(span[..CrcOffset]));
+        BinaryPrimitives.WriteUInt32LittleEndian(span[CrcOffset..], Crc32.HashToUInt32(span[..CrcOffset]));
         return bytes;
     }
 
@@ -131,7 +133,7 @@ public static class SidecarFormat
         // The CRC before the semantic checks: a damaged file reports "corrupt", and a stale
         // reason (version, size, mtime) is only ever given for intact data.
         var storedCrc = BinaryPrimitives.ReadUInt32LittleEndian(bytes[CrcOffset..]);
-        var computedCrc = Crc32.Compute(bytes[..CrcOffset]);
+        var computedCrc = Crc32.HashToUInt32(bytes[..CrcOffset]);
         if (storedCrc != computedCrc)
         {
             reason = $"CRC-32 mismatch (stored 0x{storedCrc:x8}, computed 0x{computedCrc:x8}): the sidecar is corrupt";
