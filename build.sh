@@ -3,7 +3,8 @@
 #   ./build.sh          build everything (Rust core, header check, .NET solution, staged CLI)
 #   ./build.sh test     build, then run every test (cargo test and dotnet test)
 #   ./build.sh demo     build, then run `auralis demo`
-#   ./build.sh header   regenerate native/include/auralis.h after an ABI change
+#   ./build.sh header   regenerate native/include/auralis.h and the C# declarations generated
+#                       from it (src/Auralis.Core/Native/NativeMethods.g.cs) after an ABI change
 #   ./build.sh interop  install the independent gRPC implementation the tests call (npm grpc-js)
 # Missing system packages are installed with apt-get when running as root or with sudo:
 # CI and new machines start bare, so everything the project needs is installed from here.
@@ -43,6 +44,8 @@ ensure_packages() {
   ldconfig -p 2>/dev/null | grep -q 'libsndfile\.so\.1 ' || need+=(libsndfile1)
   command -v cbindgen >/dev/null || need+=(cbindgen)
   command -v ffmpeg >/dev/null || need+=(ffmpeg)
+  # python3 runs tools/gen_native_methods.py (the C# declarations from the C header).
+  command -v python3 >/dev/null || need+=(python3)
   if [ "$MODE" = test ]; then
     # Real music for the integration tests: one small package (3 MP3s, 10 MB) and a few Vorbis
     # tracks; the tests skip with a visible reason where they are absent.
@@ -84,6 +87,24 @@ check_header() {
   fi
   rm -f "$generated"
   log "C header is current"
+}
+
+# The C# P/Invoke declarations are generated from the (checked) header; same rule as the header.
+check_bindings() {
+  local target=src/Auralis.Core/Native/NativeMethods.g.cs generated
+  generated=$(mktemp)
+  python3 tools/gen_native_methods.py native/include/auralis.h "$generated" || { rm -f "$generated"; die "tools/gen_native_methods.py failed"; }
+  if [ "$MODE" = header ]; then
+    mv "$generated" "$target"
+    log "regenerated $target"
+    return
+  fi
+  if ! diff -u "$target" "$generated" >&2; then
+    rm -f "$generated"
+    die "$target is out of date with native/include/auralis.h: run ./build.sh header and commit it"
+  fi
+  rm -f "$generated"
+  log "C# declarations are current"
 }
 
 # --- .NET ------------------------------------------------------------------------------------
@@ -148,11 +169,11 @@ ensure_interop() {
 
 ensure_packages
 case "$MODE" in
-  build) build_native; check_header; build_dotnet ;;
-  header) check_header ;;
-  test) build_native; check_header; build_dotnet; ensure_interop; run_tests ;;
+  build) build_native; check_header; check_bindings; build_dotnet ;;
+  header) check_header; check_bindings ;;
+  test) build_native; check_header; check_bindings; build_dotnet; ensure_interop; run_tests ;;
   interop) ensure_interop
     node -p "'grpc-js ' + require('./tests/interop/node_modules/@grpc/grpc-js/package.json').version + ', proto-loader ' + require('./tests/interop/node_modules/@grpc/proto-loader/package.json').version" ;;
-  demo) build_native; check_header; build_dotnet; "$ROOT/auralis" demo ;;
+  demo) build_native; check_header; check_bindings; build_dotnet; "$ROOT/auralis" demo ;;
   *) die "unknown mode '$MODE' (use: build, test, demo, header, interop)" ;;
 esac
