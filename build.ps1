@@ -52,6 +52,18 @@ function Check-Bindings {
     Step "C# declarations are current"
 }
 
+# Nothing may point at documents or paths outside the repository (the pattern is built from
+# pieces so that this file does not match it).
+function Check-SelfContained {
+    $md = "\.md"
+    $pattern = "SPEC$md|FINGERPRINT$md|ENVIRONMENT$md|seed" + "s/|\.\./shar" + "ed"
+    $skip = '[\\/](bin|obj|node_modules|target|\.git|artifacts)[\\/]'
+    $hits = Get-ChildItem -Recurse -File -Force | Where-Object { $_.FullName -notmatch $skip } |
+        Select-String -Pattern $pattern -CaseSensitive
+    if ($hits) { $hits | ForEach-Object { Write-Host $_ }; Fail "the lines above refer to documents or paths outside the repository" }
+    Step "the repository refers to nothing outside itself"
+}
+
 function Build-DotNet {
     Step "dotnet build Auralis.sln -c $Config"
     Run dotnet @("build", "Auralis.sln", "-c", $Config, "--nologo", "-v", "quiet", "-clp:ErrorsOnly")
@@ -60,15 +72,15 @@ function Build-DotNet {
 }
 
 switch ($Mode) {
-    "build" { Build-Native; Check-Header; Check-Bindings; Build-DotNet }
+    "build" { Check-SelfContained; Build-Native; Check-Header; Check-Bindings; Build-DotNet }
     "header" { Check-Header; Check-Bindings }
     "test" {
-        Build-Native; Check-Header; Check-Bindings; Build-DotNet
+        Check-SelfContained; Build-Native; Check-Header; Check-Bindings; Build-DotNet
         Step "cargo test --release"
         Push-Location native; try { Run cargo @("test", "--release", "--locked", "--quiet") } finally { Pop-Location }
         Step "dotnet test"
         Run dotnet @("test", "Auralis.sln", "-c", $Config, "--no-build", "--nologo", "-v", "quiet")
     }
-    "demo" { Build-Native; Check-Header; Check-Bindings; Build-DotNet; Run "artifacts/cli/auralis.exe" @("demo") }
+    "demo" { Check-SelfContained; Build-Native; Check-Header; Check-Bindings; Build-DotNet; Run "artifacts/cli/auralis.exe" @("demo") }
     default { Fail "unknown mode '$Mode' (use: build, test, demo, header)" }
 }

@@ -6,6 +6,7 @@
 #   ./build.sh header   regenerate native/include/auralis.h and the C# declarations generated
 #                       from it (src/Auralis.Core/Native/NativeMethods.g.cs) after an ABI change
 #   ./build.sh interop  install the independent gRPC implementation the tests call (npm grpc-js)
+#   ./build.sh self-contained  only the check that nothing refers to documents outside the repository
 # Missing system packages are installed with apt-get when running as root or with sudo:
 # CI and new machines start bare, so everything the project needs is installed from here.
 set -euo pipefail
@@ -107,6 +108,22 @@ check_bindings() {
   log "C# declarations are current"
 }
 
+# --- a repository that stands on its own ------------------------------------------------------
+# Every definition the code relies on lives in docs/; nothing may point at documents or paths
+# outside the repository (the planning notes it was written from). The pattern is built from
+# pieces so that this file does not match it.
+check_self_contained() {
+  local md='\.md' hits
+  local pattern="SPEC${md}|FINGERPRINT${md}|ENVIRONMENT${md}|seed""s/|\.\./shar""ed"
+  hits=$(grep -rnIE "$pattern" --exclude-dir=bin --exclude-dir=obj --exclude-dir=node_modules \
+    --exclude-dir=target --exclude-dir=.git --exclude-dir=artifacts . || true)
+  if [ -n "$hits" ]; then
+    printf '%s\n' "$hits" >&2
+    die "the lines above refer to documents or paths outside the repository: put what they need into docs/ and point there"
+  fi
+  log "the repository refers to nothing outside itself"
+}
+
 # --- .NET ------------------------------------------------------------------------------------
 build_dotnet() {
   log "dotnet build Auralis.sln -c $CONFIG"
@@ -169,11 +186,12 @@ ensure_interop() {
 
 ensure_packages
 case "$MODE" in
-  build) build_native; check_header; check_bindings; build_dotnet ;;
+  build) check_self_contained; build_native; check_header; check_bindings; build_dotnet ;;
   header) check_header; check_bindings ;;
-  test) build_native; check_header; check_bindings; build_dotnet; ensure_interop; run_tests ;;
+  test) check_self_contained; build_native; check_header; check_bindings; build_dotnet; ensure_interop; run_tests ;;
   interop) ensure_interop
     node -p "'grpc-js ' + require('./tests/interop/node_modules/@grpc/grpc-js/package.json').version + ', proto-loader ' + require('./tests/interop/node_modules/@grpc/proto-loader/package.json').version" ;;
-  demo) build_native; check_header; check_bindings; build_dotnet; "$ROOT/auralis" demo ;;
-  *) die "unknown mode '$MODE' (use: build, test, demo, header, interop)" ;;
+  demo) check_self_contained; build_native; check_header; check_bindings; build_dotnet; "$ROOT/auralis" demo ;;
+  self-contained) check_self_contained ;;
+  *) die "unknown mode '$MODE' (use: build, test, demo, header, interop, self-contained)" ;;
 esac
