@@ -3,8 +3,10 @@
 #   ./build.sh          build everything (Rust core, header check, .NET solution, staged CLI)
 #   ./build.sh test     build, then run every test (cargo test and dotnet test)
 #   ./build.sh demo     build, then run `auralis demo`
-#   ./build.sh header   regenerate native/include/auralis.h after an ABI change
+#   ./build.sh header   regenerate native/include/auralis.h and the C# declarations generated
+#                       from it (src/Auralis.Core/Native/NativeMethods.g.cs) after an ABI change
 #   ./build.sh interop  install the independent gRPC implementations the tests call (npm grpc-js, python3-grpcio)
+#   ./build.sh self-contained  only the check that nothing refers to documents outside the repository
 # Missing system packages are installed with apt-get when running as root or with sudo:
 # CI and new machines start bare, so everything the project needs is installed from here.
 set -euo pipefail
@@ -43,6 +45,8 @@ ensure_packages() {
   ldconfig -p 2>/dev/null | grep -q 'libsndfile\.so\.1 ' || need+=(libsndfile1)
   command -v cbindgen >/dev/null || need+=(cbindgen)
   command -v ffmpeg >/dev/null || need+=(ffmpeg)
+  # python3 runs tools/gen_native_methods.py (the C# declarations from the C header).
+  command -v python3 >/dev/null || need+=(python3)
   if [ "$MODE" = test ]; then
     # Real music for the integration tests: one small package (3 MP3s, 10 MB) and a few Vorbis
     # tracks; the tests skip with a visible reason where they are absent.
@@ -87,6 +91,40 @@ check_header() {
   fi
   rm -f "$generated"
   log "C header is current"
+}
+
+# The C# P/Invoke declarations are generated from the (checked) header; same rule as the header.
+check_bindings() {
+  local target=src/Auralis.Core/Native/NativeMethods.g.cs generated
+  generated=$(mktemp)
+  python3 tools/gen_native_methods.py native/include/auralis.h "$generated" || { rm -f "$generated"; die "tools/gen_native_methods.py failed"; }
+  if [ "$MODE" = header ]; then
+    mv "$generated" "$target"
+    log "regenerated $target"
+    return
+  fi
+  if ! diff -u "$target" "$generated" >&2; then
+    rm -f "$generated"
+    die "$target is out of date with native/include/auralis.h: run ./build.sh header and commit it"
+  fi
+  rm -f "$generated"
+  log "C# declarations are current"
+}
+
+# --- a repository that stands on its own ------------------------------------------------------
+# Every definition the code relies on lives in docs/; nothing may point at documents or paths
+# outside the repository (the planning notes it was written from). The pattern is built from
+# pieces so that this file does not match it.
+check_self_contained() {
+  local md='\.md' hits
+  local pattern="SPEC${md}|FINGERPRINT${md}|ENVIRONMENT${md}|seed""s/|\.\./shar""ed"
+  hits=$(grep -rnIE "$pattern" --exclude-dir=bin --exclude-dir=obj --exclude-dir=node_modules \
+    --exclude-dir=target --exclude-dir=.git --exclude-dir=artifacts . || true)
+  if [ -n "$hits" ]; then
+    printf '%s\n' "$hits" >&2
+    die "the lines above refer to documents or paths outside the repository: put what they need into docs/ and point there"
+  fi
+  log "the repository refers to nothing outside itself"
 }
 
 # --- .NET ------------------------------------------------------------------------------------
@@ -151,12 +189,13 @@ ensure_interop() {
 
 ensure_packages
 case "$MODE" in
-  build) build_native; check_header; build_dotnet ;;
-  header) check_header ;;
-  test) build_native; check_header; build_dotnet; ensure_interop; run_tests ;;
+  build) check_self_contained; build_native; check_header; check_bindings; build_dotnet ;;
+  header) check_header; check_bindings ;;
+  test) check_self_contained; build_native; check_header; check_bindings; build_dotnet; ensure_interop; run_tests ;;
   interop) ensure_interop
     node -p "'grpc-js ' + require('./tests/interop/node_modules/@grpc/grpc-js/package.json').version + ', proto-loader ' + require('./tests/interop/node_modules/@grpc/proto-loader/package.json').version"
     /usr/bin/python3 -c "import grpc, google.protobuf; print('grpcio', grpc.__version__ + ', protobuf', google.protobuf.__version__)" ;;
-  demo) build_native; check_header; build_dotnet; "$ROOT/auralis" demo ;;
-  *) die "unknown mode '$MODE' (use: build, test, demo, header, interop)" ;;
+  demo) check_self_contained; build_native; check_header; check_bindings; build_dotnet; "$ROOT/auralis" demo ;;
+  self-contained) check_self_contained ;;
+  *) die "unknown mode '$MODE' (use: build, test, demo, header, interop, self-contained)" ;;
 esac

@@ -51,9 +51,13 @@ public sealed class AudioDecodeException : Exception
     public bool IsTransient => Kind == AudioErrorKind.Io;
 
     /// <summary>Builds the exception with the standard message shape: "FILE: cause. What to do."</summary>
-    public static AudioDecodeException For(string path, AudioErrorKind kind, string cause, Exception? inner = null)
+    public static AudioDecodeException For(string path, AudioErrorKind kind, string cause, Exception? inner = null) =>
+        For(path, kind, cause, advice: null, inner);
+
+    /// <summary>The standard shape with advice of the caller's (null: the kind's usual advice).</summary>
+    internal static AudioDecodeException For(string path, AudioErrorKind kind, string cause, string? advice, Exception? inner = null)
     {
-        string advice = kind switch
+        advice ??= kind switch
         {
             AudioErrorKind.NotFound => "Check the path, or rescan so the library forgets the file.",
             AudioErrorKind.IsDirectory => "Rename the folder or exclude it from the library.",

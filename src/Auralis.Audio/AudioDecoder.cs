@@ -4,9 +4,10 @@ using Auralis.Audio.Native;
 namespace Auralis.Audio;
 
 /// <summary>
-/// Opens audio files for block-wise decoding through libsndfile or an ffmpeg pipe, in an order
-/// chosen per format by measurement (docs/decoding.md). A file is only reported damaged when every
-/// decoder that could read it has failed; the error then says what each one said.
+/// Opens audio files for block-wise decoding through libsndfile, NAudio (WAV and AIFF, managed) or
+/// an ffmpeg pipe, in an order chosen per format (docs/decoding.md). A file is only reported
+/// damaged when every decoder that could read it has failed; the error then says what each one
+/// said, and when a decoder was missing, what to install.
 /// </summary>
 public static class AudioDecoder
 {
@@ -16,13 +17,17 @@ public static class AudioDecoder
     /// <summary>The name of the ffmpeg pipe decoder, as in <see cref="AudioInfo.Decoder"/>.</summary>
     public const string Ffmpeg = "ffmpeg";
 
+    /// <summary>The name of the managed WAV/AIFF decoder (NAudio), as in <see cref="AudioInfo.Decoder"/>.</summary>
+    public const string NAudio = "naudio";
+
     /// <summary>
     /// The generation of the decoding rules. It goes up whenever a change lets files decode that
-    /// failed before (generation 1: the per-format order and the restart with the next decoder);
+    /// failed before (generation 1: the per-format order and the restart with the next decoder;
+    /// generation 2: NAudio reads WAV and AIFF where libsndfile is missing or refuses them);
     /// the library stores it with each error, and a scan retries errors of older generations, so
     /// an upgrade can fix them without the files changing.
     /// </summary>
-    public const int Generation = 1;
+    public const int Generation = 2;
 
     /// <summary>True when libsndfile loaded (see AURALIS_SNDFILE_LIB to point at a specific copy).</summary>
     public static bool IsLibSndFileAvailable => SndFileLibrary.IsAvailable;
@@ -41,9 +46,10 @@ public static class AudioDecoder
         ArgumentException.ThrowIfNullOrEmpty(path);
         options ??= new AudioDecodeOptions();
         var attempts = new Attempts(path);
-        foreach (string decoder in Order(path, options, attempts))
+        (SniffedFormat format, List<string> order) = Order(path, options, attempts);
+        foreach (string decoder in order)
         {
-            if (TryOpenWith(decoder, path, attempts) is { } reader)
+            if (TryOpenWith(decoder, path, format, attempts) is { } reader)
             {
                 return reader;
             }
@@ -66,9 +72,10 @@ public static class AudioDecoder
         ArgumentNullException.ThrowIfNull(consume);
         options ??= new AudioDecodeOptions();
         var attempts = new Attempts(path);
-        foreach (string decoder in Order(path, options, attempts))
+        (SniffedFormat format, List<string> order) = Order(path, options, attempts);
+        foreach (string decoder in order)
         {
-            IAudioReader? reader = TryOpenWith(decoder, path, attempts);
+            IAudioReader? reader = TryOpenWith(decoder, path, format, attempts);
             if (reader is null)
             {
                 continue;
@@ -90,42 +97,60 @@ public static class AudioDecoder
         throw attempts.Failure();
     }
 
-    /// <summary>
-    /// Formats that ffmpeg decodes faster than libsndfile (bench/decoders.sh, docs/decoding.md);
-    /// every other format starts with libsndfile, which needs no child process.
-    /// </summary>
-    private static readonly HashSet<SniffedFormat> FfmpegFirst = [SniffedFormat.Opus];
+    /// <summary>The default order for a sniffed format (docs/decoding.md, "Decoder order").</summary>
+    private static string[] DefaultOrder(SniffedFormat format) => format switch
+    {
+        // ffmpeg decodes Opus faster than libsndfile (bench/decoders.sh).
+        SniffedFormat.Opus => [Ffmpeg, LibSndFile],
+        // libsndfile first: it reads the AIFF text chunks and its error handling is the tested one;
+        // NAudio makes WAV and AIFF readable without any native library or program.
+        SniffedFormat.Wav or SniffedFormat.Aiff => [LibSndFile, NAudio, Ffmpeg],
+        _ => [LibSndFile, Ffmpeg],
+    };
 
     /// <summary>The file checks, then the decoders to try in order; a decoder that is not available is recorded as an attempt.</summary>
-    private static List<string> Order(string path, AudioDecodeOptions options, Attempts attempts)
+    private static (SniffedFormat, List<string>) Order(string path, AudioDecodeOptions options, Attempts attempts)
     {
         SniffedFormat format = RegularFile.Check(path);
-        IReadOnlyList<string> wanted = options.Decoders
-            ?? (FfmpegFirst.Contains(format) ? [Ffmpeg, LibSndFile] : [LibSndFile, Ffmpeg]);
+        IReadOnlyList<string> wanted = options.Decoders ?? DefaultOrder(format);
         var order = new List<string>(wanted.Count);
         foreach (string decoder in wanted.Distinct(StringComparer.Ordinal))
         {
             switch (decoder)
             {
                 case LibSndFile when !SndFileLibrary.IsAvailable:
-                    attempts.Add(LibSndFile, AudioErrorKind.UnsupportedFormat, SndFileLibrary.LoadError ?? "libsndfile could not be loaded");
+                    attempts.Missing(LibSndFile, SndFileLibrary.LoadError ?? "libsndfile could not be loaded");
                     break;
                 case Ffmpeg when !options.AllowFfmpeg:
                     attempts.Add(Ffmpeg, AudioErrorKind.UnsupportedFormat, "ffmpeg fallback disabled");
                     break;
-                case LibSndFile or Ffmpeg:
+                case NAudio when format is not (SniffedFormat.Wav or SniffedFormat.Aiff):
+                    attempts.Add(NAudio, AudioErrorKind.UnsupportedFormat, "NAudio reads only WAV and AIFF, and this is neither");
+                    break;
+                case LibSndFile or Ffmpeg or NAudio:
                     order.Add(decoder);
                     break;
                 default:
-                    throw new ArgumentException($"Unknown decoder \"{decoder}\"; use \"{LibSndFile}\" or \"{Ffmpeg}\".", nameof(options));
+                    throw new ArgumentException($"Unknown decoder \"{decoder}\"; use \"{LibSndFile}\", \"{NAudio}\" or \"{Ffmpeg}\".", nameof(options));
             }
         }
 
-        return order;
+        return (format, order);
     }
 
-    private static IAudioReader? TryOpenWith(string decoder, string path, Attempts attempts)
+    private static IAudioReader? TryOpenWith(string decoder, string path, SniffedFormat format, Attempts attempts)
     {
+        if (decoder == NAudio)
+        {
+            NAudioReader? managed = NAudioReader.TryOpen(path, format, out string cause, out AudioErrorKind kind);
+            if (managed is null)
+            {
+                attempts.Add(NAudio, kind, cause);
+            }
+
+            return managed;
+        }
+
         if (decoder == LibSndFile)
         {
             SndFileReader? reader = SndFileReader.TryOpen(path, out string reason, out int errorNumber);
@@ -140,7 +165,7 @@ public static class AudioDecoder
         string? ffmpeg = FfmpegTools.Find("ffmpeg");
         if (ffmpeg is null)
         {
-            attempts.Add(Ffmpeg, AudioErrorKind.UnsupportedFormat, "ffmpeg is not on PATH");
+            attempts.Missing(Ffmpeg, "ffmpeg is not on PATH");
             return null;
         }
 
@@ -170,7 +195,16 @@ public static class AudioDecoder
     {
         private readonly List<(string Decoder, AudioErrorKind Kind, string Cause)> _failures = [];
 
+        private bool _decoderMissing;
+
         public void Add(string decoder, AudioErrorKind kind, string cause) => _failures.Add((decoder, kind, cause.TrimEnd('.')));
+
+        /// <summary>A decoder that is not installed here (as opposed to one that refused the file).</summary>
+        public void Missing(string decoder, string cause)
+        {
+            _decoderMissing = true;
+            Add(decoder, AudioErrorKind.UnsupportedFormat, cause);
+        }
 
         /// <summary>
         /// The most telling kind wins: a transient I/O error (so the scan retries), then bad
@@ -186,6 +220,14 @@ public static class AudioDecoder
             AudioErrorKind kind = _failures.MaxBy(f => Rank(f.Kind)).Kind;
             string cause = string.Join("; ", _failures.Select(f =>
                 f.Cause.StartsWith(f.Decoder + " ", StringComparison.Ordinal) ? f.Cause : $"{f.Decoder}: {f.Cause}"));
+            if (kind == AudioErrorKind.UnsupportedFormat && _decoderMissing)
+            {
+                // Not "not audio": a decoder is missing, and the user can fix that.
+                return AudioDecodeException.For(path, kind, $"no installed decoder reads this file ({cause})",
+                    "Install libsndfile1 (FLAC, Ogg Vorbis, Opus, MP3) or ffmpeg (those and more), e.g. apt-get install " +
+                    "libsndfile1 ffmpeg; WAV and AIFF are read without them.");
+            }
+
             return AudioDecodeException.For(path, kind, cause);
         }
 

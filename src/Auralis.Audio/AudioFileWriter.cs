@@ -1,9 +1,14 @@
 using Auralis.Audio.Native;
+using NAudio.Wave;
 using static Auralis.Audio.Native.SndFileNative;
 
 namespace Auralis.Audio;
 
-/// <summary>Writes audio files through libsndfile; the container comes from the file extension.</summary>
+/// <summary>
+/// Writes audio files through libsndfile; the container comes from the file extension. Where
+/// libsndfile is not installed, WAV is written by NAudio (same sample formats and tags), and the
+/// other formats fail with what to install.
+/// </summary>
 public static class AudioFileWriter
 {
     /// <summary>Opus can only run at these rates (RFC 6716); libsndfile fails with a vague error otherwise.</summary>
@@ -29,7 +34,10 @@ public static class AudioFileWriter
         ArgumentOutOfRangeException.ThrowIfNegativeOrZero(channels);
         if (!SndFileLibrary.IsAvailable)
         {
-            throw new NotSupportedException($"Cannot write {path}: {SndFileLibrary.LoadError}.");
+            return Path.GetExtension(path).Equals(".wav", StringComparison.OrdinalIgnoreCase)
+                ? CreateWave(path, sampleRate, channels, sampleFormat, tags)
+                : throw new NotSupportedException(
+                    $"Cannot write {path}: only .wav can be written without libsndfile, and {SndFileLibrary.LoadError}.");
         }
 
         var info = new SF_INFO
@@ -73,6 +81,47 @@ public static class AudioFileWriter
         }
 
         return new AudioFileSink(handle, path, channels);
+    }
+
+    /// <summary>WAV through NAudio: float32 by default like the libsndfile path, PCM 16/24 on request.</summary>
+    internal static AudioFileSink CreateWave(string path, int sampleRate, int channels, AudioSampleFormat sampleFormat, AudioTags? tags)
+    {
+        WaveFormat format = sampleFormat switch
+        {
+            AudioSampleFormat.Default or AudioSampleFormat.Float32 => WaveFormat.CreateIeeeFloatWaveFormat(sampleRate, channels),
+            AudioSampleFormat.Pcm16 => new WaveFormat(sampleRate, 16, channels),
+            AudioSampleFormat.Pcm24 => new WaveFormat(sampleRate, 24, channels),
+            _ => throw new NotSupportedException($"Cannot write {path}: {sampleFormat} samples are not possible in .wav files."),
+        };
+        WaveFileWriter writer;
+        try
+        {
+            // RF64 past 4 GB instead of an exception in the middle of a long render.
+            writer = new WaveFileWriter(path, format, new WaveFileWriterOptions { EnableRf64 = true });
+        }
+        catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
+        {
+            throw new IOException($"Cannot create {path}: {ex.Message} Check that the folder exists, is writable and has free space.", ex);
+        }
+
+        var info = new InfoMetadata();
+        SetInfo(info, "INAM", tags?.Title);
+        SetInfo(info, "IART", tags?.Artist);
+        SetInfo(info, "IPRD", tags?.Album); // libsndfile's WAV album tag, so both writers agree
+        if (info.Count > 0)
+        {
+            writer.WriteInfoMetadata(info, ChunkPosition.AfterData);
+        }
+
+        return new AudioFileSink(writer, path, channels);
+    }
+
+    private static void SetInfo(InfoMetadata info, string id, string? value)
+    {
+        if (!string.IsNullOrEmpty(value))
+        {
+            info.Set(id, value);
+        }
     }
 
     /// <summary>The libsndfile format word for a file extension and requested sample format.</summary>

@@ -11,7 +11,7 @@ namespace Auralis.Audio;
 /// unknown. Count what <see cref="IAudioReader.Read"/> returns for the real length.
 /// </param>
 /// <param name="Format">"wav", "aiff", "flac", "ogg-vorbis", "opus", "mp3", ..., or ffmpeg's demuxer name.</param>
-/// <param name="Decoder">"libsndfile" or "ffmpeg".</param>
+/// <param name="Decoder">"libsndfile", "naudio" or "ffmpeg".</param>
 public sealed record AudioInfo(
     string Path,
     int SampleRate,
@@ -30,7 +30,7 @@ public sealed record AudioTags(string? Title, string? Artist, string? Album);
 public sealed record AudioDecodeOptions(bool AllowFfmpeg = true)
 {
     /// <summary>
-    /// The decoders to try, in order (<see cref="AudioDecoder.LibSndFile"/>, <see cref="AudioDecoder.Ffmpeg"/>);
+    /// The decoders to try, in order (<see cref="AudioDecoder.LibSndFile"/>, <see cref="AudioDecoder.NAudio"/>, <see cref="AudioDecoder.Ffmpeg"/>);
     /// null picks the measured default order for the file's format (docs/decoding.md).
     /// </summary>
     public IReadOnlyList<string>? Decoders { get; init; }

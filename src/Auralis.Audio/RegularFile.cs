@@ -8,6 +8,10 @@ internal enum SniffedFormat
 {
     Other,
     Opus,
+    /// <summary>RIFF or RF64 with form type WAVE.</summary>
+    Wav,
+    /// <summary>FORM with form type AIFF or AIFC.</summary>
+    Aiff,
 }
 
 /// <summary>
@@ -82,6 +86,16 @@ internal static partial class RegularFile
             {
                 return SniffedFormat.Opus;
             }
+        }
+
+        if (head.Length >= 12 && (head[..4].SequenceEqual("RIFF"u8) || head[..4].SequenceEqual("RF64"u8)) && head[8..12].SequenceEqual("WAVE"u8))
+        {
+            return SniffedFormat.Wav;
+        }
+
+        if (head.Length >= 12 && head[..4].SequenceEqual("FORM"u8) && (head[8..12].SequenceEqual("AIFF"u8) || head[8..12].SequenceEqual("AIFC"u8)))
+        {
+            return SniffedFormat.Aiff;
         }
 
         return SniffedFormat.Other;

@@ -35,7 +35,7 @@ public static class MasteringPresets
     public static readonly MasteringPreset Bright = new("bright", new EqGains(0.0, -0.5, 0.5, 2.0, 2.5), new CompressorSettings(2.8, -17, 5, 80), -12, -0.3);
     public static readonly MasteringPreset Punchy = new("punchy", new EqGains(1.8, 0.5, 0.0, 1.5, 0.8), new CompressorSettings(2.5, -18, 5, 100), -14, -0.2);
 
-    /// <summary>All presets in the SPEC's order.</summary>
+    /// <summary>All presets in the order of docs/mastering.md, section 2.</summary>
     public static readonly ReadOnlyCollection<MasteringPreset> All = new([Adaptive, Gentle, Warm, Bright, Punchy]);
 
     /// <summary>The preset names, as accepted by <c>--preset</c>.</summary>

@@ -1,6 +1,6 @@
 namespace Auralis.Mastering.Tests;
 
-/// <summary>The 2D LWRP decision rule of docs/mastering.md, with the seed's own examples.</summary>
+/// <summary>The 2D LWRP decision rule of docs/mastering.md, with its two reference points.</summary>
 public sealed class LwrpTests
 {
     [Fact]

@@ -24,7 +24,7 @@ public sealed class SimilarityTests
         new(tracks, Normalizer.Fit(tracks.Select(t => t.Item2).ToList()), DimensionWeights.Default);
 
     [Fact]
-    public void Default_weights_follow_the_groups_of_the_spec()
+    public void Default_weights_follow_the_groups_of_docs_similarity_md()
     {
         var w = DimensionWeights.Default;
         // The default group weights sum to 1.03; only their ratios matter for ranking.

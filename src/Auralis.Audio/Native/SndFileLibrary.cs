@@ -11,6 +11,16 @@ internal static class SndFileLibrary
     /// <summary>Full path or file name of the library to load instead of the usual names.</summary>
     internal const string OverrideVariable = "AURALIS_SNDFILE_LIB";
 
+    /// <summary>
+    /// The override value that makes the process behave as if libsndfile were not installed: it is
+    /// never loaded, WAV and AIFF go to NAudio, the rest to ffmpeg. For the tests of the managed-only
+    /// path, and for users who want to rule libsndfile out when a file decodes strangely.
+    /// </summary>
+    internal const string Disabled = "none";
+
+    private static bool IsDisabled(string? overridePath) =>
+        string.Equals(overridePath?.Trim(), Disabled, StringComparison.OrdinalIgnoreCase);
+
     // Debian ships only libsndfile.so.1 unless the -dev package is installed, so the versioned name
     // comes first; the others cover -dev installs, Windows (vcpkg/official builds) and macOS.
     private static readonly string[] CandidateNames =
@@ -41,6 +51,11 @@ internal static class SndFileLibrary
     /// <summary>Loads libsndfile: the override if given (or fails), else the first candidate name that loads.</summary>
     internal static nint Load(string? overridePath, Assembly assembly, DllImportSearchPath? searchPath)
     {
+        if (IsDisabled(overridePath))
+        {
+            throw new DllNotFoundException($"libsndfile is turned off ({OverrideVariable}={Disabled})");
+        }
+
         if (!string.IsNullOrWhiteSpace(overridePath))
         {
             // An explicit override must not silently fall back to some other copy of the library.
@@ -63,6 +78,11 @@ internal static class SndFileLibrary
 
     private static (bool, string?, string?) ProbeLibrary()
     {
+        if (IsDisabled(Environment.GetEnvironmentVariable(OverrideVariable)))
+        {
+            return (false, null, $"libsndfile is turned off ({OverrideVariable}={Disabled})");
+        }
+
         try
         {
             return (true, SndFileNative.PtrToString(SndFileNative.sf_version_string()), null);

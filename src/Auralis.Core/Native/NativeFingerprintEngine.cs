@@ -42,9 +42,9 @@ public sealed class NativeFingerprintEngine : IFingerprintEngine
             return (null, $"{NativeLibraryResolver.FileName} could not be loaded ({reason}); looked in: {tried}. Set {NativeLibraryResolver.EnvironmentVariable} to its path, or run ./build.sh");
         }
 
-        if (abi != NativeMethods.AbiVersion)
+        if (abi != NativeMethods.AU_ABI_VERSION)
         {
-            return (null, $"the native library has ABI version {abi}, this build needs {NativeMethods.AbiVersion}: rebuild native/ with ./build.sh");
+            return (null, $"the native library has ABI version {abi}, this build needs {NativeMethods.AU_ABI_VERSION}: rebuild native/ with ./build.sh");
         }
 
         var version = NativeMethods.au_fingerprint_version();

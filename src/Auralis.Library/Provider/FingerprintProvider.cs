@@ -43,7 +43,7 @@ public sealed class FingerprintProviderOptions
     /// <summary>The fingerprint server to ask before computing locally; null for none.</summary>
     public IRemoteFingerprinter? Server { get; init; }
 
-    /// <summary>How long the server may take before the provider gives up on it (SPEC: 10 s).</summary>
+    /// <summary>How long the server may take before the provider gives up on it (10 s, docs/server.md).</summary>
     public TimeSpan ServerTimeout { get; init; } = TimeSpan.FromSeconds(10);
 
     /// <summary>The extractor for the last tier.</summary>

@@ -13,7 +13,7 @@ public sealed class SidecarFormatTests
     private static readonly byte[] Valid = SidecarFormat.Encode(SidecarSamples.Fingerprint(1), Version, Signature);
 
     [Fact]
-    public void The_format_constants_are_those_of_the_spec()
+    public void The_format_constants_are_those_of_docs_sidecar_md()
     {
         Assert.Equal(132, SidecarFormat.Length);
         Assert.Equal(2, SidecarFormat.FormatVersion);

@@ -20,7 +20,7 @@
   const MAP_POLL_MS = 10_000;
   const SVG_NS = 'http://www.w3.org/2000/svg';
 
-  // LWRP (SPEC section 9): the two thresholds and what each zone gets from the mastering chain.
+  // LWRP (docs/mastering.md, section 1): the two thresholds and what each zone gets from the mastering chain.
   const LWRP_LUFS = -12;
   const LWRP_CREST_DB = 13;
 
