@@ -13,14 +13,23 @@ internal sealed class FfmpegReader : IAudioReader
     /// <summary>Keeps the byte view of a request below 2 GB; "up to" allows returning fewer frames.</summary>
     private const int MaxFramesPerRead = 1 << 20;
 
-    private readonly Process _process;
-    private readonly Stream _pcm;
-    private readonly List<string> _stderr;
+    /// <summary>
+    /// Containers whose timestamps count samples exactly, so `-ss` (decode from the packet before,
+    /// trim to the timestamp) lands on the frame asked for: Ogg's granule positions, FLAC's sample
+    /// numbers, PCM offsets. MP3 (bitrate or TOC estimates) and the rest are not on the list.
+    /// </summary>
+    private static readonly HashSet<string> ExactSeekFormats = ["opus", "ogg-vorbis", "flac", "wav", "aiff", "w64"];
+
+    private readonly string _ffmpeg;
+    private Process _process;
+    private Stream _pcm;
+    private List<string> _stderr;
     private bool _ended;
     private bool _disposed;
 
-    private FfmpegReader(Process process, AudioInfo info, List<string> stderr)
+    private FfmpegReader(string ffmpeg, Process process, AudioInfo info, List<string> stderr)
     {
+        _ffmpeg = ffmpeg;
         _process = process;
         _pcm = process.StandardOutput.BaseStream;
         _stderr = stderr;
@@ -40,23 +49,39 @@ internal sealed class FfmpegReader : IAudioReader
     /// otherwise read keystrokes from it), and the input confined to one audio file
     /// (<see cref="FfmpegTools.ConfinedInput"/>).
     /// </summary>
-    internal static string[] Arguments(string path, int sampleRate, int channels) =>
+    /// <param name="startFrame">Where the output starts: `-ss` in whole microseconds, which names
+    /// one frame exactly at any rate up to 1 MHz (a frame lasts more than a microsecond).</param>
+    internal static string[] Arguments(string path, int sampleRate, int channels, long startFrame = 0) =>
     [
-        "-nostdin", "-v", "error", .. FfmpegTools.ConfinedInput, "-i", FfmpegTools.InputArgument(path), "-map", "0:a:0",
+        "-nostdin", "-v", "error", .. FfmpegTools.ConfinedInput,
+        .. startFrame > 0 ? (string[])["-ss", StartMicroseconds(startFrame, sampleRate).ToString(CultureInfo.InvariantCulture) + "us"] : [],
+        "-i", FfmpegTools.InputArgument(path), "-map", "0:a:0",
         "-f", BitConverter.IsLittleEndian ? "f32le" : "f32be",
         "-ac", channels.ToString(CultureInfo.InvariantCulture),
         "-ar", sampleRate.ToString(CultureInfo.InvariantCulture),
         "pipe:1",
     ];
 
+    /// <summary>The start time for frame <paramref name="frame"/>, rounded to the nearest microsecond (ffmpeg maps it back to that frame).</summary>
+    internal static long StartMicroseconds(long frame, int sampleRate) =>
+        (long)Math.Round(frame * 1_000_000.0 / sampleRate, MidpointRounding.AwayFromZero);
+
     internal static FfmpegReader Start(string path, string ffmpeg, FfmpegStreamInfo stream)
     {
         var info = new AudioInfo(path, stream.SampleRate, stream.Channels,
             stream.DurationSeconds is double seconds ? (long)Math.Round(seconds * stream.SampleRate) : null,
             stream.Demuxer, "ffmpeg", stream.Title, stream.Artist, stream.Album);
+        var (process, stderr) = Launch(path, ffmpeg, info, 0);
+        var reader = new FfmpegReader(ffmpeg, process, info, stderr);
+        return reader;
+    }
+
+    /// <summary>Starts ffmpeg decoding <paramref name="path"/> from <paramref name="startFrame"/>.</summary>
+    private static (Process Process, List<string> Stderr) Launch(string path, string ffmpeg, AudioInfo info, long startFrame)
+    {
         var process = new Process
         {
-            StartInfo = FfmpegTools.StartInfo(ffmpeg, Arguments(path, stream.SampleRate, stream.Channels)),
+            StartInfo = FfmpegTools.StartInfo(ffmpeg, Arguments(path, info.SampleRate, info.Channels, startFrame)),
         };
         List<string> stderr = [];
         process.ErrorDataReceived += (_, e) =>
@@ -81,7 +106,6 @@ internal sealed class FfmpegReader : IAudioReader
                 $"ffmpeg ({ffmpeg}) could not be started: {ex.Message}", ex);
         }
 
-        var reader = new FfmpegReader(process, info, stderr);
         process.BeginErrorReadLine();
         try
         {
@@ -92,7 +116,28 @@ internal sealed class FfmpegReader : IAudioReader
             // ffmpeg exited already; its exit code is checked at the end of the stream.
         }
 
-        return reader;
+        return (process, stderr);
+    }
+
+    /// <summary>
+    /// The pipe reads forward only, so a seek restarts ffmpeg with `-ss` (decoding starts at the
+    /// packet before the frame, ffmpeg trims to it). Exact for <see cref="ExactSeekFormats"/>.
+    /// </summary>
+    public bool SeeksExactly => ExactSeekFormats.Contains(Info.Format);
+
+    public bool TrySeek(long frame)
+    {
+        ArgumentOutOfRangeException.ThrowIfNegative(frame);
+        ObjectDisposedException.ThrowIf(_disposed, this);
+        var (process, stderr) = Launch(Info.Path, _ffmpeg, Info, frame);
+        StopProcess();
+        _process.Dispose();
+        _process = process;
+        _pcm = process.StandardOutput.BaseStream;
+        _stderr = stderr;
+        _ended = false;
+        FramesRead = frame;
+        return true;
     }
 
     public int Read(Span<float> interleaved)
@@ -140,6 +185,12 @@ internal sealed class FfmpegReader : IAudioReader
         }
 
         _disposed = true;
+        StopProcess();
+        _process.Dispose();
+    }
+
+    private void StopProcess()
+    {
         try
         {
             if (!_process.HasExited)
@@ -153,8 +204,6 @@ internal sealed class FfmpegReader : IAudioReader
         {
             // Already gone; nothing left to clean up.
         }
-
-        _process.Dispose();
     }
 
     /// <summary>End of stream: ffmpeg's exit code says whether that was the real end or a failure.</summary>

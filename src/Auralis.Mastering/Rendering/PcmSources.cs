@@ -106,9 +106,11 @@ public sealed class InMemoryPcmSource : IPcmSource
 }
 
 /// <summary>
-/// An audio file decoded on demand (<see cref="AudioDecoder"/>). The decoders read forward only,
-/// so <see cref="OpenAt"/> decodes and discards the frames before the position (libsndfile
-/// decodes at 200-700x realtime: a seek 3 minutes in costs a fraction of a second).
+/// An audio file decoded on demand (<see cref="AudioDecoder"/>). <see cref="OpenAt"/> seeks the
+/// decoder when it lands exactly (<see cref="IAudioReader.SeeksExactly"/>: libsndfile's sf_seek for
+/// WAV, FLAC, Ogg; ffmpeg's -ss for the containers with exact timestamps), so a render that starts
+/// 12 minutes in does not decode 12 minutes first; otherwise (MP3) it decodes and discards the
+/// frames before the position, which is exact for every format.
 /// </summary>
 public sealed class AudioFilePcmSource : IPcmSource
 {
@@ -152,6 +154,11 @@ public sealed class AudioFilePcmSource : IPcmSource
             {
                 throw new AudioDecodeException(Path, AudioErrorKind.Corrupt,
                     $"{Path}: the file changed while being mastered ({reader.Info.SampleRate} Hz, {reader.Info.Channels} channels now). Start again.");
+            }
+
+            if (frame > 0 && reader.SeeksExactly && reader.TrySeek(frame))
+            {
+                return new Reader(reader);
             }
 
             var skip = new float[SkipBlockFrames * Channels];
