@@ -21,18 +21,16 @@ internal sealed class FfmpegReader : IAudioReader
     private static readonly HashSet<string> ExactSeekFormats = ["opus", "ogg-vorbis", "flac", "wav", "aiff", "w64"];
 
     private readonly string _ffmpeg;
-    private Process _process;
-    private Stream _pcm;
-    private List<string> _stderr;
+    private Process? _process;
+    private Stream _pcm = Stream.Null;
+    private List<string> _stderr = [];
+    private long _startFrame;
     private bool _ended;
     private bool _disposed;
 
-    private FfmpegReader(string ffmpeg, Process process, AudioInfo info, List<string> stderr)
+    private FfmpegReader(string ffmpeg, AudioInfo info)
     {
         _ffmpeg = ffmpeg;
-        _process = process;
-        _pcm = process.StandardOutput.BaseStream;
-        _stderr = stderr;
         Info = info;
     }
 
@@ -40,8 +38,8 @@ internal sealed class FfmpegReader : IAudioReader
 
     public long FramesRead { get; private set; }
 
-    /// <summary>The ffmpeg child's process id (tests check that Dispose ends it).</summary>
-    internal int ProcessId => _process.Id;
+    /// <summary>The ffmpeg child's process id once it runs (tests check that Dispose ends it).</summary>
+    internal int ProcessId => _process?.Id ?? 0;
 
     /// <summary>
     /// The decode command: native rate and channel count (so nothing is resampled or downmixed),
@@ -71,9 +69,18 @@ internal sealed class FfmpegReader : IAudioReader
         var info = new AudioInfo(path, stream.SampleRate, stream.Channels,
             stream.DurationSeconds is double seconds ? (long)Math.Round(seconds * stream.SampleRate) : null,
             stream.Demuxer, "ffmpeg", stream.Title, stream.Artist, stream.Album);
-        var (process, stderr) = Launch(path, ffmpeg, info, 0);
-        var reader = new FfmpegReader(ffmpeg, process, info, stderr);
-        return reader;
+        // ffmpeg starts at the first Read, so a reader opened only for its Info (or seeked before
+        // reading) costs no decoding process.
+        return new FfmpegReader(ffmpeg, info);
+    }
+
+    private void EnsureStarted()
+    {
+        if (_process is null)
+        {
+            (_process, _stderr) = Launch(Info.Path, _ffmpeg, Info, _startFrame);
+            _pcm = _process.StandardOutput.BaseStream;
+        }
     }
 
     /// <summary>Starts ffmpeg decoding <paramref name="path"/> from <paramref name="startFrame"/>.</summary>
@@ -129,12 +136,11 @@ internal sealed class FfmpegReader : IAudioReader
     {
         ArgumentOutOfRangeException.ThrowIfNegative(frame);
         ObjectDisposedException.ThrowIf(_disposed, this);
-        var (process, stderr) = Launch(Info.Path, _ffmpeg, Info, frame);
         StopProcess();
-        _process.Dispose();
-        _process = process;
-        _pcm = process.StandardOutput.BaseStream;
-        _stderr = stderr;
+        _process?.Dispose();
+        _process = null; // the next Read starts ffmpeg there
+        _pcm = Stream.Null;
+        _startFrame = frame;
         _ended = false;
         FramesRead = frame;
         return true;
@@ -151,6 +157,7 @@ internal sealed class FfmpegReader : IAudioReader
             return 0;
         }
 
+        EnsureStarted();
         wanted = Math.Min(wanted, MaxFramesPerRead);
         Span<byte> bytes = MemoryMarshal.AsBytes(interleaved[..(wanted * channels)]);
         int got;
@@ -186,14 +193,14 @@ internal sealed class FfmpegReader : IAudioReader
 
         _disposed = true;
         StopProcess();
-        _process.Dispose();
+        _process?.Dispose();
     }
 
     private void StopProcess()
     {
         try
         {
-            if (!_process.HasExited)
+            if (_process is not null && !_process.HasExited)
             {
                 // The caller stopped early: ffmpeg would otherwise block on a full pipe forever.
                 _process.Kill(entireProcessTree: true);
@@ -210,17 +217,18 @@ internal sealed class FfmpegReader : IAudioReader
     private void Finish(int trailingBytes)
     {
         _ended = true;
-        if (!_process.WaitForExit(TimeSpan.FromSeconds(30)))
+        var process = _process!; // Finish follows a read, which started it
+        if (!process.WaitForExit(TimeSpan.FromSeconds(30)))
         {
             throw AudioDecodeException.For(Info.Path, AudioErrorKind.Io,
                 $"ffmpeg closed its output at frame {FramesRead} but did not exit");
         }
 
-        _process.WaitForExit(); // flushes the asynchronous stderr reader
-        if (_process.ExitCode != 0)
+        process.WaitForExit(); // flushes the asynchronous stderr reader
+        if (process.ExitCode != 0)
         {
             throw AudioDecodeException.For(Info.Path, AudioErrorKind.Corrupt,
-                $"ffmpeg failed (exit code {_process.ExitCode}) near frame {FramesRead}: " +
+                $"ffmpeg failed (exit code {process.ExitCode}) near frame {FramesRead}: " +
                 FfmpegTools.FirstLine(Stderr(), "no message"));
         }
 

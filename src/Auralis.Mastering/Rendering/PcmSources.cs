@@ -116,16 +116,31 @@ public sealed class AudioFilePcmSource : IPcmSource
 {
     private const int SkipBlockFrames = 16_384;
 
+    /// <summary>
+    /// The ffmpeg reader the constructor opened to learn the format, kept for the first
+    /// <see cref="OpenAt"/>: it has probed the file but starts no process until read, so keeping
+    /// it holds nothing, and handing it on saves an ffprobe run (tens of milliseconds, more under
+    /// load) on the way to a stream's first chunk. libsndfile readers hold a file open and open in
+    /// well under a millisecond, so they are closed at once instead.
+    /// </summary>
+    private IAudioReader? _probed;
+
     /// <exception cref="AudioDecodeException">The file cannot be opened for decoding.</exception>
     public AudioFilePcmSource(string path)
     {
         ArgumentException.ThrowIfNullOrEmpty(path);
         Path = path;
-        using (var reader = AudioDecoder.Open(path))
+        var reader = AudioDecoder.Open(path);
+        SampleRate = reader.Info.SampleRate;
+        Channels = reader.Info.Channels;
+        Frames = reader.Info.FramesHint;
+        if (reader.Info.Decoder == AudioDecoder.Ffmpeg && reader.FramesRead == 0)
         {
-            SampleRate = reader.Info.SampleRate;
-            Channels = reader.Info.Channels;
-            Frames = reader.Info.FramesHint;
+            _probed = reader;
+        }
+        else
+        {
+            reader.Dispose();
         }
 
         var file = new FileInfo(path);
@@ -147,7 +162,7 @@ public sealed class AudioFilePcmSource : IPcmSource
     public IPcmReader OpenAt(long frame)
     {
         ArgumentOutOfRangeException.ThrowIfNegative(frame);
-        var reader = AudioDecoder.Open(Path);
+        var reader = Interlocked.Exchange(ref _probed, null) ?? AudioDecoder.Open(Path);
         try
         {
             if (reader.Info.SampleRate != SampleRate || reader.Info.Channels != Channels)
