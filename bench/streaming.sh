@@ -5,10 +5,12 @@
 # resident memory with N concurrent enhanced streams. Real music: Debian's wesnoth-1.16-music
 # (Ogg Vorbis) and warzone2100-music (Ogg Opus, up to 14 min); without them, generated FLAC tracks
 # of the same lengths. The server listens on loopback only.
-# Usage: bench/streaming.sh [streams]   (default 10)
+# Usage: bench/streaming.sh [streams] [--memory-only]   (default 10 streams; --memory-only skips the
+# timings and runs the streams on the ~3 min tracks)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 streams=${1:-10}
+shift || true
 [ -x artifacts/cli/auralis ] || ./build.sh
 work=$(mktemp -d)
 server=
@@ -44,5 +46,5 @@ address=$(sed -n 's#^auralis: listening on \(http://[^ ]*\).*#\1#p' "$work/serve
 # The CLI is a wrapper script: the server is its dotnet child.
 pid=$(pgrep -P "$server" -f auralis || echo "$server")
 echo "machine: $(nproc) cores, load average $(cut -d' ' -f1-3 /proc/loadavg) before the run"
-dotnet run -c Release --project bench/Auralis.Benchmarks -- stream-timing "$address" --pid "$pid" --streams "$streams"
+dotnet run -c Release --project bench/Auralis.Benchmarks -- stream-timing "$address" --pid "$pid" --streams "$streams" "$@"
 echo "load average after the run: $(cut -d' ' -f1-3 /proc/loadavg)"

@@ -34,6 +34,8 @@ internal static class StreamingTiming
         var pid = Option(args, "--pid");
         var streams = Option(args, "--streams") ?? 10;
         var streamSeconds = Option(args, "--stream-seconds") ?? 120;
+        // --memory-only: skip the timings; plan the tracks under 6 minutes one by one, then run the streams on them.
+        var memoryOnly = args.Contains("--memory-only");
         using var http = new HttpClient { BaseAddress = url };
         var page = http.GetFromJsonAsync<JsonElement>(new Uri("api/tracks?limit=500&sort=id", UriKind.Relative)).GetAwaiter().GetResult();
         var tracks = page.GetProperty("tracks").EnumerateArray()
@@ -51,6 +53,20 @@ internal static class StreamingTiming
         Console.WriteLine($"{tracks.Count} fingerprinted tracks: " + string.Join(", ", classes.Select(g => $"{g.Key}: {g.Count()} ({string.Join(", ", g.Select(t => $"{t.Name} {t.Duration / 60:0.0} min"))})")));
         Console.WriteLine();
         Console.WriteLine($"{"first binary message after the command",-44} {"tracks",6} {"n",4} {"p50 ms",8} {"p95 ms",8} {"max ms",8}   target");
+
+        Console.WriteLine($"server resident memory after start and scan: {Rss(pid) / 1048576.0:0} MB");
+        if (memoryOnly)
+        {
+            tracks = [.. tracks.Where(t => t.Duration < 6 * 60)];
+            classes = [];
+            foreach (var track in tracks)
+            {
+                using var socket = Connect(ws);
+                var client = new Client(socket);
+                client.TimeToFirstChunk(new { type = "play_enhanced", track_id = track.Id, preset = "adaptive", intensity = 1.0 });
+                client.Close();
+            }
+        }
 
         var rows = new List<(string Name, string Class, int Tracks, List<double> Ms, double Target)>();
         foreach (var group in classes)

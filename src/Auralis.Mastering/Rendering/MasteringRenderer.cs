@@ -21,10 +21,35 @@ public sealed record RenderOptions
 
 /// <summary>One rendered chunk: frames [StartFrame, StartFrame + Frames) of the mastered track.</summary>
 /// <param name="Samples">Interleaved float PCM, exactly Frames * Channels long.</param>
+/// <remarks>
+/// Reference counted so its array can be recycled (<see cref="ChunkBuffers"/>): whoever gets a
+/// chunk from a render or from <see cref="MasteredChunkCache.TryGet"/> holds one reference and may
+/// <see cref="Release"/> it when done with the samples; the cache holds its own. Not releasing is
+/// always safe (the array is then collected as usual); using the samples after releasing is not.
+/// </remarks>
 public sealed record RenderedChunk(long Index, long StartFrame, int Frames, int Channels, float[] Samples)
 {
+    private int _references = 1;
+
     /// <summary>Memory held by the samples, as the chunk cache counts it.</summary>
     public long SizeBytes => (long)Samples.Length * sizeof(float);
+
+    /// <summary>Another holder (the cache, or a reader of the cache).</summary>
+    public void Retain() => Interlocked.Increment(ref _references);
+
+    /// <summary>Done with the samples: the last release recycles the array.</summary>
+    public void Release()
+    {
+        var left = Interlocked.Decrement(ref _references);
+        if (left == 0)
+        {
+            ChunkBuffers.Return(Samples);
+        }
+        else if (left < 0)
+        {
+            throw new InvalidOperationException($"chunk {Index} at frame {StartFrame} was released more often than it was held");
+        }
+    }
 }
 
 /// <summary>
@@ -132,7 +157,7 @@ public sealed class MasteringRenderer : IDisposable
             wanted = (int)Math.Min(wanted, total - NextFrame);
         }
 
-        var samples = new float[wanted * _channels];
+        var samples = ChunkBuffers.Rent(wanted * _channels);
         var filled = 0;
         while (filled < wanted)
         {
@@ -176,12 +201,15 @@ public sealed class MasteringRenderer : IDisposable
         if (filled == 0)
         {
             _finished = true;
+            ChunkBuffers.Return(samples);
             return null;
         }
 
         if (filled < wanted)
         {
+            var rented = samples;
             samples = samples.AsSpan(0, filled * _channels).ToArray();
+            ChunkBuffers.Return(rented);
         }
 
         var start = NextFrame;

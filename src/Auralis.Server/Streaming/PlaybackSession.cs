@@ -13,8 +13,8 @@ namespace Auralis.Server.Streaming;
 
 /// <summary>
 /// One WebSocket of the player (docs/streaming.md): reads the client's commands and plays at most
-/// one stream at a time. A stream's first message is short (<see cref="FirstChunkSeconds"/>), so
-/// audio is out soon; the next piece is rendered while the previous one is sent and played (at
+/// one stream at a time. A stream's first messages are short (<see cref="FirstChunkSeconds"/>), so
+/// audio is out soon; each chunk's array is recycled after it is sent; the next piece is rendered while the previous one is sent and played (at
 /// most one waiting), and at most <see cref="MaxUnacknowledged"/> sent chunks may be
 /// unacknowledged; so a stalled client holds the server to two chunks, whatever the track's length.
 /// </summary>
@@ -24,8 +24,9 @@ internal sealed class PlaybackSession(WebSocket socket, StreamPreparer preparer,
     public const int MaxUnacknowledged = 3;
 
     /// <summary>
-    /// The longest first message of a stream: the first audio is out after rendering this much
-    /// (plus the pre-roll of a seek) instead of a whole 15 s chunk (docs/streaming.md).
+    /// Length of a stream's pieces before it reaches the 15 s grid (the first message is always one):
+    /// the first audio is out after rendering this much (plus the pre-roll of a seek) instead of a
+    /// whole 15 s chunk (docs/streaming.md).
     /// </summary>
     public const double FirstChunkSeconds = 2.0;
 
@@ -260,7 +261,8 @@ internal sealed class PlaybackSession(WebSocket socket, StreamPreparer preparer,
 
             // The producer renders while the previous piece is sent and played, but only into an
             // empty slot: at most one piece waits here, one is being sent (docs/streaming.md, "Flow control").
-            var ready = Channel.CreateBounded<RenderedChunk>(new BoundedChannelOptions(1) { SingleReader = true, SingleWriter = true });
+            // Two readers: the sender, and the producer dropping the slot's piece when the stream is cancelled.
+            var ready = Channel.CreateBounded<RenderedChunk>(new BoundedChannelOptions(1) { SingleReader = false, SingleWriter = true });
             var producer = Task.Run(() => Produce(prepared, request, startFrame, chunkFrames, preparer.Chunks, ready, token), CancellationToken.None);
             while (true)
             {
@@ -279,7 +281,15 @@ internal sealed class PlaybackSession(WebSocket socket, StreamPreparer preparer,
                     frames = chunk.Frames,
                     start_s = Math.Round((double)chunk.StartFrame / source.SampleRate, 6),
                 }, token).ConfigureAwait(false);
-                await SendBinaryAsync(chunk, token).ConfigureAwait(false);
+                try
+                {
+                    await SendBinaryAsync(chunk, token).ConfigureAwait(false);
+                }
+                finally
+                {
+                    chunk.Release(); // its array is recycled once the cache lets go of it too
+                }
+
                 sent++;
             }
 
@@ -314,9 +324,9 @@ internal sealed class PlaybackSession(WebSocket socket, StreamPreparer preparer,
     }
 
     /// <summary>
-    /// Renders (or, for a normal stream, decodes) the stream's pieces in order: the first from
-    /// <paramref name="startFrame"/>, at most <see cref="FirstChunkSeconds"/> long and never past
-    /// its chunk's end, then to chunk boundaries. Each piece is rendered only once the slot is
+    /// Renders (or, for a normal stream, decodes) the stream's pieces in order: from
+    /// <paramref name="startFrame"/>, pieces of <see cref="FirstChunkSeconds"/> up to the end of
+    /// its chunk (the last one shorter), then whole chunks. Each piece is rendered only once the slot is
     /// empty, so a stream holds at most two pieces (one waiting, one being sent).
     /// </summary>
     private static void Produce(PreparedStream prepared, PlayRequest request, long startFrame, int chunkFrames, MasteredChunkCache cache, Channel<RenderedChunk> ready, CancellationToken token)
@@ -329,12 +339,10 @@ internal sealed class PlaybackSession(WebSocket socket, StreamPreparer preparer,
             {
                 using var track = new MasteredTrack(prepared.Source, plan, request.Intensity, cache, RenderOptions.Default);
                 var position = startFrame;
-                var maxFrames = firstFrames;
-                while (WaitForSlot(ready.Writer, token) && track.GetPiece(position, maxFrames, token) is { } piece)
+                while (WaitForSlot(ready.Writer, token) && track.GetPiece(position, PieceFrames(position, startFrame, chunkFrames, firstFrames), token) is { } piece)
                 {
                     WriteBlocking(ready.Writer, piece, token);
                     position = piece.StartFrame + piece.Frames;
-                    maxFrames = chunkFrames;
                 }
             }
             else
@@ -342,11 +350,10 @@ internal sealed class PlaybackSession(WebSocket socket, StreamPreparer preparer,
                 using var reader = prepared.Source.OpenAt(startFrame);
                 var channels = prepared.Source.Channels;
                 var position = startFrame;
-                var maxFrames = firstFrames;
                 while (WaitForSlot(ready.Writer, token))
                 {
-                    var wanted = (int)Math.Min(maxFrames, chunkFrames - (position % chunkFrames));
-                    var samples = new float[wanted * channels];
+                    var wanted = (int)Math.Min(PieceFrames(position, startFrame, chunkFrames, firstFrames), chunkFrames - (position % chunkFrames));
+                    var samples = ChunkBuffers.Rent(wanted * channels);
                     var frames = 0;
                     int read;
                     while (frames < wanted && (read = reader.Read(samples.AsSpan(frames * channels))) > 0)
@@ -361,12 +368,11 @@ internal sealed class PlaybackSession(WebSocket socket, StreamPreparer preparer,
 
                     if (frames < wanted)
                     {
-                        samples = samples.AsSpan(0, frames * channels).ToArray();
+                        samples = samples.AsSpan(0, frames * channels).ToArray(); // the rented one is left to the collector
                     }
 
                     WriteBlocking(ready.Writer, new RenderedChunk(position / chunkFrames, position, frames, channels, samples), token);
                     position += frames;
-                    maxFrames = chunkFrames;
                     if (frames < wanted)
                     {
                         break;
@@ -381,6 +387,10 @@ internal sealed class PlaybackSession(WebSocket socket, StreamPreparer preparer,
         finally
         {
             ready.Writer.TryComplete(failure is OperationCanceledException ? null : failure);
+            if (token.IsCancellationRequested && ready.Reader.TryRead(out var unsent))
+            {
+                unsent.Release(); // replaced or stopped: the piece in the slot is never sent
+            }
         }
 
         if (failure is not null and not OperationCanceledException)
@@ -388,6 +398,15 @@ internal sealed class PlaybackSession(WebSocket socket, StreamPreparer preparer,
             throw failure;
         }
     }
+
+    /// <summary>
+    /// Short pieces (the first always) until the stream reaches the 15 s grid, whole chunks from there: the first
+    /// audio goes out after 2 s of rendering, and every piece but the last short one has one of
+    /// two lengths, so their arrays are recycled (<see cref="ChunkBuffers"/>) instead of becoming
+    /// large-object garbage (a 13 s remainder per stream start was 46 MB of it with 10 streams).
+    /// </summary>
+    private static int PieceFrames(long position, long startFrame, int chunkFrames, int firstFrames) =>
+        position != startFrame && position % chunkFrames == 0 ? chunkFrames : firstFrames;
 
     /// <summary>Blocks the producer's thread until the slot is free (the look-ahead bound); false when the stream is over.</summary>
     private static bool WaitForSlot(ChannelWriter<RenderedChunk> writer, CancellationToken token) =>

@@ -36,7 +36,7 @@ public sealed class StreamingTests
     }
 
     [Fact]
-    public async Task An_enhanced_stream_starts_with_its_lwrp_decision_and_sends_a_short_first_piece_then_chunk_aligned_pieces_in_order()
+    public async Task An_enhanced_stream_starts_with_its_lwrp_decision_and_sends_short_pieces_to_the_chunk_grid_then_whole_chunks_in_order()
     {
         var (server, trackId, _) = await LibraryWithLongTrack();
         await using var _ = server;
@@ -57,11 +57,11 @@ public sealed class StreamingTests
 
         Assert.Equal(2.0, start.GetProperty("first_chunk_max_s").GetDouble());
 
-        // 2 s first (audio out sooner), the rest of chunk 0, then whole chunks: 2 + 13 + 15 + 10 s.
-        var expectedFrames = new[] { 2 * Rate, ChunkFrames - (2 * Rate), ChunkFrames, (40 * Rate) - (2 * ChunkFrames) };
-        var expectedIndex = new[] { 0L, 0, 1, 2 };
-        var expectedStart = new[] { 0.0, 2, 15, 30 };
-        for (var seq = 0; seq < 4; seq++)
+        // 2 s pieces to the end of chunk 0 (audio out sooner; 7 x 2 s + 1 s), then whole chunks: 15 + 10 s.
+        var expectedFrames = new[] { 2 * Rate, 2 * Rate, 2 * Rate, 2 * Rate, 2 * Rate, 2 * Rate, 2 * Rate, Rate, ChunkFrames, (40 * Rate) - (2 * ChunkFrames) };
+        var expectedIndex = new[] { 0L, 0, 0, 0, 0, 0, 0, 0, 1, 2 };
+        var expectedStart = new[] { 0.0, 2, 4, 6, 8, 10, 12, 14, 15, 30 };
+        for (var seq = 0; seq < expectedFrames.Length; seq++)
         {
             var meta = await client.ReceiveJsonAsync();
             Assert.Equal("audio_chunk_meta", meta.GetProperty("type").GetString());
@@ -75,7 +75,7 @@ public sealed class StreamingTests
         }
 
         var end = await client.ReceiveJsonAsync();
-        Assert.Equal(("audio_stream_end", 4), (end.GetProperty("type").GetString(), end.GetProperty("chunks_sent").GetInt32()));
+        Assert.Equal(("audio_stream_end", expectedFrames.Length), (end.GetProperty("type").GetString(), end.GetProperty("chunks_sent").GetInt32()));
     }
 
     [Fact]
@@ -111,7 +111,7 @@ public sealed class StreamingTests
 
     /// <summary>
     /// Seamless and seek-exact end to end: a stream's pieces concatenate to the whole track, and a
-    /// stream started at 31.5 s (a seek: decoder seeked, 5 s pre-roll, a 2 s first piece) equals
+    /// stream started at 31.5 s (a seek: decoder seeked, 5 s pre-roll, 2 s pieces) equals
     /// that whole-track stream from 31.5 s on.
     /// </summary>
     [Fact]
