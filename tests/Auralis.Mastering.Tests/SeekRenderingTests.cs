@@ -140,4 +140,42 @@ public sealed class SeekRenderingTests(ITestOutputHelper output)
         var next = renderer.RenderNext()!;
         Assert.Equal((1L, 15L * ZoneSignals.Rate, 15 * ZoneSignals.Rate), (next.Index, next.StartFrame, next.Frames));
     }
+
+    /// <summary>
+    /// Seamless in the stream's shape: 2 s pieces up to the 15 s grid, then whole chunks (through
+    /// <see cref="MasteredTrack.GetPiece"/>, as the server asks), concatenated, equal the one-pass
+    /// render; whole chunks land in the cache, pieces do not.
+    /// </summary>
+    [Fact]
+    public void Short_pieces_to_the_grid_then_whole_chunks_concatenate_to_the_one_pass_render()
+    {
+        var audio = ZoneSignals.CompressedLoud(47.3);
+        var plan = M.Plan(audio, "bright");
+        var source = new InMemoryPcmSource(audio, ZoneSignals.Rate, 2);
+        var onePass = M.RenderOnePass(plan, audio, 0.8, blockFrames: 1000);
+        var cache = new MasteredChunkCache(64L << 20);
+        using var track = new MasteredTrack(source, plan, 0.8, cache);
+        var all = new List<float>();
+        long position = 0;
+        var pieces = 0;
+        while (track.GetPiece(position, position != 0 && position % track.ChunkFrames == 0 ? track.ChunkFrames : 2 * ZoneSignals.Rate) is { } piece)
+        {
+            Assert.Equal(position, piece.StartFrame);
+            all.AddRange(piece.Samples);
+            position += piece.Frames;
+            pieces++;
+        }
+
+        Assert.Equal(8 + 3, pieces); // 7 x 2 s + 1 s, then chunks 1, 2 and the short 3
+        Assert.Equal(0, track.Seeks);
+        Assert.Equal(3, cache.Count);
+        var max = 0.0;
+        Assert.Equal(onePass.Length, all.Count);
+        for (var i = 0; i < onePass.Length; i++)
+        {
+            max = Math.Max(max, Math.Abs(onePass[i] - all[i]));
+        }
+
+        Assert.True(max <= 1e-6, $"max difference {max:E2}");
+    }
 }
