@@ -14,9 +14,10 @@ namespace Auralis.Server.Streaming;
 /// <summary>
 /// One WebSocket of the player (docs/streaming.md): reads the client's commands and plays at most
 /// one stream at a time. A stream's first messages are short (<see cref="FirstChunkSeconds"/>), so
-/// audio is out soon; each chunk's array is recycled after it is sent; the next piece is rendered while the previous one is sent and played (at
-/// most one waiting), and at most <see cref="MaxUnacknowledged"/> sent chunks may be
-/// unacknowledged; so a stalled client holds the server to two chunks, whatever the track's length.
+/// audio is out soon; the next piece is rendered while the previous one is sent and played (at
+/// most one waiting), each chunk's array is recycled after it is sent, and at most
+/// <see cref="MaxUnacknowledged"/> sent chunks may be unacknowledged; so a stalled client holds the
+/// server to two chunks, whatever the track's length.
 /// </summary>
 /// <param name="maxMessageBytes">Longest client message accepted (commands are tiny JSON); longer closes the socket with 1009.</param>
 internal sealed class PlaybackSession(WebSocket socket, StreamPreparer preparer, ILogger logger, int maxMessageBytes) : IDisposable
@@ -326,8 +327,8 @@ internal sealed class PlaybackSession(WebSocket socket, StreamPreparer preparer,
     /// <summary>
     /// Renders (or, for a normal stream, decodes) the stream's pieces in order: from
     /// <paramref name="startFrame"/>, pieces of <see cref="FirstChunkSeconds"/> up to the end of
-    /// its chunk (the last one shorter), then whole chunks. Each piece is rendered only once the slot is
-    /// empty, so a stream holds at most two pieces (one waiting, one being sent).
+    /// its chunk (the last one shorter), then whole chunks. Each piece is rendered only once the
+    /// slot is empty, so a stream holds at most two pieces (one waiting, one being sent).
     /// </summary>
     private static void Produce(PreparedStream prepared, PlayRequest request, long startFrame, int chunkFrames, MasteredChunkCache cache, Channel<RenderedChunk> ready, CancellationToken token)
     {
