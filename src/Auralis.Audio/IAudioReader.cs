@@ -24,4 +24,12 @@ public interface IAudioReader : IDisposable
     /// MP3 files. Use it where a few samples do not matter (measuring), not for sample-exact renders.
     /// </summary>
     bool TrySeek(long frame) => false;
+
+    /// <summary>
+    /// True when <see cref="TrySeek"/> lands on exactly the frame asked for, so a render may start
+    /// there instead of decoding from the beginning. For lossy formats "exact" is the position; the
+    /// first milliseconds decoded after a seek can differ slightly from a decode through (codec
+    /// state such as MDCT overlap restarts), which a renderer's pre-roll absorbs.
+    /// </summary>
+    bool SeeksExactly => false;
 }

@@ -111,6 +111,13 @@ internal sealed class SndFileReader : IAudioReader
         return frames;
     }
 
+    /// <summary>
+    /// libsndfile seeks WAV, AIFF, FLAC (sample numbers in the seek table and frame headers) and Ogg
+    /// (granule positions, then decoding to the sample) to the exact frame; its MPEG seek can land
+    /// a few samples off, so MP1/2/3 are excluded.
+    /// </summary>
+    public bool SeeksExactly => _seekable && Info.Format is not ("mp3" or "mp2" or "mp1");
+
     public bool TrySeek(long frame)
     {
         ArgumentOutOfRangeException.ThrowIfNegative(frame);

@@ -86,4 +86,37 @@ public sealed class ChunkCacheTests
         Assert.Equal(10, cache.Count);
         Assert.Equal(10 * chunkBytes, cache.SizeBytes);
     }
+
+    /// <summary>Array lengths no other test uses, so the shared pool's answers are this test's own.</summary>
+    private static RenderedChunk PooledChunk(int frames) => new(0, 0, frames, 2, ChunkBuffers.Rent(frames * 2));
+
+    [Fact]
+    public void A_chunk_released_by_its_last_holder_is_recycled_for_the_next_render_of_that_length()
+    {
+        var chunk = PooledChunk(12_347);
+        chunk.Release();
+        Assert.Same(chunk.Samples, ChunkBuffers.Rent(12_347 * 2));
+    }
+
+    [Fact]
+    public void A_cached_chunk_is_not_recycled_while_a_reader_or_the_cache_still_holds_it()
+    {
+        var chunk = PooledChunk(12_349);
+        var cache = new MasteredChunkCache(chunk.SizeBytes);
+        cache.Add(Key(0), chunk);
+        chunk.Release(); // the renderer's caller is done; the cache holds it
+        Assert.True(cache.TryGet(Key(0), out var read)); // a reader holds it too
+        cache.Add(Key(1), PooledChunk(12_349)); // evicts chunk 0 while the reader still sends it
+        Assert.NotSame(chunk.Samples, ChunkBuffers.Rent(12_349 * 2));
+        read.Release(); // the last holder
+        Assert.Same(chunk.Samples, ChunkBuffers.Rent(12_349 * 2));
+    }
+
+    [Fact]
+    public void Releasing_a_chunk_more_often_than_it_was_held_is_an_error_not_a_double_recycle()
+    {
+        var chunk = PooledChunk(12_351);
+        chunk.Release();
+        Assert.Throws<InvalidOperationException>(chunk.Release);
+    }
 }

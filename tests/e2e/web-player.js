@@ -235,33 +235,52 @@ function sineChunk(frames, channels, amplitude, startFrame, rate) {
 }
 
 /**
+ * A stream's messages as docs/streaming.md has them: from the position itself, pieces of
+ * `firstSeconds` (the first always) up to the end of the chunk holding it, then whole chunks.
+ */
+function streamPieces(positionS, config, rate) {
+  const chunkFrames = Math.round(config.chunkSeconds * rate);
+  const firstFrames = Math.round((config.firstSeconds ?? config.chunkSeconds) * rate);
+  const total = chunkFrames * config.chunkCount;
+  const pieces = [];
+  const start = Math.floor(positionS * rate);
+  let frame = start;
+  while (frame < total) {
+    const max = frame !== start && frame % chunkFrames === 0 ? chunkFrames : firstFrames;
+    const frames = Math.min(max, chunkFrames - (frame % chunkFrames), total - frame);
+    pieces.push({ startFrame: frame, frames, chunkIndex: Math.floor(frame / chunkFrames) });
+    frame += frames;
+  }
+  return pieces;
+}
+
+/**
  * A stand-in for the server side of /ws: 16 kHz stereo chunks of a 0.5 sine (`config` sets their
- * length and number for the next play), at most three chunks unacknowledged. `release()` lets a
- * held stream start, so the test can see the "preparing" state; a seek first sends a stale chunk
- * of the old stream, as a real server may have one in flight, then restarts at the chunk that
- * holds the position.
+ * length and number for the next play, and the short first message), at most three chunks
+ * unacknowledged. `release()` lets a held stream start, so the test can see the "preparing" state
+ * (and, on a preset change, the old stream playing on); a seek first sends a stale chunk of the
+ * old stream, as a real server may have one in flight, then restarts at the position.
  */
 function fakeStreamingServer() {
   const rate = 16_000;
   const channels = 2;
-  const server = { url: null, received: [], acks: [], inFlightMax: 0, release: null, config: { chunkSeconds: 2, chunkCount: 20 } };
+  const server = { url: null, received: [], acks: [], inFlightMax: 0, release: null, streams: [], config: { chunkSeconds: 2, chunkCount: 20, firstSeconds: 0.5 } };
   server.handler = (ws) => {
     server.url = ws.url();
     let stream = null;
     let streamIds = 0;
     let paused = false;
     const sendChunk = (s, seq) => {
-      const chunkIndex = s.startChunk + seq;
-      const frames = rate * s.chunkSeconds;
-      ws.send(JSON.stringify({ type: 'audio_chunk_meta', stream_id: s.id, seq, chunk_index: chunkIndex, frames, start_s: chunkIndex * s.chunkSeconds }));
-      ws.send(sineChunk(frames, channels, 0.5, chunkIndex * frames, rate));
+      const piece = s.pieces[seq] || { startFrame: 0, frames: rate * s.chunkSeconds, chunkIndex: 0 }; // seq 99: a stale chunk
+      ws.send(JSON.stringify({ type: 'audio_chunk_meta', stream_id: s.id, seq, chunk_index: piece.chunkIndex, frames: piece.frames, start_s: piece.startFrame / rate }));
+      ws.send(sineChunk(piece.frames, channels, 0.5, piece.startFrame, rate));
     };
     const pump = () => {
       const s = stream;
       if (!s || s.held) {
         return;
       }
-      const total = s.chunkCount - s.startChunk;
+      const total = s.pieces.length;
       while (!paused && !s.ended && s.next < total && s.next - (s.acked + 1) < 3) {
         sendChunk(s, s.next++);
         server.inFlightMax = Math.max(server.inFlightMax, s.next - (s.acked + 1));
@@ -276,17 +295,22 @@ function fakeStreamingServer() {
         type: 'audio_stream_start', stream_id: s.id, track_id: s.trackId, mode: 'enhanced',
         preset: s.preset, intensity: s.intensity, sample_rate: rate, channels,
         duration_s: s.chunkCount * s.chunkSeconds, chunk_count: s.chunkCount, chunk_duration_s: s.chunkSeconds,
-        start_chunk: s.startChunk, position_s: positionS, fingerprint_source: 'database',
+        first_chunk_max_s: s.firstSeconds, start_chunk: s.startChunk, position_s: positionS, fingerprint_source: 'database',
         lwrp: { zone: 'compressed_loud', expansion: 0.45, lufs: -8.2, crest_db: 8.5 },
       }));
       s.held = false;
       pump();
     };
-    const newStream = (from, positionS, config) => ({
-      id: ++streamIds, trackId: from.track_id, preset: from.preset, intensity: from.intensity,
-      chunkSeconds: config.chunkSeconds, chunkCount: config.chunkCount,
-      next: 0, acked: -1, ended: false, held: true, startChunk: Math.floor(positionS / config.chunkSeconds),
-    });
+    const newStream = (from, positionS, config) => {
+      const s = {
+        id: ++streamIds, trackId: from.track_id, preset: from.preset, intensity: from.intensity,
+        chunkSeconds: config.chunkSeconds, chunkCount: config.chunkCount, firstSeconds: config.firstSeconds,
+        next: 0, acked: -1, ended: false, held: true, startChunk: Math.floor(positionS / config.chunkSeconds),
+        pieces: streamPieces(positionS, config, rate),
+      };
+      server.streams.push(s);
+      return s;
+    };
     ws.onMessage((raw) => {
       const message = JSON.parse(String(raw));
       server.received.push(message);
@@ -343,6 +367,17 @@ function fakeStreamingServer() {
   return server;
 }
 
+/** Polls a condition on the test's side (the stand-in server's state) until it holds. */
+async function until(condition, what) {
+  const deadline = Date.now() + WAIT_MS;
+  while (!condition()) {
+    if (Date.now() > deadline) {
+      throw new Error(`timed out waiting until ${what}`);
+    }
+    await new Promise((resolve) => setTimeout(resolve, 20));
+  }
+}
+
 const playerStatus = (page) => page.evaluate(() => Object.fromEntries(Object.keys(window.auralisPlayer).map((k) => [k, window.auralisPlayer[k]])));
 const waitForPlayer = (page, predicate, arg) => page.waitForFunction(predicate, arg, { timeout: WAIT_MS });
 
@@ -355,7 +390,7 @@ async function checkPlayerProtocol(context, args, trackId, problems, screenshots
   await waitForSelection(page, trackId);
 
   // Play: the request, then "preparing mastering..." until the first chunk.
-  server.config = { chunkSeconds: 2, chunkCount: 20 };
+  server.config = { chunkSeconds: 2, chunkCount: 20, firstSeconds: 0.5 };
   await page.selectOption('#preset', 'warm');
   await page.locator('#intensity').fill('0.6');
   await page.click('#play-enhanced');
@@ -377,16 +412,21 @@ async function checkPlayerProtocol(context, args, trackId, problems, screenshots
   await page.waitForTimeout(300); // nothing more may arrive: the server waits for acks
   let status = await playerStatus(page);
   check(status.state === 'playing', `state after the first chunks: ${status.state}`);
-  check(status.chunksReceived < 20, `the client must not take the whole 40 s track at once: ${status.chunksReceived} chunks`);
+  check(status.chunksReceived < server.streams[0].pieces.length, `the client must not take the whole 40 s track at once: ${status.chunksReceived} of ${server.streams[0].pieces.length} chunks`);
   check(status.chunksReceived - status.acksSent <= 3, `unacknowledged: ${status.chunksReceived - status.acksSent}`);
   check(server.inFlightMax <= 3, `at most 3 chunks in flight, saw ${server.inFlightMax}`);
   check(JSON.stringify(server.acks) === JSON.stringify([...Array(status.acksSent).keys()]), `acks in order: ${server.acks}`);
-  check(status.framesReceived === status.chunksReceived * 32_000, `frames received: ${status.framesReceived}`);
+  const firstPieces = server.streams[0].pieces;
+  check(firstPieces.slice(0, 4).every((p) => p.frames === 8_000) && firstPieces[4].frames === 32_000, `the stand-in sends 0.5 s pieces up to the 2 s grid, then 2 s chunks: ${JSON.stringify(firstPieces.slice(0, 5))}`);
+  check(status.framesReceived === firstPieces.slice(0, status.chunksReceived).reduce((sum, p) => sum + p.frames, 0), `frames received: ${status.framesReceived}`);
+  check(typeof status.readyS === 'number' && status.readyS > 0, `readyS after the first chunk: ${status.readyS}`);
+  const ready = await page.locator('#player-ready').textContent();
+  check(/^ready in \d+\.\d s$/.test(ready), `the player should show "ready in N.N s", shows "${ready}"`);
   check(Math.abs(status.peak - 0.5) < 1e-3, `peak of a 0.5 sine: ${status.peak}`);
   check(status.fingerprintSource === 'database' && status.lwrp && status.lwrp.zone === 'compressed_loud', `stream start facts: ${JSON.stringify(status)}`);
   const decision = await page.locator('#player-decision').textContent();
   check(decision.includes('compressed_loud') && decision.includes('expansion 0.45') && decision.includes('fingerprint source: database'), `decision line: ${decision}`);
-  ok(`${status.chunksReceived} chunks decoded (${status.framesReceived} frames, peak ${status.peak.toFixed(4)}), ${status.acksSent} acked, the rest held while 30 s are queued; the page shows "${decision}"`);
+  ok(`${status.chunksReceived} chunks decoded (a short first one; ${status.framesReceived} frames, peak ${status.peak.toFixed(4)}), ${status.acksSent} acked, the rest held while 30 s are queued; the page shows "${decision}" and "${ready}"`);
 
   const readOnly = await page.evaluate(() => {
     try {
@@ -419,6 +459,27 @@ async function checkPlayerProtocol(context, args, trackId, problems, screenshots
   check(status.positionS >= 4.9 && status.positionS <= 6, `position after seeking to 5 s: ${status.positionS}`);
   ok(`seeking sends ${JSON.stringify(seek)}, drops the old stream's chunk and plays from ${status.positionS.toFixed(2)} s`);
 
+  // A preset change: play_enhanced at the current position; the old stream plays on (the
+  // stand-in holds the new one), then the two crossfade instead of leaving a gap.
+  const before = status.positionS;
+  const playsBefore = server.received.filter((m) => m.type === 'play_enhanced').length;
+  await page.selectOption('#preset', 'bright');
+  await waitForPlayer(page, () => window.auralisPlayer.state === 'preparing');
+  await until(() => server.received.filter((m) => m.type === 'play_enhanced').length > playsBefore, 'the preset change reaches the server');
+  const change = server.received.filter((m) => m.type === 'play_enhanced')[playsBefore];
+  check(change && change.preset === 'bright' && change.position_s >= before - 0.01, `preset change sends play_enhanced at the position: ${JSON.stringify(change)} (was at ${before})`);
+  status = await playerStatus(page);
+  check(status.fadingOut === true, 'while the new stream is prepared, the old one keeps playing');
+  const switching = await page.locator('#player-state').textContent();
+  check(switching.startsWith('switching to bright'), `state text while switching: "${switching}"`);
+  server.release();
+  await waitForPlayer(page, () => window.auralisPlayer.streamId === 3 && window.auralisPlayer.state === 'playing');
+  status = await playerStatus(page);
+  check(status.crossfades === 1, `one crossfade, saw ${status.crossfades}`);
+  check(status.positionS >= change.position_s - 0.01, `the position runs on through the change: ${status.positionS} after ${change.position_s}`);
+  await waitForPlayer(page, () => window.auralisPlayer.fadingOut === false);
+  ok(`a preset change sends ${JSON.stringify(change)}, plays the old stream until the new one arrives and crossfades (now at ${status.positionS.toFixed(2)} s)`);
+
   // Stop while playing.
   await page.click('#stop');
   await waitForPlayer(page, () => window.auralisPlayer.state === 'stopped');
@@ -426,7 +487,7 @@ async function checkPlayerProtocol(context, args, trackId, problems, screenshots
   ok('stop is sent and the player shows "stopped"');
 
   // A short stream plays to its end.
-  server.config = { chunkSeconds: 0.5, chunkCount: 3 };
+  server.config = { chunkSeconds: 0.5, chunkCount: 3, firstSeconds: 0.5 };
   await page.click('#play-enhanced');
   await waitForPlayer(page, () => window.auralisPlayer.state === 'preparing');
   server.release();
@@ -454,8 +515,9 @@ async function checkPlayerProtocol(context, args, trackId, problems, screenshots
 // The player against the real server.
 
 /**
- * PRESS PLAY AND VERIFY NON-SILENT ENHANCED AUDIO ARRIVES from the real /ws (docs/streaming.md).
- * Runs only when GET /api/health says "streaming": true.
+ * PRESS PLAY AND VERIFY NON-SILENT ENHANCED AUDIO ARRIVES from the real /ws (docs/streaming.md),
+ * then change the preset (a crossfade into the new stream) and seek. Runs on the library's longest
+ * track, only when GET /api/health says "streaming": true.
  */
 async function playEnhancedAndVerifyAudio(context, args, trackId, problems) {
   const page = await context.newPage();
@@ -464,22 +526,49 @@ async function playEnhancedAndVerifyAudio(context, args, trackId, problems) {
   await waitForSelection(page, trackId);
   await page.selectOption('#preset', 'adaptive');
   await page.click('#play-enhanced');
-  await page.waitForFunction(
-    () => window.auralisPlayer.state === 'error' || (window.auralisPlayer.chunksReceived >= 1 && window.auralisPlayer.peak > 0.01),
-    null, { timeout: 30_000 });
-  const status = await page.evaluate(() => ({
+  const heard = () => window.auralisPlayer.state === 'error' || (window.auralisPlayer.chunksReceived >= 1 && window.auralisPlayer.peak > 0.01);
+  await page.waitForFunction(heard, null, { timeout: 30_000 });
+  const snapshot = () => page.evaluate(() => ({
     state: window.auralisPlayer.state,
+    streamId: window.auralisPlayer.streamId,
     chunks: window.auralisPlayer.chunksReceived,
     frames: window.auralisPlayer.framesReceived,
     peak: window.auralisPlayer.peak,
     source: window.auralisPlayer.fingerprintSource,
     lwrp: window.auralisPlayer.lwrp,
     error: window.auralisPlayer.lastError,
+    readyS: window.auralisPlayer.readyS,
+    crossfades: window.auralisPlayer.crossfades,
+    positionS: window.auralisPlayer.positionS,
   }));
+  let status = await snapshot();
   check(status.state !== 'error', `the real stream failed: ${JSON.stringify(status.error)}`);
   check(['database', 'sidecar', 'server', 'computed'].includes(status.source), `fingerprint_source: ${status.source}`);
   check(status.lwrp && typeof status.lwrp.zone === 'string', `lwrp: ${JSON.stringify(status.lwrp)}`);
-  ok(`the real /ws streams enhanced audio: ${status.chunks} chunk(s), ${status.frames} frames, peak ${status.peak.toFixed(3)}, LWRP ${status.lwrp.zone}, source ${status.source}`);
+  check(typeof status.readyS === 'number' && status.readyS > 0, `readyS: ${status.readyS}`);
+  const ready = await page.locator('#player-ready').textContent();
+  check(/^ready in \d+\.\d s$/.test(ready), `the player should show "ready in N.N s", shows "${ready}"`);
+  ok(`the real /ws streams enhanced audio: ${status.chunks} chunk(s), ${status.frames} frames, peak ${status.peak.toFixed(3)}, LWRP ${status.lwrp.zone}, source ${status.source}; "${ready}"`);
+
+  // Preset change while playing: a new stream at the position, crossfaded into.
+  const first = status.streamId;
+  await page.selectOption('#preset', 'warm');
+  await page.waitForFunction((id) => window.auralisPlayer.state === 'error'
+    || (window.auralisPlayer.streamId > id && window.auralisPlayer.state === 'playing' && window.auralisPlayer.peak > 0.01), first, { timeout: 30_000 });
+  status = await snapshot();
+  check(status.state === 'playing', `after the preset change: ${JSON.stringify(status.error)}`);
+  check(status.crossfades === 1, `the preset change crossfades: ${status.crossfades}`);
+  ok(`a preset change on the real /ws crossfades into stream ${status.streamId} at ${status.positionS.toFixed(2)} s`);
+
+  // Seek: a new stream from that position (the server seeks its decoder, with pre-roll).
+  const changed = status.streamId;
+  await page.locator('#seek').fill('12');
+  await page.waitForFunction((id) => window.auralisPlayer.state === 'error'
+    || (window.auralisPlayer.streamId > id && window.auralisPlayer.state === 'playing' && window.auralisPlayer.chunksReceived >= 1), changed, { timeout: 30_000 });
+  status = await snapshot();
+  check(status.state === 'playing', `after the seek: ${JSON.stringify(status.error)}`);
+  check(status.positionS >= 11.9 && status.positionS <= 15, `position after seeking to 12 s: ${status.positionS}`);
+  ok(`a seek on the real /ws plays stream ${status.streamId} from ${status.positionS.toFixed(2)} s`);
   await page.click('#stop');
   await page.close();
 }
@@ -536,7 +625,11 @@ async function main() {
     await checkPlayerProtocol(context, args, trackId, problems, args.screenshots);
 
     if (health.streaming === true) {
-      await playEnhancedAndVerifyAudio(context, args, trackId, problems);
+      // The longest track: long enough to change the preset and seek while it plays.
+      const listed = await api(args, '/api/tracks?limit=500');
+      const longest = listed.tracks.filter((t) => t.status === 'complete').sort((a, b) => (b.duration_s || 0) - (a.duration_s || 0))[0];
+      check(longest && longest.duration_s >= 15, `the real-stream checks need a track of 15 s or more: ${JSON.stringify(longest)}`);
+      await playEnhancedAndVerifyAudio(context, args, longest.id, problems);
     } else {
       skip('real enhanced audio over /ws: GET /api/health has no "streaming": true (the server side of /ws is not there yet)');
       await checkMissingStreamIsReported(context, args, trackId, problems);

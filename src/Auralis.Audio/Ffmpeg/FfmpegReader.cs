@@ -13,17 +13,24 @@ internal sealed class FfmpegReader : IAudioReader
     /// <summary>Keeps the byte view of a request below 2 GB; "up to" allows returning fewer frames.</summary>
     private const int MaxFramesPerRead = 1 << 20;
 
-    private readonly Process _process;
-    private readonly Stream _pcm;
-    private readonly List<string> _stderr;
+    /// <summary>
+    /// Containers whose timestamps count samples exactly, so `-ss` (decode from the packet before,
+    /// trim to the timestamp) lands on the frame asked for: Ogg's granule positions, FLAC's sample
+    /// numbers, PCM offsets. MP3 (bitrate or TOC estimates) and the rest are not on the list.
+    /// </summary>
+    private static readonly HashSet<string> ExactSeekFormats = ["opus", "ogg-vorbis", "flac", "wav", "aiff", "w64"];
+
+    private readonly string _ffmpeg;
+    private Process? _process;
+    private Stream _pcm = Stream.Null;
+    private List<string> _stderr = [];
+    private long _startFrame;
     private bool _ended;
     private bool _disposed;
 
-    private FfmpegReader(Process process, AudioInfo info, List<string> stderr)
+    private FfmpegReader(string ffmpeg, AudioInfo info)
     {
-        _process = process;
-        _pcm = process.StandardOutput.BaseStream;
-        _stderr = stderr;
+        _ffmpeg = ffmpeg;
         Info = info;
     }
 
@@ -31,8 +38,8 @@ internal sealed class FfmpegReader : IAudioReader
 
     public long FramesRead { get; private set; }
 
-    /// <summary>The ffmpeg child's process id (tests check that Dispose ends it).</summary>
-    internal int ProcessId => _process.Id;
+    /// <summary>The ffmpeg child's process id once it runs (tests check that Dispose ends it).</summary>
+    internal int ProcessId => _process?.Id ?? 0;
 
     /// <summary>
     /// The decode command: native rate and channel count (so nothing is resampled or downmixed),
@@ -40,23 +47,48 @@ internal sealed class FfmpegReader : IAudioReader
     /// otherwise read keystrokes from it), and the input confined to one audio file
     /// (<see cref="FfmpegTools.ConfinedInput"/>).
     /// </summary>
-    internal static string[] Arguments(string path, int sampleRate, int channels) =>
+    /// <param name="startFrame">Where the output starts: `-ss` in whole microseconds, which names
+    /// one frame exactly at any rate up to 1 MHz (a frame lasts more than a microsecond).</param>
+    internal static string[] Arguments(string path, int sampleRate, int channels, long startFrame = 0) =>
     [
-        "-nostdin", "-v", "error", .. FfmpegTools.ConfinedInput, "-i", FfmpegTools.InputArgument(path), "-map", "0:a:0",
+        "-nostdin", "-v", "error", .. FfmpegTools.ConfinedInput,
+        .. startFrame > 0 ? (string[])["-ss", StartMicroseconds(startFrame, sampleRate).ToString(CultureInfo.InvariantCulture) + "us"] : [],
+        "-i", FfmpegTools.InputArgument(path), "-map", "0:a:0",
         "-f", BitConverter.IsLittleEndian ? "f32le" : "f32be",
         "-ac", channels.ToString(CultureInfo.InvariantCulture),
         "-ar", sampleRate.ToString(CultureInfo.InvariantCulture),
         "pipe:1",
     ];
 
+    /// <summary>The start time for frame <paramref name="frame"/>, rounded to the nearest microsecond (ffmpeg maps it back to that frame).</summary>
+    internal static long StartMicroseconds(long frame, int sampleRate) =>
+        (long)Math.Round(frame * 1_000_000.0 / sampleRate, MidpointRounding.AwayFromZero);
+
     internal static FfmpegReader Start(string path, string ffmpeg, FfmpegStreamInfo stream)
     {
         var info = new AudioInfo(path, stream.SampleRate, stream.Channels,
             stream.DurationSeconds is double seconds ? (long)Math.Round(seconds * stream.SampleRate) : null,
             stream.Demuxer, "ffmpeg", stream.Title, stream.Artist, stream.Album);
+        // ffmpeg starts at the first Read, so a reader opened only for its Info (or seeked before
+        // reading) costs no decoding process.
+        return new FfmpegReader(ffmpeg, info);
+    }
+
+    private void EnsureStarted()
+    {
+        if (_process is null)
+        {
+            (_process, _stderr) = Launch(Info.Path, _ffmpeg, Info, _startFrame);
+            _pcm = _process.StandardOutput.BaseStream;
+        }
+    }
+
+    /// <summary>Starts ffmpeg decoding <paramref name="path"/> from <paramref name="startFrame"/>.</summary>
+    private static (Process Process, List<string> Stderr) Launch(string path, string ffmpeg, AudioInfo info, long startFrame)
+    {
         var process = new Process
         {
-            StartInfo = FfmpegTools.StartInfo(ffmpeg, Arguments(path, stream.SampleRate, stream.Channels)),
+            StartInfo = FfmpegTools.StartInfo(ffmpeg, Arguments(path, info.SampleRate, info.Channels, startFrame)),
         };
         List<string> stderr = [];
         process.ErrorDataReceived += (_, e) =>
@@ -81,7 +113,6 @@ internal sealed class FfmpegReader : IAudioReader
                 $"ffmpeg ({ffmpeg}) could not be started: {ex.Message}", ex);
         }
 
-        var reader = new FfmpegReader(process, info, stderr);
         process.BeginErrorReadLine();
         try
         {
@@ -92,7 +123,27 @@ internal sealed class FfmpegReader : IAudioReader
             // ffmpeg exited already; its exit code is checked at the end of the stream.
         }
 
-        return reader;
+        return (process, stderr);
+    }
+
+    /// <summary>
+    /// The pipe reads forward only, so a seek restarts ffmpeg with `-ss` (decoding starts at the
+    /// packet before the frame, ffmpeg trims to it). Exact for <see cref="ExactSeekFormats"/>.
+    /// </summary>
+    public bool SeeksExactly => ExactSeekFormats.Contains(Info.Format);
+
+    public bool TrySeek(long frame)
+    {
+        ArgumentOutOfRangeException.ThrowIfNegative(frame);
+        ObjectDisposedException.ThrowIf(_disposed, this);
+        StopProcess();
+        _process?.Dispose();
+        _process = null; // the next Read starts ffmpeg there
+        _pcm = Stream.Null;
+        _startFrame = frame;
+        _ended = false;
+        FramesRead = frame;
+        return true;
     }
 
     public int Read(Span<float> interleaved)
@@ -106,6 +157,7 @@ internal sealed class FfmpegReader : IAudioReader
             return 0;
         }
 
+        EnsureStarted();
         wanted = Math.Min(wanted, MaxFramesPerRead);
         Span<byte> bytes = MemoryMarshal.AsBytes(interleaved[..(wanted * channels)]);
         int got;
@@ -140,9 +192,15 @@ internal sealed class FfmpegReader : IAudioReader
         }
 
         _disposed = true;
+        StopProcess();
+        _process?.Dispose();
+    }
+
+    private void StopProcess()
+    {
         try
         {
-            if (!_process.HasExited)
+            if (_process is not null && !_process.HasExited)
             {
                 // The caller stopped early: ffmpeg would otherwise block on a full pipe forever.
                 _process.Kill(entireProcessTree: true);
@@ -153,25 +211,24 @@ internal sealed class FfmpegReader : IAudioReader
         {
             // Already gone; nothing left to clean up.
         }
-
-        _process.Dispose();
     }
 
     /// <summary>End of stream: ffmpeg's exit code says whether that was the real end or a failure.</summary>
     private void Finish(int trailingBytes)
     {
         _ended = true;
-        if (!_process.WaitForExit(TimeSpan.FromSeconds(30)))
+        var process = _process!; // Finish follows a read, which started it
+        if (!process.WaitForExit(TimeSpan.FromSeconds(30)))
         {
             throw AudioDecodeException.For(Info.Path, AudioErrorKind.Io,
                 $"ffmpeg closed its output at frame {FramesRead} but did not exit");
         }
 
-        _process.WaitForExit(); // flushes the asynchronous stderr reader
-        if (_process.ExitCode != 0)
+        process.WaitForExit(); // flushes the asynchronous stderr reader
+        if (process.ExitCode != 0)
         {
             throw AudioDecodeException.For(Info.Path, AudioErrorKind.Corrupt,
-                $"ffmpeg failed (exit code {_process.ExitCode}) near frame {FramesRead}: " +
+                $"ffmpeg failed (exit code {process.ExitCode}) near frame {FramesRead}: " +
                 FfmpegTools.FirstLine(Stderr(), "no message"));
         }
 

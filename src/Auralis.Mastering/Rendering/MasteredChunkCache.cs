@@ -9,7 +9,9 @@ public readonly record struct ChunkKey(string FileSignature, string Preset, doub
 
 /// <summary>
 /// A least-recently-used cache of rendered chunks bounded by the bytes of their samples.
-/// Thread-safe. A chunk larger than the whole capacity is not stored.
+/// Thread-safe. A chunk larger than the whole capacity is not stored. The cache holds a reference
+/// to each chunk it stores (<see cref="RenderedChunk.Retain"/>) and releases it on eviction; a chunk
+/// from <see cref="TryGet"/> comes with a reference for the caller.
 /// </summary>
 public sealed class MasteredChunkCache
 {
@@ -59,6 +61,7 @@ public sealed class MasteredChunkCache
                 _order.Remove(node);
                 _order.AddFirst(node);
                 chunk = node.Value.Chunk;
+                chunk.Retain(); // under the lock: an eviction cannot release it in between
                 return true;
             }
         }
@@ -77,6 +80,7 @@ public sealed class MasteredChunkCache
             {
                 _order.Remove(old);
                 _size -= old.Value.Chunk.SizeBytes;
+                old.Value.Chunk.Release();
             }
 
             if (chunk.SizeBytes > CapacityBytes)
@@ -90,8 +94,10 @@ public sealed class MasteredChunkCache
                 _order.RemoveLast();
                 _entries.Remove(last.Value.Key);
                 _size -= last.Value.Chunk.SizeBytes;
+                last.Value.Chunk.Release();
             }
 
+            chunk.Retain();
             _entries[key] = _order.AddFirst((key, chunk));
             _size += chunk.SizeBytes;
         }

@@ -47,24 +47,48 @@ public sealed class MasteredTrack : IDisposable
     public RenderedChunk? GetChunk(long index, CancellationToken cancellationToken = default)
     {
         ArgumentOutOfRangeException.ThrowIfNegative(index);
+        return GetPiece(index * ChunkFrames, ChunkFrames, cancellationToken);
+    }
+
+    /// <summary>
+    /// Frames from <paramref name="startFrame"/> to the end of its chunk, at most
+    /// <paramref name="maxFrames"/> (a stream's short first message, or the start of a stream at
+    /// any position); null past the end of the track. Whole chunks come from and go to the cache;
+    /// a piece continues the running render when it starts where the last one ended, otherwise a
+    /// new render starts there with pre-roll (a seek).
+    /// </summary>
+    public RenderedChunk? GetPiece(long startFrame, int maxFrames, CancellationToken cancellationToken = default)
+    {
+        ArgumentOutOfRangeException.ThrowIfNegative(startFrame);
+        ArgumentOutOfRangeException.ThrowIfNegativeOrZero(maxFrames);
+        var index = startFrame / ChunkFrames;
+        var whole = startFrame % ChunkFrames == 0 && maxFrames >= ChunkFrames;
         var key = KeyFor(index);
-        if (_cache is not null && _cache.TryGet(key, out var cached))
+        if (whole && _cache is not null && _cache.TryGet(key, out var cached))
         {
             return cached;
         }
 
-        if (_renderer is null || _renderer.NextChunkIndex != index)
+        var continues = _renderer is not null && _renderer.NextFrame == startFrame;
+        if (!continues && ((_renderer is { IsFinished: true } ended && startFrame >= ended.NextFrame) || startFrame >= _source.Frames))
+        {
+            // Past the end (found by the running render, or the length the source states; a render
+            // that runs on past an estimated length still continues above).
+            return null;
+        }
+
+        if (!continues || _renderer is null)
         {
             _renderer?.Dispose();
-            _renderer = MasteringRenderer.Open(_source, _plan, Intensity, index, _options);
-            if (index > 0)
+            _renderer = MasteringRenderer.OpenAtFrame(_source, _plan, Intensity, startFrame, _options);
+            if (startFrame > 0)
             {
                 Seeks++;
             }
         }
 
-        var chunk = _renderer.RenderNext(cancellationToken);
-        if (chunk is not null)
+        var chunk = _renderer.RenderNext(maxFrames, cancellationToken);
+        if (whole && chunk is not null)
         {
             _cache?.Add(key, chunk);
         }

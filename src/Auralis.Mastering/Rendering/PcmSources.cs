@@ -106,24 +106,41 @@ public sealed class InMemoryPcmSource : IPcmSource
 }
 
 /// <summary>
-/// An audio file decoded on demand (<see cref="AudioDecoder"/>). The decoders read forward only,
-/// so <see cref="OpenAt"/> decodes and discards the frames before the position (libsndfile
-/// decodes at 200-700x realtime: a seek 3 minutes in costs a fraction of a second).
+/// An audio file decoded on demand (<see cref="AudioDecoder"/>). <see cref="OpenAt"/> seeks the
+/// decoder when it lands exactly (<see cref="IAudioReader.SeeksExactly"/>: libsndfile's sf_seek for
+/// WAV, FLAC, Ogg; ffmpeg's -ss for the containers with exact timestamps), so a render that starts
+/// 12 minutes in does not decode 12 minutes first; otherwise (MP3) it decodes and discards the
+/// frames before the position, which is exact for every format.
 /// </summary>
 public sealed class AudioFilePcmSource : IPcmSource
 {
     private const int SkipBlockFrames = 16_384;
+
+    /// <summary>
+    /// The ffmpeg reader the constructor opened to learn the format, kept for the first
+    /// <see cref="OpenAt"/>: it has probed the file but starts no process until read, so keeping
+    /// it holds nothing, and handing it on saves an ffprobe run (tens of milliseconds, more under
+    /// load) on the way to a stream's first chunk. libsndfile readers hold a file open and open in
+    /// well under a millisecond, so they are closed at once instead.
+    /// </summary>
+    private IAudioReader? _probed;
 
     /// <exception cref="AudioDecodeException">The file cannot be opened for decoding.</exception>
     public AudioFilePcmSource(string path)
     {
         ArgumentException.ThrowIfNullOrEmpty(path);
         Path = path;
-        using (var reader = AudioDecoder.Open(path))
+        var reader = AudioDecoder.Open(path);
+        SampleRate = reader.Info.SampleRate;
+        Channels = reader.Info.Channels;
+        Frames = reader.Info.FramesHint;
+        if (reader.Info.Decoder == AudioDecoder.Ffmpeg && reader.FramesRead == 0)
         {
-            SampleRate = reader.Info.SampleRate;
-            Channels = reader.Info.Channels;
-            Frames = reader.Info.FramesHint;
+            _probed = reader;
+        }
+        else
+        {
+            reader.Dispose();
         }
 
         var file = new FileInfo(path);
@@ -145,13 +162,18 @@ public sealed class AudioFilePcmSource : IPcmSource
     public IPcmReader OpenAt(long frame)
     {
         ArgumentOutOfRangeException.ThrowIfNegative(frame);
-        var reader = AudioDecoder.Open(Path);
+        var reader = Interlocked.Exchange(ref _probed, null) ?? AudioDecoder.Open(Path);
         try
         {
             if (reader.Info.SampleRate != SampleRate || reader.Info.Channels != Channels)
             {
                 throw new AudioDecodeException(Path, AudioErrorKind.Corrupt,
                     $"{Path}: the file changed while being mastered ({reader.Info.SampleRate} Hz, {reader.Info.Channels} channels now). Start again.");
+            }
+
+            if (frame > 0 && reader.SeeksExactly && reader.TrySeek(frame))
+            {
+                return new Reader(reader);
             }
 
             var skip = new float[SkipBlockFrames * Channels];

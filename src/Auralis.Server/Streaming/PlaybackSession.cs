@@ -13,14 +13,23 @@ namespace Auralis.Server.Streaming;
 
 /// <summary>
 /// One WebSocket of the player (docs/streaming.md): reads the client's commands and plays at most
-/// one stream at a time. Chunks are rendered one ahead of the one being sent, and at most
+/// one stream at a time. A stream's first messages are short (<see cref="FirstChunkSeconds"/>), so
+/// audio is out soon; the next piece is rendered while the previous one is sent and played (at
+/// most one waiting), each chunk's array is recycled after it is sent, and at most
 /// <see cref="MaxUnacknowledged"/> sent chunks may be unacknowledged; so a stalled client holds the
-/// server to a fixed number of chunks, whatever the track's length.
+/// server to two chunks, whatever the track's length.
 /// </summary>
 /// <param name="maxMessageBytes">Longest client message accepted (commands are tiny JSON); longer closes the socket with 1009.</param>
 internal sealed class PlaybackSession(WebSocket socket, StreamPreparer preparer, ILogger logger, int maxMessageBytes) : IDisposable
 {
     public const int MaxUnacknowledged = 3;
+
+    /// <summary>
+    /// Length of a stream's pieces before it reaches the 15 s grid (the first message is always one):
+    /// the first audio is out after rendering this much (plus the pre-roll of a seek) instead of a
+    /// whole 15 s chunk (docs/streaming.md).
+    /// </summary>
+    public const double FirstChunkSeconds = 2.0;
 
     private static readonly JsonSerializerOptions Json = new() { PropertyNamingPolicy = JsonNamingPolicy.SnakeCaseLower };
 
@@ -222,11 +231,12 @@ internal sealed class PlaybackSession(WebSocket socket, StreamPreparer preparer,
             var prepared = await preparer.PrepareAsync(request.TrackId, request.Preset, token).ConfigureAwait(false);
             var source = prepared.Source;
             var chunkFrames = RenderOptions.Default.ChunkFramesFor(source.SampleRate);
-            var startChunk = (long)Math.Floor(request.PositionS * source.SampleRate / chunkFrames);
+            var startFrame = (long)Math.Floor(request.PositionS * source.SampleRate);
+            var startChunk = startFrame / chunkFrames;
             long? chunkCount = source.Frames is { } total ? (total + chunkFrames - 1) / chunkFrames : null;
-            if (chunkCount is { } count && startChunk >= Math.Max(count, 1))
+            if (source.Frames is { } length && startFrame >= Math.Max(length, 1))
             {
-                throw new StreamException("bad_request", $"position_s {request.PositionS.ToString(CultureInfo.InvariantCulture)} is past the end of the track ({(double)source.Frames!.Value / source.SampleRate:0.###} s)");
+                throw new StreamException("bad_request", $"position_s {request.PositionS.ToString(CultureInfo.InvariantCulture)} is past the end of the track ({(double)length / source.SampleRate:0.###} s)");
             }
 
             var lwrp = prepared.Plan?.Lwrp;
@@ -243,18 +253,26 @@ internal sealed class PlaybackSession(WebSocket socket, StreamPreparer preparer,
                 duration_s = source.Frames is { } f ? Math.Round((double)f / source.SampleRate, 3) : (double?)null,
                 chunk_count = chunkCount,
                 chunk_duration_s = RenderOptions.Default.ChunkSeconds,
+                first_chunk_max_s = FirstChunkSeconds,
                 start_chunk = startChunk,
                 position_s = request.PositionS,
                 fingerprint_source = prepared.FingerprintSource,
                 lwrp = lwrp is null ? null : new { zone = lwrp.ZoneName, expansion = lwrp.Expansion, lufs = lwrp.Lufs, crest_db = lwrp.CrestDb },
             }, token).ConfigureAwait(false);
 
-            // Render one chunk ahead of the one being sent; the bounded channel is the look-ahead.
-            var ready = Channel.CreateBounded<RenderedChunk>(new BoundedChannelOptions(1) { SingleReader = true, SingleWriter = true });
-            var producer = Task.Run(() => Produce(prepared, request, startChunk, chunkFrames, preparer.Chunks, ready.Writer, token), CancellationToken.None);
-            await foreach (var chunk in ready.Reader.ReadAllAsync(token).ConfigureAwait(false))
+            // The producer renders while the previous piece is sent and played, but only into an
+            // empty slot: at most one piece waits here, one is being sent (docs/streaming.md, "Flow control").
+            // Two readers: the sender, and the producer dropping the slot's piece when the stream is cancelled.
+            var ready = Channel.CreateBounded<RenderedChunk>(new BoundedChannelOptions(1) { SingleReader = false, SingleWriter = true });
+            var producer = Task.Run(() => Produce(prepared, request, startFrame, chunkFrames, preparer.Chunks, ready, token), CancellationToken.None);
+            while (true)
             {
                 await stream.WaitToSendAsync().ConfigureAwait(false);
+                if (!await ready.Reader.WaitToReadAsync(token).ConfigureAwait(false) || !ready.Reader.TryRead(out var chunk))
+                {
+                    break;
+                }
+
                 await SendAsync(new
                 {
                     type = "audio_chunk_meta",
@@ -264,7 +282,15 @@ internal sealed class PlaybackSession(WebSocket socket, StreamPreparer preparer,
                     frames = chunk.Frames,
                     start_s = Math.Round((double)chunk.StartFrame / source.SampleRate, 6),
                 }, token).ConfigureAwait(false);
-                await SendBinaryAsync(chunk, token).ConfigureAwait(false);
+                try
+                {
+                    await SendBinaryAsync(chunk, token).ConfigureAwait(false);
+                }
+                finally
+                {
+                    chunk.Release(); // its array is recycled once the cache lets go of it too
+                }
+
                 sent++;
             }
 
@@ -298,29 +324,40 @@ internal sealed class PlaybackSession(WebSocket socket, StreamPreparer preparer,
         }
     }
 
-    private static void Produce(PreparedStream prepared, PlayRequest request, long startChunk, int chunkFrames, MasteredChunkCache cache, ChannelWriter<RenderedChunk> ready, CancellationToken token)
+    /// <summary>
+    /// Renders (or, for a normal stream, decodes) the stream's pieces in order: from
+    /// <paramref name="startFrame"/>, pieces of <see cref="FirstChunkSeconds"/> up to the end of
+    /// its chunk (the last one shorter), then whole chunks. Each piece is rendered only once the
+    /// slot is empty, so a stream holds at most two pieces (one waiting, one being sent).
+    /// </summary>
+    private static void Produce(PreparedStream prepared, PlayRequest request, long startFrame, int chunkFrames, MasteredChunkCache cache, Channel<RenderedChunk> ready, CancellationToken token)
     {
         Exception? failure = null;
+        var firstFrames = (int)Math.Max(1, Math.Round(FirstChunkSeconds * prepared.Source.SampleRate));
         try
         {
             if (prepared.Plan is { } plan)
             {
                 using var track = new MasteredTrack(prepared.Source, plan, request.Intensity, cache, RenderOptions.Default);
-                for (var index = startChunk; track.GetChunk(index, token) is { } chunk; index++)
+                var position = startFrame;
+                while (WaitForSlot(ready.Writer, token) && track.GetPiece(position, PieceFrames(position, startFrame, chunkFrames, firstFrames), token) is { } piece)
                 {
-                    WriteBlocking(ready, chunk, token);
+                    WriteBlocking(ready.Writer, piece, token);
+                    position = piece.StartFrame + piece.Frames;
                 }
             }
             else
             {
-                using var reader = prepared.Source.OpenAt(startChunk * chunkFrames);
+                using var reader = prepared.Source.OpenAt(startFrame);
                 var channels = prepared.Source.Channels;
-                for (var index = startChunk; ; index++)
+                var position = startFrame;
+                while (WaitForSlot(ready.Writer, token))
                 {
-                    var samples = new float[chunkFrames * channels];
+                    var wanted = (int)Math.Min(PieceFrames(position, startFrame, chunkFrames, firstFrames), chunkFrames - (position % chunkFrames));
+                    var samples = ChunkBuffers.Rent(wanted * channels);
                     var frames = 0;
                     int read;
-                    while (frames < chunkFrames && (read = reader.Read(samples.AsSpan(frames * channels))) > 0)
+                    while (frames < wanted && (read = reader.Read(samples.AsSpan(frames * channels))) > 0)
                     {
                         frames += read;
                     }
@@ -330,8 +367,14 @@ internal sealed class PlaybackSession(WebSocket socket, StreamPreparer preparer,
                         break;
                     }
 
-                    WriteBlocking(ready, new RenderedChunk(index, index * chunkFrames, frames, channels, samples), token);
-                    if (frames < chunkFrames)
+                    if (frames < wanted)
+                    {
+                        samples = samples.AsSpan(0, frames * channels).ToArray(); // the rented one is left to the collector
+                    }
+
+                    WriteBlocking(ready.Writer, new RenderedChunk(position / chunkFrames, position, frames, channels, samples), token);
+                    position += frames;
+                    if (frames < wanted)
                     {
                         break;
                     }
@@ -344,7 +387,11 @@ internal sealed class PlaybackSession(WebSocket socket, StreamPreparer preparer,
         }
         finally
         {
-            ready.TryComplete(failure is OperationCanceledException ? null : failure);
+            ready.Writer.TryComplete(failure is OperationCanceledException ? null : failure);
+            if (token.IsCancellationRequested && ready.Reader.TryRead(out var unsent))
+            {
+                unsent.Release(); // replaced or stopped: the piece in the slot is never sent
+            }
         }
 
         if (failure is not null and not OperationCanceledException)
@@ -352,6 +399,19 @@ internal sealed class PlaybackSession(WebSocket socket, StreamPreparer preparer,
             throw failure;
         }
     }
+
+    /// <summary>
+    /// Short pieces (the first always) until the stream reaches the 15 s grid, whole chunks from there: the first
+    /// audio goes out after 2 s of rendering, and every piece but the last short one has one of
+    /// two lengths, so their arrays are recycled (<see cref="ChunkBuffers"/>) instead of becoming
+    /// large-object garbage (a 13 s remainder per stream start was 46 MB of it with 10 streams).
+    /// </summary>
+    private static int PieceFrames(long position, long startFrame, int chunkFrames, int firstFrames) =>
+        position != startFrame && position % chunkFrames == 0 ? chunkFrames : firstFrames;
+
+    /// <summary>Blocks the producer's thread until the slot is free (the look-ahead bound); false when the stream is over.</summary>
+    private static bool WaitForSlot(ChannelWriter<RenderedChunk> writer, CancellationToken token) =>
+        writer.WaitToWriteAsync(token).AsTask().GetAwaiter().GetResult();
 
     private static void WriteBlocking(ChannelWriter<RenderedChunk> writer, RenderedChunk chunk, CancellationToken token)
     {

@@ -46,8 +46,8 @@ internal sealed class StreamPreparer(ServerLibrary library)
 
     private readonly ConcurrentDictionary<(string Signature, string Preset), MasteringPlan> _plans = new();
 
-    /// <summary>Rendered chunks shared by all streams (128 MB: about 24 chunks of 15 s 44.1 kHz stereo).</summary>
-    public MasteredChunkCache Chunks { get; } = new(128L * 1024 * 1024);
+    /// <summary>Rendered chunks shared by all streams (32 MB: about 6 chunks of 15 s 44.1 kHz stereo; 10 streams fit in 300 MB, docs/streaming.md).</summary>
+    public MasteredChunkCache Chunks { get; } = new(32L * 1024 * 1024);
 
     public async Task<PreparedStream> PrepareAsync(long trackId, string? preset, CancellationToken cancellationToken)
     {

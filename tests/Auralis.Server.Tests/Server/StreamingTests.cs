@@ -36,7 +36,7 @@ public sealed class StreamingTests
     }
 
     [Fact]
-    public async Task An_enhanced_stream_starts_with_its_lwrp_decision_and_sends_every_chunk_in_order_with_its_size()
+    public async Task An_enhanced_stream_starts_with_its_lwrp_decision_and_sends_short_pieces_to_the_chunk_grid_then_whole_chunks_in_order()
     {
         var (server, trackId, _) = await LibraryWithLongTrack();
         await using var _ = server;
@@ -55,13 +55,18 @@ public sealed class StreamingTests
         Assert.Contains(lwrp.GetProperty("zone").GetString(), new[] { "quiet_dynamic", "compressed_loud", "dynamic_loud" });
         Assert.Equal(JsonValueKind.Number, lwrp.GetProperty("lufs").ValueKind);
 
-        var expectedFrames = new[] { ChunkFrames, ChunkFrames, (40 * Rate) - (2 * ChunkFrames) };
-        for (var seq = 0; seq < 3; seq++)
+        Assert.Equal(2.0, start.GetProperty("first_chunk_max_s").GetDouble());
+
+        // 2 s pieces to the end of chunk 0 (audio out sooner; 7 x 2 s + 1 s), then whole chunks: 15 + 10 s.
+        var expectedFrames = new[] { 2 * Rate, 2 * Rate, 2 * Rate, 2 * Rate, 2 * Rate, 2 * Rate, 2 * Rate, Rate, ChunkFrames, (40 * Rate) - (2 * ChunkFrames) };
+        var expectedIndex = new[] { 0L, 0, 0, 0, 0, 0, 0, 0, 1, 2 };
+        var expectedStart = new[] { 0.0, 2, 4, 6, 8, 10, 12, 14, 15, 30 };
+        for (var seq = 0; seq < expectedFrames.Length; seq++)
         {
             var meta = await client.ReceiveJsonAsync();
             Assert.Equal("audio_chunk_meta", meta.GetProperty("type").GetString());
-            Assert.Equal((seq, (long)seq, expectedFrames[seq]), (meta.GetProperty("seq").GetInt32(), meta.GetProperty("chunk_index").GetInt64(), meta.GetProperty("frames").GetInt32()));
-            Assert.Equal(seq * 15.0, meta.GetProperty("start_s").GetDouble(), 6);
+            Assert.Equal((seq, expectedIndex[seq], expectedFrames[seq]), (meta.GetProperty("seq").GetInt32(), meta.GetProperty("chunk_index").GetInt64(), meta.GetProperty("frames").GetInt32()));
+            Assert.Equal(expectedStart[seq], meta.GetProperty("start_s").GetDouble(), 6);
             var samples = await client.ReceiveBinaryAsync();
             Assert.Equal(expectedFrames[seq] * 2, samples.Length);
             Assert.All(samples, s => Assert.True(float.IsFinite(s) && Math.Abs(s) <= 1f));
@@ -70,7 +75,7 @@ public sealed class StreamingTests
         }
 
         var end = await client.ReceiveJsonAsync();
-        Assert.Equal(("audio_stream_end", 3), (end.GetProperty("type").GetString(), end.GetProperty("chunks_sent").GetInt32()));
+        Assert.Equal(("audio_stream_end", expectedFrames.Length), (end.GetProperty("type").GetString(), end.GetProperty("chunks_sent").GetInt32()));
     }
 
     [Fact]
@@ -79,25 +84,11 @@ public sealed class StreamingTests
         var (server, trackId, path) = await LibraryWithLongTrack(seconds: 20);
         await using var _ = server;
         using var client = await ConnectAsync(server);
-        await client.SendAsync(new { type = "play_normal", track_id = trackId });
-        var start = await client.ReceiveUntilAsync("audio_stream_start");
-        Assert.Equal("normal", start.GetProperty("mode").GetString());
-        Assert.Equal(JsonValueKind.Null, start.GetProperty("lwrp").ValueKind);
-
-        var received = new List<float>();
-        for (var seq = 0; seq < 2; seq++)
-        {
-            await client.ReceiveUntilAsync("audio_chunk_meta");
-            received.AddRange(await client.ReceiveBinaryAsync());
-            await client.SendAsync(new { type = "chunk_ack", seq });
-        }
-
-        Assert.Equal(Decode(path), received.ToArray());
-        Assert.Equal("audio_stream_end", (await client.ReceiveJsonAsync()).GetProperty("type").GetString());
+        Assert.Equal(Decode(path), await PlayAllAsync(client, new { type = "play_normal", track_id = trackId }));
     }
 
     [Fact]
-    public async Task Seek_restarts_at_the_chunk_holding_the_position_and_stop_ends_the_stream()
+    public async Task Seek_restarts_at_the_position_itself_and_stop_ends_the_stream()
     {
         var (server, trackId, _) = await LibraryWithLongTrack();
         await using var _ = server;
@@ -110,12 +101,59 @@ public sealed class StreamingTests
         Assert.NotEqual(first.GetProperty("stream_id").GetInt32(), second.GetProperty("stream_id").GetInt32());
         Assert.Equal((2L, 31.5), (second.GetProperty("start_chunk").GetInt64(), second.GetProperty("position_s").GetDouble()));
         var meta = await client.ReceiveUntilAsync("audio_chunk_meta", second.GetProperty("stream_id").GetInt32());
-        Assert.Equal(2L, meta.GetProperty("chunk_index").GetInt64());
+        Assert.Equal((2L, 31.5, 2 * Rate), (meta.GetProperty("chunk_index").GetInt64(), meta.GetProperty("start_s").GetDouble(), meta.GetProperty("frames").GetInt32()));
         await client.ReceiveBinaryAsync();
 
         await client.SendAsync(new { type = "stop" });
         var end = await client.ReceiveUntilAsync("audio_stream_end");
         Assert.Equal(second.GetProperty("stream_id").GetInt32(), end.GetProperty("stream_id").GetInt32());
+    }
+
+    /// <summary>
+    /// Seamless and seek-exact end to end: a stream's pieces concatenate to the whole track, and a
+    /// stream started at 31.5 s (a seek: decoder seeked, 5 s pre-roll, 2 s pieces) equals
+    /// that whole-track stream from 31.5 s on.
+    /// </summary>
+    [Fact]
+    public async Task A_stream_started_mid_track_equals_the_stream_from_the_start_from_that_point_on()
+    {
+        var (server, trackId, _) = await LibraryWithLongTrack();
+        await using var _ = server;
+        using var client = await ConnectAsync(server);
+        var whole = await PlayAllAsync(client, new { type = "play_enhanced", track_id = trackId, preset = "punchy", intensity = 0.9 });
+        Assert.Equal(2 * 40 * Rate, whole.Length);
+        var fromMiddle = await PlayAllAsync(client, new { type = "play_enhanced", track_id = trackId, preset = "punchy", intensity = 0.9, position_s = 31.5 });
+        var offset = 2 * (int)(31.5 * Rate);
+        Assert.Equal(whole.Length - offset, fromMiddle.Length);
+        var max = 0.0;
+        for (var i = 0; i < fromMiddle.Length; i++)
+        {
+            max = Math.Max(max, Math.Abs(fromMiddle[i] - whole[offset + i]));
+        }
+
+        Assert.True(max <= 1e-6, $"max |seeked - whole| = {max:E2}");
+    }
+
+    private static async Task<float[]> PlayAllAsync(Client client, object play)
+    {
+        await client.SendAsync(play);
+        var start = await client.ReceiveUntilAsync("audio_stream_start");
+        var id = start.GetProperty("stream_id").GetInt32();
+        var all = new List<float>();
+        while (true)
+        {
+            var message = await client.ReceiveJsonAsync();
+            var type = message.GetProperty("type").GetString();
+            if (type == "audio_stream_end")
+            {
+                return [.. all];
+            }
+
+            Assert.Equal(("audio_chunk_meta", id), (type, message.GetProperty("stream_id").GetInt32()));
+            Assert.Equal(all.Count / 2 / (double)Rate + start.GetProperty("position_s").GetDouble(), message.GetProperty("start_s").GetDouble(), 4);
+            all.AddRange(await client.ReceiveBinaryAsync());
+            await client.SendAsync(new { type = "chunk_ack", seq = message.GetProperty("seq").GetInt32() });
+        }
     }
 
     [Fact]

@@ -21,15 +21,16 @@ public sealed class BrowserTests(ITestOutputHelper output)
         await using var server = await ServerFixture.StartAsync(tracks: 5, token: Token);
         server.Http.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Bearer", Token);
         WriteLoudCompressedTrack(Path.Combine(server.Music, "loud-compressed.wav"));
+        server.AddTrack("long.wav", 9, seconds: 20); // the real stream's preset change and seek play it
         var scan = await server.ScanAsync();
         Assert.Equal("complete", scan.GetProperty("state").GetString());
-        Assert.Equal(6, scan.GetProperty("complete").GetInt32());
+        Assert.Equal(7, scan.GetProperty("complete").GetInt32());
 
         var artifacts = Path.Combine(AppContext.BaseDirectory, "artifacts");
         Directory.CreateDirectory(artifacts);
         var (exitCode, log) = await RunNodeAsync(
             Path.Combine(Browser.E2eDirectory, "web-player.js"),
-            ["--url", server.Address.ToString(), "--token", Token, "--tracks", "6", "--screenshots", artifacts, "--chromium", Browser.Chromium],
+            ["--url", server.Address.ToString(), "--token", Token, "--tracks", "7", "--screenshots", artifacts, "--chromium", Browser.Chromium],
             TimeSpan.FromSeconds(120));
 
         Assert.True(exitCode == 0, $"the browser test failed (exit {exitCode}):\n{log}");

@@ -770,6 +770,8 @@
   const MAX_QUEUED_AHEAD_S = 30;
   // A chunk that arrives after the queue ran dry starts this far in the future.
   const START_LATENCY_S = 0.1;
+  // A preset or intensity change fades the old stream out and the new one in over this long.
+  const CROSSFADE_S = 0.25;
 
   /** Float32 LE interleaved -> AudioBuffer (one Float32Array per channel) and the peak |sample|. */
   function decodeChunk(data, frames, channels, sampleRate) {
@@ -822,6 +824,10 @@
       this.seeking = false;
       this.firstChunkPending = false;
       this.serverState = null;
+      this.streamGain = null; // GainNode of the stream being played (a crossfade needs one per stream)
+      this.fading = null; // {gain, segments} of the stream a preset change replaces, until the crossfade ends
+      this.pressedAt = null; // performance.now() of the press that started the stream (for "ready in")
+      this.crossfades = 0;
     }
 
     resetStatus() {
@@ -836,6 +842,7 @@
         lastError: null,
         fingerprintSource: null,
         lwrp: null,
+        readyS: null, // press to first audio (the first chunk's scheduled start), seconds
       };
     }
 
@@ -855,6 +862,9 @@
         get fingerprintSource() { return player.status.fingerprintSource; },
         get lwrp() { return player.status.lwrp ? { ...player.status.lwrp } : null; },
         get positionS() { return player.position(); },
+        get readyS() { return player.status.readyS; },
+        get crossfades() { return player.crossfades; },
+        get fadingOut() { return player.fading !== null; },
       });
     }
 
@@ -944,17 +954,58 @@
       }
     }
 
-    clearAudio() {
-      for (const segment of this.segments) {
+    static stopSegments(segments, when) {
+      for (const segment of segments) {
         segment.source.onended = null;
         try {
-          segment.source.stop();
+          if (when === undefined) {
+            segment.source.stop();
+          } else {
+            segment.source.stop(when);
+          }
         } catch {
           // never started or already stopped
         }
-        segment.source.disconnect();
+        if (when === undefined) {
+          segment.source.disconnect();
+        }
+      }
+    }
+
+    /** Stops the audio at once (a seek, stop, error or new track). */
+    clearAudio() {
+      StreamPlayer.stopSegments(this.segments);
+      this.segments = [];
+      this.endFade();
+      this.resetQueue();
+    }
+
+    /**
+     * A preset or intensity change: the old stream keeps playing (on its own gain) until the new
+     * one's first chunk arrives, then they crossfade at the same track position (schedule()).
+     */
+    keepForCrossfade() {
+      this.endFade();
+      if (this.segments.length > 0 && this.streamGain) {
+        for (const segment of this.segments) {
+          segment.source.onended = () => segment.source.disconnect(); // no longer the playhead
+        }
+        this.fading = { gain: this.streamGain, segments: this.segments };
+        this.streamGain = null;
       }
       this.segments = [];
+      this.resetQueue();
+    }
+
+    endFade() {
+      if (this.fading) {
+        StreamPlayer.stopSegments(this.fading.segments);
+        this.fading.gain.disconnect();
+        this.fading = null;
+      }
+    }
+
+    resetQueue() {
       this.nextTime = null;
       this.heldAcks = [];
       if (this.pendingMeta) {
@@ -962,7 +1013,28 @@
       }
     }
 
+    /** Track time the fading stream plays at context time `when` (null when it has nothing there). */
+    fadingPositionAt(when) {
+      for (const s of this.fading ? this.fading.segments : []) {
+        if (when >= s.ctxStart && when < s.ctxStart + s.duration) {
+          return s.trackStart + (when - s.ctxStart);
+        }
+      }
+      return null;
+    }
+
+    gainNode() {
+      if (!this.streamGain) {
+        this.streamGain = this.ctx.createGain();
+        this.streamGain.connect(this.output);
+      }
+      return this.streamGain;
+    }
+
     position() {
+      if (this.ctx && this.segments.length === 0 && this.fading) {
+        return this.fadingPositionAt(this.ctx.currentTime) ?? this.lastPosition;
+      }
       if (!this.ctx || this.segments.length === 0) {
         return this.lastPosition;
       }
@@ -985,16 +1057,47 @@
 
     schedule(buffer, meta) {
       const ctx = this.ctx;
-      // The first chunk of a stream contains position_s; playback begins that far into it.
-      const offset = this.firstChunkPending ? clamp((this.stream.position_s || 0) - meta.start_s, 0, buffer.duration) : 0;
+      const first = this.firstChunkPending;
       this.firstChunkPending = false;
       const now = ctx.currentTime;
       if (this.nextTime === null || this.nextTime < now + 0.01) {
         this.nextTime = now + START_LATENCY_S; // first chunk, or the queue ran dry
       }
+      // The first chunk of a stream starts at (or, from older servers, contains) position_s;
+      // playback begins that far into it. During a crossfade it begins where the old stream is
+      // by then, so the change neither repeats nor skips music.
+      let offset = first ? clamp((this.stream.position_s || 0) - meta.start_s, 0, buffer.duration) : 0;
+      const gain = this.gainNode();
+      if (first && this.fading) {
+        const oldPosition = this.fadingPositionAt(this.nextTime);
+        if (oldPosition !== null) {
+          offset = clamp(oldPosition - meta.start_s, offset, buffer.duration);
+        }
+        const t = this.nextTime;
+        gain.gain.setValueAtTime(0, t);
+        gain.gain.linearRampToValueAtTime(1, t + CROSSFADE_S);
+        this.fading.gain.gain.setValueAtTime(1, t);
+        this.fading.gain.gain.linearRampToValueAtTime(0, t + CROSSFADE_S);
+        StreamPlayer.stopSegments(this.fading.segments, t + CROSSFADE_S);
+        const fading = this.fading;
+        setTimeout(() => {
+          if (this.fading === fading) {
+            this.endFade();
+          }
+        }, (t + CROSSFADE_S - now) * 1000 + 50);
+        this.crossfades++;
+      } else if (first) {
+        gain.gain.cancelScheduledValues(0);
+        gain.gain.setValueAtTime(1, now);
+      }
+      if (first && this.pressedAt !== null) {
+        // Press to first audio: the wait for the chunk plus the time until it is scheduled to sound.
+        this.status.readyS = (performance.now() - this.pressedAt) / 1000 + (this.nextTime - now);
+        this.pressedAt = null;
+      }
       const source = ctx.createBufferSource();
       source.buffer = buffer;
-      source.connect(this.output);
+      source.connect(gain);
       source.start(this.nextTime, offset);
       const segment = { source, ctxStart: this.nextTime, trackStart: meta.start_s + offset, duration: buffer.duration - offset };
       source.onended = () => this.segmentEnded(segment);
@@ -1028,13 +1131,19 @@
 
     // -- commands -------------------------------------------------------------------------------
 
-    async play(mode, positionS = 0) {
+    /** `crossfade`: a preset or intensity change of the playing stream (the old audio plays on until the new arrives). */
+    async play(mode, positionS = 0, { crossfade = false } = {}) {
       if (!this.trackId) {
         return;
       }
       this.ensureAudio();
+      this.pressedAt = performance.now();
       const trackId = this.trackId;
-      this.clearAudio();
+      if (crossfade && this.status.state === 'playing') {
+        this.keepForCrossfade();
+      } else {
+        this.clearAudio();
+      }
       this.resetStatus();
       this.status.mode = mode;
       this.stream = null;
@@ -1096,7 +1205,9 @@
         return;
       }
       const wasPaused = this.status.state === 'paused';
+      this.pressedAt = performance.now();
       this.clearAudio();
+      this.status.readyS = null;
       this.lastPosition = positionS;
       this.awaitingStart = true;
       this.send({ type: 'seek', position_s: positionS });
@@ -1224,7 +1335,11 @@
       const s = this.status;
       switch (s.state) {
         case 'connecting': return 'connecting...';
-        case 'preparing': return s.mode === 'enhanced' ? 'preparing mastering...' : 'preparing...';
+        case 'preparing':
+          if (this.fading) {
+            return `switching to ${$('preset').value}, intensity ${Number($('intensity').value).toFixed(2)}...`;
+          }
+          return s.mode === 'enhanced' ? 'preparing mastering...' : 'preparing...';
         case 'playing': {
           const track = this.stream ? knownTracks.get(this.stream.track_id) : null;
           const name = track ? `: ${trackName(track)}` : '';
@@ -1251,6 +1366,10 @@
       if (this.stream) {
         $('seek').max = String(this.stream.duration_s || 0);
       }
+
+      $('player-ready').textContent = s.readyS !== null && ['playing', 'paused'].includes(s.state)
+        ? `ready in ${s.readyS.toFixed(1)} s`
+        : '';
 
       const error = $('player-error');
       if (s.state === 'error' && s.lastError) {
@@ -1313,7 +1432,7 @@
     // A new preset or intensity while playing enhanced: restart where we are with the new one.
     const restart = () => {
       if (player.status.mode === 'enhanced' && ['playing', 'paused', 'preparing'].includes(player.status.state)) {
-        player.play('enhanced', player.position());
+        player.play('enhanced', player.position(), { crossfade: true });
       }
     };
     intensity.addEventListener('change', restart);
