@@ -10,7 +10,7 @@ public sealed class StoredPlanTests
     public static TheoryData<string, string> ZonesAndPresets()
     {
         var data = new TheoryData<string, string>();
-        foreach (var zone in new[] { "quiet", "compressed", "dynamic" })
+        foreach (var zone in new[] { "quiet", "compressed", "dynamic", "loud-peaky" })
         {
             foreach (var preset in MasteringPresets.Names)
             {
@@ -25,6 +25,10 @@ public sealed class StoredPlanTests
     {
         "quiet" => ZoneSignals.QuietDynamic(15),
         "compressed" => ZoneSignals.CompressedLoud(15),
+
+        // Just under the LWRP loudness threshold with the quiet zone's peaks: every preset with a
+        // louder target pushes its peaks over the ceiling, so the limiter's pass 2 runs.
+        "loud-peaky" => ZoneSignals.QuietDynamic(15, lufs: -13.0),
         _ => ZoneSignals.DynamicLoud(15),
     };
 
@@ -64,6 +68,27 @@ public sealed class StoredPlanTests
         var plan = MasteringPlanner.FromStored(fingerprint, stored, "bright")!;
         var rendered = ZoneSignals.Measure(M.RenderOnePass(plan, audio, 1.0));
         Assert.Equal(plan.Settings.TargetLufs, rendered.IntegratedLufs, 0.1);
+    }
+
+    /// <summary>The loud, peaky case really exercises pass 2 (else the theory above would not cover it) and stores it per preset.</summary>
+    [Fact]
+    public void Loud_peaky_material_stores_a_second_pass_for_the_presets_whose_limiter_works()
+    {
+        var audio = Signal("loud-peaky");
+        var fingerprint = M.Fingerprint(audio);
+        var stored = MasteringPlanner.Measure(fingerprint, new InMemoryPcmSource(audio, ZoneSignals.Rate, 2), MasteringPresets.All);
+        var twoPass = stored.Presets.Where(p => p.Measured.Passes == 2).Select(p => p.Preset).ToList();
+        Assert.NotEmpty(twoPass);
+        foreach (var name in twoPass)
+        {
+            var plan = MasteringPlanner.FromStored(fingerprint, stored, name)!;
+            var rendered = ZoneSignals.Measure(M.RenderOnePass(plan, audio, 1.0));
+            Assert.True(rendered.TruePeakDbtp <= plan.Settings.CeilingDbtp + 0.1, $"{name}: {rendered.TruePeakDbtp} dBTP");
+            if (plan.TargetReachable)
+            {
+                Assert.Equal(plan.Settings.TargetLufs, rendered.IntegratedLufs, 0.5);
+            }
+        }
     }
 
     /// <summary>Data of another version or measured against another fingerprint is never used.</summary>
