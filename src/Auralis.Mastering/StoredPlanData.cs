@@ -30,6 +30,14 @@ public sealed record StoredPlanData(int DataVersion, uint FingerprintHash, int S
 
     public PresetPlanData? For(string preset) => Presets.FirstOrDefault(p => p.Preset == preset);
 
+    /// <summary>
+    /// True when this data can plan every preset for <paramref name="fingerprint"/>: current
+    /// version, measured against this very fingerprint, every preset present. Otherwise the
+    /// scan measures again.
+    /// </summary>
+    public bool Serves(Fingerprint fingerprint) =>
+        IsCurrent && FingerprintHash == HashOf(fingerprint) && MasteringPresets.Names.All(name => For(name) is not null);
+
     /// <summary>FNV-1a over the bits of the fingerprint's 25 float32 values, in storage order.</summary>
     public static uint HashOf(Fingerprint fingerprint)
     {
