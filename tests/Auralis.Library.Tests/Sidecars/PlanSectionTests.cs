@@ -57,6 +57,7 @@ public sealed class PlanSectionTests
         Assert.Equal(-23.456789, BinaryPrimitives.ReadDoubleLittleEndian(payload[25..]));
         Assert.Equal(1, payload[16 + 1 + 8 + 44]); // passes of the first entry
         Assert.Equal(16 + MasteringPresets.Names.Sum(n => 1 + n.Length + 45), payloadLength);
+        Assert.Equal(420, WithPlan.Length); // the size docs/sidecar.md gives for the five presets
     }
 
     /// <summary>A reader of the plain format (exactly 132 bytes) rejects a sidecar with a section by its length, never misreads it.</summary>
