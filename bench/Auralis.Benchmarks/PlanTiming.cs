@@ -26,6 +26,7 @@ internal static class PlanTiming
         }
 
         var previousStreaming = new PlannerOptions { WindowEvery = 4 };
+        Console.WriteLine($"# fingerprint engine: {Engine.Name}");
         Console.WriteLine("file\tseconds\tfingerprint_s\tscan_measure_s\tadded_%\tfrom_stored_ms\tfast_plan_ms\tprevious_plan_ms\tfast_gain_err_db");
         foreach (var file in files)
         {
