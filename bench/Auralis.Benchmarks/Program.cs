@@ -63,5 +63,12 @@ if (args.Length > 0 && args[0] == "mastering-sampling")
     return MasteringBenchmarks.Sampling(args[1..]);
 }
 
+// `plan-timing FILE...`: the scan's added plan measurement per track, and a cold stream's plan
+// from stored data, from the fast measurement and from the earlier per-preset measurement.
+if (args.Length > 0 && args[0] == "plan-timing")
+{
+    return PlanTiming.Run(args[1..]);
+}
+
 BenchmarkSwitcher.FromAssembly(typeof(ExtractionBenchmarks).Assembly).Run(args);
 return 0;

@@ -25,6 +25,12 @@ public sealed record PlannerOptions
     public int MinimumSampledWindows { get; init; } = 10;
 
     /// <summary>
+    /// When sampling and the length is known: at most this many windows, spread evenly (the window
+    /// step grows for long tracks), which bounds the time of a fast plan whatever the length.
+    /// </summary>
+    public int? MaxWindows { get; init; }
+
+    /// <summary>
     /// The most the limiter may be asked to take off the loudest true peak: the normalization gain
     /// is capped at ceiling + this - measured true peak.
     /// </summary>
@@ -48,65 +54,156 @@ public static class MasteringPlanner
 {
     private const int BlockFrames = 4096;
 
+    /// <summary>
+    /// The measurement the scan stores (<see cref="StoredPlanData"/>): every 4th 3 s window, as the
+    /// streaming planner measured before plans were stored, with the 10-window rule (short tracks in
+    /// full). Changing it changes stored numbers: bump <see cref="StoredPlanData.MeasurementVersion"/>.
+    /// </summary>
+    public static PlannerOptions ScanMeasurement { get; } = new() { WindowEvery = 4 };
+
+    /// <summary>
+    /// A plan for a track with no stored data, fast enough for a stream start: at most 8 sampled
+    /// windows spread over the track (every 4th window or sparser), reached by seeking.
+    /// </summary>
+    public static PlannerOptions FastMeasurement { get; } = new() { WindowEvery = 4, MaxWindows = 8, MinimumSampledWindows = 0 };
+
     /// <exception cref="ArgumentException">Unknown preset name.</exception>
     public static MasteringPlan Plan(Fingerprint fingerprint, IPcmSource source, string presetName, PlannerOptions? options = null, CancellationToken cancellationToken = default) =>
         Plan(fingerprint, source, MasteringPresets.Get(presetName), options, cancellationToken);
 
+    /// <summary>Measures the source for <paramref name="preset"/> and plans from that measurement.</summary>
     public static MasteringPlan Plan(Fingerprint fingerprint, IPcmSource source, MasteringPreset preset, PlannerOptions? options = null, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(preset);
+        var data = Measure(fingerprint, source, [preset], options, cancellationToken);
+        return FromMeasurement(fingerprint, preset, data.SampleRate, data.Channels, data.Presets[0].Measured, options);
+    }
+
+    /// <summary>
+    /// The plan from stored measurements, with no decoding; null when the data cannot serve this
+    /// fingerprint and preset (another data version, another fingerprint, preset missing, or a
+    /// measurement that does not match the chain the fingerprint now leads to).
+    /// </summary>
+    public static MasteringPlan? FromStored(Fingerprint fingerprint, StoredPlanData? data, string presetName, PlannerOptions? options = null)
+    {
+        ArgumentNullException.ThrowIfNull(fingerprint);
+        var preset = MasteringPresets.Get(presetName);
+        if (data is null || !data.IsCurrent || data.FingerprintHash != StoredPlanData.HashOf(fingerprint) || data.For(preset.Name) is not { } entry)
+        {
+            return null;
+        }
+
+        var plan = FromMeasurement(fingerprint, preset, data.SampleRate, data.Channels, entry.Measured, options);
+
+        // A one-pass measurement where the planner (with these options) would have run pass 2
+        // lacks the limiter's loudness loss: not usable.
+        return entry.Measured.Passes == 1 && NeedsSecondPass(plan.Settings, entry.Measured.TruePeakDbtp, plan.NormalizationGainDb, plan.TargetReachable) ? null : plan;
+    }
+
+    /// <summary>
+    /// Measures the source for several presets with one read per pass: pass 1 (EQ, dynamics, band
+    /// limit) for all of them, then pass 2 (the whole chain) for those whose limiter will work.
+    /// </summary>
+    public static StoredPlanData Measure(Fingerprint fingerprint, IPcmSource source, IReadOnlyList<MasteringPreset> presets, PlannerOptions? options = null, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(fingerprint);
         ArgumentNullException.ThrowIfNull(source);
-        ArgumentNullException.ThrowIfNull(preset);
-        options ??= PlannerOptions.Default;
+        ArgumentNullException.ThrowIfNull(presets);
+        options = Effective(options ?? PlannerOptions.Default, source);
+
+        var decision = Lwrp.Decide(fingerprint["lufs"], fingerprint["crest_db"]);
+        var firstPass = presets.Select(preset =>
+        {
+            var settings = PresetAdaptation.Adapt(preset, fingerprint);
+            var stage = new DynamicsStage(source.SampleRate, source.Channels, settings, decision, BlockFrames);
+            var bandLimit = BandLimit.Create(source.SampleRate, source.Channels, BlockFrames);
+            return new Consumer(
+                source.SampleRate,
+                source.Channels,
+                () =>
+                {
+                    stage.Reset();
+                    bandLimit.Reset();
+                },
+                (input, output) =>
+                {
+                    input.CopyTo(output);
+                    stage.Process(output);
+                    bandLimit.Process(output);
+                });
+        }).ToArray();
+        var framesRead = Run(source, options, firstPass, cancellationToken);
+
+        var measured = new PlanMeasurement[presets.Count];
+        var second = new List<(int Index, Consumer Consumer)>();
+        for (var i = 0; i < presets.Count; i++)
+        {
+            var m = firstPass[i].Result!;
+            measured[i] = new PlanMeasurement(m.IntegratedLufs, m.TruePeakDbtp, double.NaN, m.Frames, framesRead, options.WindowEvery, 1);
+            var plan = FromMeasurement(fingerprint, presets[i], source.SampleRate, source.Channels, measured[i], options);
+            if (NeedsSecondPass(plan.Settings, m.TruePeakDbtp, plan.NormalizationGainDb, plan.TargetReachable))
+            {
+                var chain = new MasteringChain(plan, 1.0, BlockFrames);
+                second.Add((i, new Consumer(source.SampleRate, source.Channels, chain.Reset, chain.Process)));
+            }
+        }
+
+        if (second.Count > 0)
+        {
+            Run(source, options, [.. second.Select(s => s.Consumer)], cancellationToken);
+            foreach (var (index, consumer) in second)
+            {
+                measured[index] = measured[index] with { LimitedLufs = consumer.Result!.IntegratedLufs, Passes = 2 };
+            }
+        }
+
+        return new StoredPlanData(
+            StoredPlanData.CurrentVersion, StoredPlanData.HashOf(fingerprint), source.SampleRate, source.Channels,
+            [.. presets.Select((p, i) => new PresetPlanData(p.Name, measured[i]))]);
+    }
+
+    /// <summary>
+    /// The plan that follows from a measurement: the normalization gain from pass 1, corrected by
+    /// the limiter's shortfall when pass 2 measured it (within the same cap).
+    /// </summary>
+    private static MasteringPlan FromMeasurement(Fingerprint fingerprint, MasteringPreset preset, int sampleRate, int channels, PlanMeasurement measured, PlannerOptions? options)
+    {
+        var decision = Lwrp.Decide(fingerprint["lufs"], fingerprint["crest_db"]);
+        var settings = PresetAdaptation.Adapt(preset, fingerprint);
+        var dynamics = DynamicsStage.ModeFor(settings, decision);
+        var (gain, reachable) = NormalizationGain(settings, decision.Zone, measured.Lufs, measured.TruePeakDbtp, options);
+        if (measured.Passes == 2 && reachable)
+        {
+            var corrected = gain + (settings.TargetLufs - measured.LimitedLufs);
+            var cap = NormalizationCap(settings, decision.Zone, measured.TruePeakDbtp, options);
+            gain = Math.Min(corrected, cap);
+            reachable = corrected <= cap;
+        }
+
+        return new MasteringPlan(MasteringAlgorithm.Version, settings, decision, dynamics, sampleRate, channels, measured, gain, reachable);
+    }
+
+    /// <summary>Pass 2 runs only when the target is reachable and the limiter will work at the pass-1 gain.</summary>
+    private static bool NeedsSecondPass(MasteringPreset settings, double truePeakDbtp, double gainDb, bool reachable) =>
+        reachable && truePeakDbtp + gainDb > settings.CeilingDbtp;
+
+    /// <summary>The options as they apply to this source: the window budget and the short-track rule.</summary>
+    private static PlannerOptions Effective(PlannerOptions options, IPcmSource source)
+    {
         ArgumentOutOfRangeException.ThrowIfLessThan(options.WindowEvery, 1);
         var windowFrames = options.WindowSeconds * source.SampleRate;
+        if (options.WindowEvery > 1 && options.MaxWindows is { } max && source.Frames is { } total)
+        {
+            var every = (int)Math.Ceiling(total / windowFrames / Math.Max(1, max));
+            options = options with { WindowEvery = Math.Max(options.WindowEvery, every) };
+        }
+
         if (options.WindowEvery > 1 && source.Frames is { } frames && frames / (windowFrames * options.WindowEvery) < options.MinimumSampledWindows)
         {
             options = options with { WindowEvery = 1 };
         }
 
-        var decision = Lwrp.Decide(fingerprint["lufs"], fingerprint["crest_db"]);
-        var settings = PresetAdaptation.Adapt(preset, fingerprint);
-        var dynamics = DynamicsStage.ModeFor(settings, decision);
-
-        // Pass 1: EQ, dynamics and the limiter's band limit, measured before normalization.
-        var stage = new DynamicsStage(source.SampleRate, source.Channels, settings, decision, BlockFrames);
-        var bandLimit = BandLimit.Create(source.SampleRate, source.Channels, BlockFrames);
-        void Reset()
-        {
-            stage.Reset();
-            bandLimit.Reset();
-        }
-
-        var first = Measure(source, options, Reset, (input, output) =>
-        {
-            input.CopyTo(output);
-            stage.Process(output);
-            bandLimit.Process(output);
-        }, cancellationToken);
-        var (gain, reachable) = NormalizationGain(settings, decision.Zone, first.Measurement.IntegratedLufs, first.Measurement.TruePeakDbtp, options);
-        var plan = new MasteringPlan(
-            MasteringAlgorithm.Version, settings, decision, dynamics, source.SampleRate, source.Channels,
-            new PlanMeasurement(first.Measurement.IntegratedLufs, first.Measurement.TruePeakDbtp, double.NaN, first.Measurement.Frames, first.FramesRead, options.WindowEvery, 1),
-            gain, reachable);
-
-        // Pass 2, only when the limiter will work: limiting lowers loudness, so measure the whole
-        // chain and correct the gain by the shortfall (within the same cap).
-        if (!reachable || first.Measurement.TruePeakDbtp + gain <= settings.CeilingDbtp)
-        {
-            return plan;
-        }
-
-        var chain = new MasteringChain(plan, 1.0, BlockFrames);
-        var second = Measure(source, options, chain.Reset, chain.Process, cancellationToken);
-        var corrected = gain + (settings.TargetLufs - second.Measurement.IntegratedLufs);
-        var cap = NormalizationCap(settings, decision.Zone, first.Measurement.TruePeakDbtp, options);
-        return plan with
-        {
-            NormalizationGainDb = Math.Min(corrected, cap),
-            TargetReachable = corrected <= cap,
-            Measured = plan.Measured with { LimitedLufs = second.Measurement.IntegratedLufs, Passes = 2 },
-        };
+        return options;
     }
 
     /// <summary>
@@ -141,24 +238,21 @@ public static class MasteringPlanner
     }
 
     /// <summary>
-    /// Runs the source through <paramref name="process"/> (input block to output block) into a
-    /// meter: the whole source, or every Nth window with a pre-roll processed after
-    /// <paramref name="reset"/> but not measured.
+    /// Reads the source once (the whole of it, or every Nth window with a pre-roll processed after
+    /// each consumer's reset but not measured) and runs every block through every consumer into its
+    /// meter. Returns the frames read.
     /// </summary>
-    private static (ProgrammeMeasurement Measurement, long FramesRead) Measure(
-        IPcmSource source, PlannerOptions options, Action reset, BlockProcessor process, CancellationToken cancellationToken)
+    private static long Run(IPcmSource source, PlannerOptions options, Consumer[] consumers, CancellationToken cancellationToken)
     {
         var channels = source.Channels;
-        var meter = new ProgrammeMeter(source.SampleRate, channels);
         var input = new float[BlockFrames * channels];
-        var output = new float[BlockFrames * channels];
         using var reader = source.OpenAt(0);
         long position = 0;
 
-        // Reads [position, end) in blocks: processed when process, into the meter when measure.
+        // Reads [position, end) in blocks: processed when run, into the meters when measure.
         // Audio that is neither processed nor measured is skipped by seeking when the decoder can
-        // (a sampled pass then decodes only its windows: the first streamed chunk waits for it).
-        bool Run(long end, bool run, bool measure)
+        // (a sampled pass then decodes only its windows).
+        bool Read(long end, bool run, bool measure)
         {
             if (!run && end > position && end != long.MaxValue && (source.Frames is not { } known || end < known) && reader.TrySeek(end))
             {
@@ -178,11 +272,9 @@ public static class MasteringPlanner
 
                 if (run)
                 {
-                    var block = output.AsSpan(0, read * channels);
-                    process(input.AsSpan(0, read * channels), block);
-                    if (measure)
+                    foreach (var consumer in consumers)
                     {
-                        meter.Push(block);
+                        consumer.Push(input.AsSpan(0, read * channels), measure);
                     }
                 }
 
@@ -194,7 +286,7 @@ public static class MasteringPlanner
 
         if (options.WindowEvery == 1)
         {
-            Run(long.MaxValue, run: true, measure: true);
+            Read(long.MaxValue, run: true, measure: true);
         }
         else
         {
@@ -203,22 +295,58 @@ public static class MasteringPlanner
             for (long w = 0; ; w += options.WindowEvery)
             {
                 var start = w * window;
-                if (!Run(Math.Max(position, start - preRoll), run: false, measure: false))
+                if (!Read(Math.Max(position, start - preRoll), run: false, measure: false))
                 {
                     break;
                 }
 
-                reset();
-                meter.Break();
-                if (!Run(start, run: true, measure: false) || !Run(start + window, run: true, measure: true))
+                foreach (var consumer in consumers)
+                {
+                    consumer.Break();
+                }
+
+                if (!Read(start, run: true, measure: false) || !Read(start + window, run: true, measure: true))
                 {
                     break;
                 }
             }
         }
 
-        return (meter.Finish(), position);
+        foreach (var consumer in consumers)
+        {
+            consumer.Finish();
+        }
+
+        return position;
     }
 
     private delegate void BlockProcessor(ReadOnlySpan<float> input, Span<float> output);
+
+    /// <summary>One chain being measured: its processors, output block and meter.</summary>
+    private sealed class Consumer(int sampleRate, int channels, Action reset, BlockProcessor process)
+    {
+        private readonly ProgrammeMeter _meter = new(sampleRate, channels);
+        private readonly float[] _output = new float[BlockFrames * channels];
+
+        public ProgrammeMeasurement? Result { get; private set; }
+
+        public void Push(ReadOnlySpan<float> input, bool measure)
+        {
+            var block = _output.AsSpan(0, input.Length);
+            process(input, block);
+            if (measure)
+            {
+                _meter.Push(block);
+            }
+        }
+
+        /// <summary>A new window: fresh processor state, and loudness blocks never span the gap.</summary>
+        public void Break()
+        {
+            reset();
+            _meter.Break();
+        }
+
+        public void Finish() => Result = _meter.Finish();
+    }
 }

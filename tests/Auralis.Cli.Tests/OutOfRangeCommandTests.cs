@@ -78,7 +78,7 @@ public sealed class OutOfRangeCommandTests : IDisposable
         Assert.Equal(computed, Stored(Db, a, "bass_pct"));
 
         // The bad sidecar was replaced by the recomputed one.
-        Assert.True(SidecarFormat.TryDecode(File.ReadAllBytes(SidecarStore.BesidePath(a)), Fingerprint.FingerprintVersion, AudioFileSignature.Of(a), out var rewritten, out var reason), reason);
+        Assert.True(SidecarFormat.TryDecodeFile(File.ReadAllBytes(SidecarStore.BesidePath(a)), Fingerprint.FingerprintVersion, AudioFileSignature.Of(a), out var rewritten, out _, out var reason, out _), reason);
         Assert.Equal(computed, rewritten["bass_pct"]);
 
         var similar = CliRunner.RunProcess(Environment, "similar", a, "--db", Db);

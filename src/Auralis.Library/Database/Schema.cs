@@ -72,6 +72,15 @@ internal static class Schema
         new(3, "decoder generation of fingerprint errors", """
             ALTER TABLE tracks ADD COLUMN fingerprint_error_generation INTEGER NOT NULL DEFAULT 0;
             """),
+        new(4, "stored mastering plan data", """
+            CREATE TABLE track_plan_data (
+                track_id INTEGER PRIMARY KEY REFERENCES tracks(id) ON DELETE CASCADE,
+                data_version INTEGER NOT NULL,
+                fingerprint_hash INTEGER NOT NULL,
+                data BLOB NOT NULL,
+                updated_at TEXT NOT NULL
+            );
+            """),
     ];
 
     /// <summary>The dimension columns, in storage order (docs/fingerprint.md names).</summary>

@@ -1,5 +1,6 @@
 using Auralis.Audio;
 using Auralis.Fingerprinting;
+using Auralis.Mastering;
 using Microsoft.Data.Sqlite;
 
 namespace Auralis.Library.Database;
@@ -9,8 +10,12 @@ public abstract record TrackEvent(long TrackId)
 {
     public sealed record Started(long TrackId) : TrackEvent(TrackId);
 
-    /// <summary>Fingerprinted; <paramref name="Audio"/> is null when it came from a sidecar (nothing decoded).</summary>
-    public sealed record Completed(long TrackId, Fingerprint Fingerprint, AudioInfo? Audio, double? DurationSeconds) : TrackEvent(TrackId);
+    /// <summary>
+    /// Fingerprinted; <paramref name="Audio"/> is null when it came from a sidecar (nothing decoded).
+    /// <paramref name="Plan"/> is the mastering planner's data measured against this fingerprint;
+    /// null stores none (and drops data measured against an earlier fingerprint).
+    /// </summary>
+    public sealed record Completed(long TrackId, Fingerprint Fingerprint, AudioInfo? Audio, double? DurationSeconds, StoredPlanData? Plan = null) : TrackEvent(TrackId);
 
     public sealed record Failed(long TrackId, string Message) : TrackEvent(TrackId);
 
@@ -65,6 +70,15 @@ public sealed class TrackEventWriter(LibraryDatabase database)
         {
             FingerprintRepository.Bind(database, upsert, c.TrackId, c.Fingerprint, Fingerprint.FingerprintVersion, now);
             Checked.One(database, upsert.ExecuteNonQuery(), $"store fingerprint of track {c.TrackId}");
+        }
+
+        if (c.Plan is { } plan)
+        {
+            PlanDataRows.Upsert(database, transaction, c.TrackId, plan, now);
+        }
+        else
+        {
+            PlanDataRows.Delete(database, transaction, c.TrackId);
         }
 
         using var track = database.Command(

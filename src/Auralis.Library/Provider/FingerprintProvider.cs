@@ -3,6 +3,7 @@ using Auralis.Audio;
 using Auralis.Fingerprinting;
 using Auralis.Library.Database;
 using Auralis.Library.Sidecars;
+using Auralis.Mastering;
 
 namespace Auralis.Library.Provider;
 
@@ -197,11 +198,12 @@ public sealed class FingerprintProvider(FingerprintProviderOptions options)
         }
         else
         {
-            var fromSidecar = _options.Sidecars.TryRead(full, signature, out var reason);
+            var fromSidecar = _options.Sidecars.TryReadContents(full, signature, out var reason);
             if (fromSidecar is not null)
             {
-                var result = new ProvidedFingerprint(full, fromSidecar, FingerprintSource.Sidecar, track?.Id, trail, warnings, clock.Elapsed);
-                return Store(result, track, signature, writeSidecar: false, warnings) with { Elapsed = clock.Elapsed };
+                var result = new ProvidedFingerprint(full, fromSidecar.Fingerprint, FingerprintSource.Sidecar, track?.Id, trail, warnings, clock.Elapsed);
+                var plan = fromSidecar.Plan is { } stored && stored.Serves(fromSidecar.Fingerprint) ? stored : null;
+                return Store(result, track, signature, writeSidecar: false, warnings, plan) with { Elapsed = clock.Elapsed };
             }
 
             trail.Add($"sidecar: {reason}");
@@ -291,8 +293,70 @@ public sealed class FingerprintProvider(FingerprintProviderOptions options)
         }
     }
 
+    /// <summary>
+    /// The mastering planner's stored data for a provided fingerprint (docs/mastering.md, "Stored
+    /// plan data"): the database row of its track first, then the file's sidecar; only data that
+    /// serves this very fingerprint (current version, measured against it, every preset). Null
+    /// when neither has it, with both causes in <paramref name="reason"/>. Reads only: nothing is
+    /// decoded.
+    /// </summary>
+    public StoredPlanData? GetStoredPlan(ProvidedFingerprint provided, out string reason)
+    {
+        ArgumentNullException.ThrowIfNull(provided);
+        var causes = new List<string>();
+        if (_options.Database is { } database && provided.TrackId is { } trackId)
+        {
+            try
+            {
+                string? why = null;
+                var row = database.Use(db => new PlanDataRows(db).Get(trackId, out why));
+                if (row is not null && row.Serves(provided.Fingerprint))
+                {
+                    reason = $"database: track {trackId}";
+                    return row;
+                }
+
+                causes.Add(row is null ? $"database: {why}" : $"database: track {trackId}'s plan data is stale");
+            }
+            catch (LibraryDatabaseException e)
+            {
+                causes.Add($"database: {e.Message}");
+            }
+        }
+        else
+        {
+            causes.Add("database: not a library track");
+        }
+
+        if (_options.Sidecars is { } sidecars)
+        {
+            try
+            {
+                var contents = sidecars.TryReadContents(provided.Path, AudioFileSignature.Of(provided.Path), out var why);
+                if (contents?.Plan is { } plan && plan.Serves(provided.Fingerprint))
+                {
+                    reason = $"sidecar: {contents.Path}";
+                    return plan;
+                }
+
+                causes.Add(contents is null ? $"sidecar: {why}" : contents.Plan is null ? $"sidecar {contents.Path}: {contents.PlanReason}" : $"sidecar {contents.Path}: plan data is stale");
+            }
+            catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+            {
+                causes.Add($"sidecar: {e.Message}");
+            }
+        }
+        else
+        {
+            causes.Add("sidecar: sidecars off");
+        }
+
+        reason = string.Join("; ", causes);
+        return null;
+    }
+
     /// <summary>Writes the result back to the higher tiers; failures become warnings on the result, never silence.</summary>
-    private ProvidedFingerprint Store(ProvidedFingerprint result, TrackRecord? track, AudioFileSignature signature, bool writeSidecar, List<string> warnings)
+    private ProvidedFingerprint Store(ProvidedFingerprint result, TrackRecord? track, AudioFileSignature signature, bool writeSidecar, List<string> warnings, StoredPlanData? plan = null)
     {
         SidecarLocation? sidecar = null;
         if (writeSidecar && _options.Sidecars is not null)
@@ -324,7 +388,7 @@ public sealed class FingerprintProvider(FingerprintProviderOptions options)
                         return false;
                     }
 
-                    new TrackEventWriter(db).Apply([new TrackEvent.Completed(track.Id, result.Fingerprint, audio, duration)]);
+                    new TrackEventWriter(db).Apply([new TrackEvent.Completed(track.Id, result.Fingerprint, audio, duration, plan)]);
                     stored = true;
                     return true;
                 });

@@ -4,6 +4,8 @@ using Auralis.Audio;
 using Auralis.Fingerprinting;
 using Auralis.Library.Database;
 using Auralis.Library.Sidecars;
+using Auralis.Mastering;
+using Auralis.Mastering.Rendering;
 
 namespace Auralis.Library.Scanning;
 
@@ -30,6 +32,14 @@ public sealed record ExtractionOptions(IFingerprintEngine Engine, int Workers, b
     /// only says the folder was unreadable at the time.
     /// </summary>
     public IReadOnlyList<string> LeaveUnder { get; init; } = [];
+
+    /// <summary>
+    /// Also measure what the mastering planner needs, for every preset (docs/mastering.md,
+    /// "Stored plan data"), and store it with the fingerprint (database and sidecar), so a cold
+    /// play does no measuring pass. Costs a sampled decode of the track (docs/mastering.md gives
+    /// the numbers).
+    /// </summary>
+    public bool MeasurePlans { get; init; } = true;
 }
 
 /// <summary>Progress of an extraction run, reported after each written batch.</summary>
@@ -44,6 +54,12 @@ public sealed record ExtractionResult(int Total, int Completed, int Failed, int 
 {
     /// <summary>Tracks fingerprinted (or taken from a sidecar) in this run.</summary>
     public IReadOnlyList<long> CompletedIds { get; init; } = [];
+
+    /// <summary>
+    /// Tracks fingerprinted whose plan data could not be measured, each naming the file and the
+    /// cause: they are complete, and their streams plan with a fast measurement instead.
+    /// </summary>
+    public IReadOnlyList<string> PlanErrors { get; init; } = [];
 }
 
 /// <summary>
@@ -147,6 +163,7 @@ public sealed class ExtractionQueue(LibraryDatabase database)
         return new ExtractionResult(work.Count, counts.Completed, counts.Failed, counts.FromSidecars, counts.Returned, cancellationToken.IsCancellationRequested, clock.Elapsed)
         {
             CompletedIds = counts.CompletedIds.ToList(),
+            PlanErrors = counts.PlanErrors.ToList(),
         };
     }
 
@@ -171,24 +188,38 @@ public sealed class ExtractionQueue(LibraryDatabase database)
             try
             {
                 var signature = TrySignature(path);
-                if (sidecars is not null && signature is { } cached && sidecars.TryRead(path, cached, out _) is { } fromSidecar)
+                if (sidecars is not null && signature is { } cached && sidecars.TryReadContents(path, cached, out _) is { } fromSidecar)
                 {
+                    // The fingerprint is reused; the plan data too when it serves it, else it is
+                    // measured now (an older sidecar, or a damaged plan section) and the sidecar
+                    // rewritten with it.
+                    var plan = fromSidecar.Plan is { } stored && stored.Serves(fromSidecar.Fingerprint) ? stored : null;
+                    if (plan is null && options.MeasurePlans)
+                    {
+                        plan = MeasurePlans(path, fromSidecar.Fingerprint, counts, token);
+                        if (plan is not null)
+                        {
+                            WriteSidecar(sidecars, path, cached, fromSidecar.Fingerprint, plan);
+                        }
+                    }
+
                     Interlocked.Increment(ref counts.FromSidecars);
                     Interlocked.Increment(ref counts.Completed);
                     counts.CompletedIds.Add(id);
-                    events.TryWrite(new TrackEvent.Completed(id, fromSidecar, null, null));
+                    events.TryWrite(new TrackEvent.Completed(id, fromSidecar.Fingerprint, null, null, plan));
                     return;
                 }
 
                 var result = FileFingerprinter.Compute(path, options.Engine, token);
+                var measured = options.MeasurePlans ? MeasurePlans(path, result.Fingerprint, counts, token) : null;
                 if (sidecars is not null && signature is { } current)
                 {
-                    WriteSidecar(sidecars, path, current, result.Fingerprint);
+                    WriteSidecar(sidecars, path, current, result.Fingerprint, measured);
                 }
 
                 Interlocked.Increment(ref counts.Completed);
                 counts.CompletedIds.Add(id);
-                events.TryWrite(new TrackEvent.Completed(id, result.Fingerprint, result.Audio, result.DurationSeconds));
+                events.TryWrite(new TrackEvent.Completed(id, result.Fingerprint, result.Audio, result.DurationSeconds, measured));
                 return;
             }
             catch (OperationCanceledException) when (token.IsCancellationRequested)
@@ -229,11 +260,31 @@ public sealed class ExtractionQueue(LibraryDatabase database)
         }
     }
 
-    private static void WriteSidecar(SidecarStore sidecars, string path, AudioFileSignature signature, Fingerprint fingerprint)
+    /// <summary>
+    /// The planner's measurements for every preset (<see cref="MasteringPlanner.ScanMeasurement"/>:
+    /// sampled windows, one read per pass for all presets). A file the fingerprint could be taken
+    /// from but that does not decode for this (rare: the decoder failed mid-file) is recorded in
+    /// the run's plan errors; the track is still complete.
+    /// </summary>
+    private static StoredPlanData? MeasurePlans(string path, Fingerprint fingerprint, Counts counts, CancellationToken token)
     {
         try
         {
-            sidecars.Write(path, signature, fingerprint);
+            var source = new AudioFilePcmSource(path);
+            return MasteringPlanner.Measure(fingerprint, source, MasteringPresets.All, MasteringPlanner.ScanMeasurement, token);
+        }
+        catch (AudioDecodeException e)
+        {
+            counts.PlanErrors.Add($"{path}: plan data not measured: {e.Message}");
+            return null;
+        }
+    }
+
+    private static void WriteSidecar(SidecarStore sidecars, string path, AudioFileSignature signature, Fingerprint fingerprint, StoredPlanData? plan)
+    {
+        try
+        {
+            sidecars.Write(path, signature, fingerprint, plan);
         }
         catch (Exception e) when (e is IOException or UnauthorizedAccessException)
         {
@@ -292,6 +343,7 @@ public sealed class ExtractionQueue(LibraryDatabase database)
         public int FromSidecars;
         public int Returned;
         public System.Collections.Concurrent.ConcurrentBag<long> CompletedIds = [];
+        public System.Collections.Concurrent.ConcurrentBag<string> PlanErrors = [];
 #pragma warning restore CA1051
     }
 }

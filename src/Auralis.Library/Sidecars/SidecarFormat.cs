@@ -2,6 +2,8 @@ using System.Buffers.Binary;
 using System.Diagnostics.CodeAnalysis;
 using System.IO.Hashing;
 using Auralis.Fingerprinting;
+using Auralis.Library.Plans;
+using Auralis.Mastering;
 
 namespace Auralis.Library.Sidecars;
 
@@ -41,10 +43,11 @@ public readonly record struct AudioFileSignature(long SizeBytes, long MtimeNs)
 }
 
 /// <summary>
-/// The 132-byte <c>.25d</c> sidecar of docs/sidecar.md (docs/sidecar.md), little-endian:
-/// magic, format version, dimension count, fingerprint version, the audio file's size and mtime,
-/// the 25 float32 values, and a CRC-32 of everything before it (IEEE 802.3, zlib's crc32:
-/// System.IO.Hashing's <see cref="Crc32"/>, stored little-endian).
+/// The <c>.25d</c> sidecar of docs/sidecar.md, little-endian: the 132-byte fingerprint block
+/// (magic, format version, dimension count, fingerprint version, the audio file's size and mtime,
+/// the 25 float32 values, and a CRC-32 of everything before it), optionally followed by one plan
+/// section (the mastering planner's stored measurements, with its own version and CRC-32). Every
+/// CRC-32 is IEEE 802.3 (zlib's crc32: System.IO.Hashing's <see cref="Crc32"/>), stored little-endian.
 /// </summary>
 public static class SidecarFormat
 {
@@ -62,8 +65,119 @@ public static class SidecarFormat
     internal const int ValuesOffset = 28;
     internal const int CrcOffset = 128;
 
+    /// <summary>Version of the plan section's layout (its header and payload).</summary>
+    public const ushort PlanSectionVersion = 1;
+
+    /// <summary>Section magic, version and payload length before the payload; the CRC-32 after it.</summary>
+    internal const int PlanHeaderLength = 8;
+
+    internal const int PlanOverhead = PlanHeaderLength + 4;
+
+    /// <summary>The longest sidecar: the fingerprint block and a plan section with the largest payload.</summary>
+    public const int MaxFileLength = Length + PlanOverhead + ushort.MaxValue;
+
     /// <summary>The first four bytes, ASCII "AU25".</summary>
     public static ReadOnlySpan<byte> Magic => "AU25"u8;
+
+    /// <summary>The plan section's first four bytes, ASCII "PLAN".</summary>
+    public static ReadOnlySpan<byte> PlanMagic => "PLAN"u8;
+
+    /// <summary>The fingerprint block followed by the plan section of <paramref name="plan"/>.</summary>
+    public static byte[] Encode(Fingerprint fingerprint, uint fingerprintVersion, AudioFileSignature signature, StoredPlanData plan)
+    {
+        ArgumentNullException.ThrowIfNull(plan);
+        return [.. Encode(fingerprint, fingerprintVersion, signature), .. EncodePlanSection(plan)];
+    }
+
+    /// <summary>The plan section alone: "PLAN", section version, payload length, payload, CRC-32 of all before it.</summary>
+    public static byte[] EncodePlanSection(StoredPlanData plan)
+    {
+        var payload = PlanDataCodec.Encode(plan);
+        if (payload.Length > ushort.MaxValue)
+        {
+            throw new ArgumentException($"a plan payload of {payload.Length} bytes does not fit a section", nameof(plan));
+        }
+
+        var section = new byte[PlanOverhead + payload.Length];
+        var span = section.AsSpan();
+        PlanMagic.CopyTo(span);
+        BinaryPrimitives.WriteUInt16LittleEndian(span[4..], PlanSectionVersion);
+        BinaryPrimitives.WriteUInt16LittleEndian(span[6..], (ushort)payload.Length);
+        payload.CopyTo(span[PlanHeaderLength..]);
+        var crcAt = PlanHeaderLength + payload.Length;
+        BinaryPrimitives.WriteUInt32LittleEndian(span[crcAt..], Crc32.HashToUInt32(span[..crcAt]));
+        return section;
+    }
+
+    /// <summary>
+    /// Decodes a whole sidecar file: the fingerprint block (all of <see cref="TryDecode"/>'s checks)
+    /// and, when the file is longer, the plan section after it. Anything after the block that is
+    /// not framed as a section (magic "PLAN" and a payload length that ends exactly at the end of
+    /// the file) makes the whole file invalid. A framed section whose version is unknown, whose
+    /// CRC-32 fails or whose payload is malformed leaves the fingerprint valid (it has its own
+    /// CRC) and <paramref name="plan"/> null with the cause in <paramref name="planReason"/>.
+    /// Never throws for any input bytes.
+    /// </summary>
+    public static bool TryDecodeFile(
+        ReadOnlySpan<byte> bytes,
+        uint expectedFingerprintVersion,
+        AudioFileSignature expected,
+        [NotNullWhen(true)] out Fingerprint? fingerprint,
+        out StoredPlanData? plan,
+        out string reason,
+        out string planReason)
+    {
+        plan = null;
+        if (bytes.Length == Length)
+        {
+            planReason = "no plan section";
+            return TryDecode(bytes, expectedFingerprintVersion, expected, out fingerprint, out reason);
+        }
+
+        fingerprint = null;
+        planReason = "no plan section";
+        if (bytes.Length < Length + PlanOverhead || bytes.Length > MaxFileLength)
+        {
+            reason = $"length is {bytes.Length} bytes, a sidecar has exactly {Length}, or {Length} plus a plan section of {PlanOverhead} to {PlanOverhead + ushort.MaxValue} (truncated, or not a sidecar)";
+            return false;
+        }
+
+        var section = bytes[Length..];
+        var payloadLength = BinaryPrimitives.ReadUInt16LittleEndian(section[6..]);
+        if (!section[..PlanMagic.Length].SequenceEqual(PlanMagic) || PlanOverhead + payloadLength != section.Length)
+        {
+            reason = $"length is {bytes.Length} bytes and the {section.Length} bytes after the fingerprint block are not a plan section (magic 0x{Convert.ToHexString(section[..4])}, payload length {payloadLength})";
+            return false;
+        }
+
+        if (!TryDecode(bytes[..Length], expectedFingerprintVersion, expected, out fingerprint, out reason))
+        {
+            return false;
+        }
+
+        var sectionVersion = BinaryPrimitives.ReadUInt16LittleEndian(section[4..]);
+        var crcAt = PlanHeaderLength + payloadLength;
+        var storedCrc = BinaryPrimitives.ReadUInt32LittleEndian(section[crcAt..]);
+        var computedCrc = Crc32.HashToUInt32(section[..crcAt]);
+        if (storedCrc != computedCrc)
+        {
+            planReason = $"plan section CRC-32 mismatch (stored 0x{storedCrc:x8}, computed 0x{computedCrc:x8}): the section is corrupt (the fingerprint is intact)";
+        }
+        else if (sectionVersion != PlanSectionVersion)
+        {
+            planReason = $"plan section version {sectionVersion}, this program reads version {PlanSectionVersion}";
+        }
+        else if (!PlanDataCodec.TryDecode(section[PlanHeaderLength..crcAt], out plan, out var payloadReason))
+        {
+            planReason = $"plan section payload invalid: {payloadReason}";
+        }
+        else
+        {
+            planReason = "valid";
+        }
+
+        return true;
+    }
 
     /// <summary>The sidecar bytes binding <paramref name="fingerprint"/> to one audio file's signature.</summary>
     public static byte[] Encode(Fingerprint fingerprint, uint fingerprintVersion, AudioFileSignature signature)

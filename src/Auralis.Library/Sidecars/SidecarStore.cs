@@ -1,6 +1,7 @@
 using System.Security.Cryptography;
 using System.Text;
 using Auralis.Fingerprinting;
+using Auralis.Mastering;
 
 namespace Auralis.Library.Sidecars;
 
@@ -13,6 +14,11 @@ public enum SidecarLocation
     /// <summary><c>&lt;SHA-256 of the audio's full path&gt;.25d</c> in <see cref="SidecarStore.CacheRoot"/>.</summary>
     Cache,
 }
+
+/// <summary>What a valid sidecar holds: the fingerprint and, when it has a usable plan section, the stored plan data.</summary>
+/// <param name="PlanReason">Why <paramref name="Plan"/> is null ("no plan section", a CRC mismatch...), or "valid".</param>
+/// <param name="Path">The sidecar file that was read.</param>
+public sealed record SidecarContents(Fingerprint Fingerprint, StoredPlanData? Plan, string PlanReason, string Path);
 
 /// <summary>
 /// Reads and writes <c>.25d</c> sidecars (docs/sidecar.md): beside the audio when its folder is
@@ -84,22 +90,30 @@ public sealed class SidecarStore
     /// <paramref name="reason"/> (for logs). Never throws for bad sidecar content or I/O errors on
     /// the sidecar.
     /// </summary>
-    public Fingerprint? TryRead(string audioPath, AudioFileSignature signature, out string reason)
+    public Fingerprint? TryRead(string audioPath, AudioFileSignature signature, out string reason) =>
+        TryReadContents(audioPath, signature, out reason)?.Fingerprint;
+
+    /// <summary>
+    /// <see cref="TryRead"/> with the plan section: the same rules decide whether the sidecar is
+    /// valid; a valid fingerprint with a missing or damaged plan section is returned with
+    /// <see cref="SidecarContents.Plan"/> null and the cause in <see cref="SidecarContents.PlanReason"/>.
+    /// </summary>
+    public SidecarContents? TryReadContents(string audioPath, AudioFileSignature signature, out string reason)
     {
         var beside = BesidePath(audioPath);
-        if (TryReadFile(beside, signature, out var fingerprint, out var besideReason))
+        if (TryReadFile(beside, signature, out var contents, out var besideReason))
         {
             reason = $"read {beside}";
-            return fingerprint;
+            return contents;
         }
 
         // A beside sidecar that is stale (say the folder became read-only after it was written
         // and the audio then changed) must not hide a valid one written to the cache since.
         var cache = CachePath(audioPath);
-        if (TryReadFile(cache, signature, out fingerprint, out var cacheReason))
+        if (TryReadFile(cache, signature, out contents, out var cacheReason))
         {
             reason = $"read {cache}";
-            return fingerprint;
+            return contents;
         }
 
         reason = $"{beside}: {besideReason}; {cache}: {cacheReason}";
@@ -113,7 +127,8 @@ public sealed class SidecarStore
     /// IOException such as EROFS/EACCES). Returns where it went. Throws IOException naming the
     /// paths only when neither location can be written.
     /// </summary>
-    public SidecarLocation Write(string audioPath, AudioFileSignature signature, Fingerprint fingerprint)
+    /// <param name="plan">The planner's stored measurements, written as the plan section; null for none.</param>
+    public SidecarLocation Write(string audioPath, AudioFileSignature signature, Fingerprint fingerprint, StoredPlanData? plan = null)
     {
         ArgumentNullException.ThrowIfNull(fingerprint);
         if (fingerprint.OutOfRange is { } problem)
@@ -122,7 +137,9 @@ public sealed class SidecarStore
             throw new ArgumentException($"Not writing the sidecar of '{audioPath}': {problem}.", nameof(fingerprint));
         }
 
-        var bytes = SidecarFormat.Encode(fingerprint, Fingerprint.FingerprintVersion, signature);
+        var bytes = plan is null
+            ? SidecarFormat.Encode(fingerprint, Fingerprint.FingerprintVersion, signature)
+            : SidecarFormat.Encode(fingerprint, Fingerprint.FingerprintVersion, signature, plan);
 
         var beside = BesidePath(audioPath);
         Exception besideError;
@@ -172,9 +189,9 @@ public sealed class SidecarStore
             Path.GetDirectoryName(Path.GetFullPath(target)) ?? throw new ArgumentException($"'{target}' has no folder.", nameof(target)),
             $".{Path.GetFileName(target)}.{RandomNumberGenerator.GetHexString(8, lowercase: true)}.tmp");
 
-    private static bool TryReadFile(string path, AudioFileSignature signature, out Fingerprint? fingerprint, out string reason)
+    private static bool TryReadFile(string path, AudioFileSignature signature, out SidecarContents? contents, out string reason)
     {
-        fingerprint = null;
+        contents = null;
         try
         {
             // Checked before opening: a FIFO (length 0) would block open(), a huge file would be
@@ -186,21 +203,21 @@ public sealed class SidecarStore
                 return false;
             }
 
-            if (info.Length != SidecarFormat.Length)
+            if (info.Length != SidecarFormat.Length && (info.Length < SidecarFormat.Length + SidecarFormat.PlanOverhead || info.Length > SidecarFormat.MaxFileLength))
             {
-                reason = $"length is {info.Length} bytes, a sidecar has exactly {SidecarFormat.Length}";
+                reason = $"length is {info.Length} bytes, a sidecar has exactly {SidecarFormat.Length}, or {SidecarFormat.Length} plus a plan section";
                 return false;
             }
 
-            // One byte more than a sidecar, so a file that grew since the stat is still rejected.
-            Span<byte> buffer = stackalloc byte[SidecarFormat.Length + 1];
+            // One byte more than the stat said, so a file that grew since the stat is still rejected.
+            var buffer = new byte[info.Length + 1];
             int read;
             using (var stream = new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.ReadWrite | FileShare.Delete, bufferSize: 0))
             {
                 read = stream.ReadAtLeast(buffer, buffer.Length, throwOnEndOfStream: false);
             }
 
-            if (!SidecarFormat.TryDecode(buffer[..read], Fingerprint.FingerprintVersion, signature, out fingerprint, out reason))
+            if (!SidecarFormat.TryDecodeFile(buffer.AsSpan(0, read), Fingerprint.FingerprintVersion, signature, out var fingerprint, out var plan, out reason, out var planReason))
             {
                 return false;
             }
@@ -209,11 +226,11 @@ public sealed class SidecarStore
             // something else, or damaged before its CRC was computed): treated like a bad CRC.
             if (fingerprint.OutOfRange is { } problem)
             {
-                fingerprint = null;
                 reason = $"{problem}: not a fingerprint of any audio";
                 return false;
             }
 
+            contents = new SidecarContents(fingerprint, plan, planReason, path);
             return true;
         }
         catch (Exception e) when (e is IOException or UnauthorizedAccessException)

@@ -28,21 +28,18 @@ internal sealed record PreparedStream(long TrackId, IPcmSource Source, Mastering
 
 /// <summary>
 /// Turns a play request into a ready stream: track -> confined file -> fingerprint (the provider's
-/// lookup order) -> mastering plan. Plans are cached per file signature and preset (one plan
-/// serves every intensity), so the measuring pass is paid once per track and preset; the rendered
-/// chunks are cached (bounded LRU) across streams and clients.
+/// lookup order) -> mastering plan. The plan comes from the data the scan stored (database, then
+/// sidecar: no decoding at all); a track without it (a loose file, an old sidecar, a scan not
+/// done yet) is planned from a fast measurement of a few sampled windows (docs/mastering.md,
+/// "Fast plan"). Plans are cached per file signature and preset (one plan serves every
+/// intensity), and a cached plan is kept even once stored data appears, so every stream, seek
+/// and preset return of a track uses the same gain: no gain steps. The rendered chunks are cached
+/// (bounded LRU) across streams and clients.
 /// </summary>
 internal sealed class StreamPreparer(ServerLibrary library)
 {
     /// <summary>Plans kept; each is a few hundred bytes, so this bounds memory, not speed.</summary>
     private const int MaxPlans = 4096;
-
-    /// <summary>
-    /// The measuring pass (docs/mastering.md) samples every 4th 3 s window with 2 s pre-roll,
-    /// about 40 % of the track through EQ and dynamics: the first chunk of a 3-minute track must
-    /// start within 500 ms (docs/targets.md). `auralis master` measures the whole track.
-    /// </summary>
-    private static readonly PlannerOptions StreamingPlanner = new() { WindowEvery = 4 };
 
     private readonly ConcurrentDictionary<(string Signature, string Preset), MasteringPlan> _plans = new();
 
@@ -89,13 +86,20 @@ internal sealed class StreamPreparer(ServerLibrary library)
         var key = (source.Signature, preset);
         if (!_plans.TryGetValue(key, out var plan))
         {
-            try
+            var stored = library.Provider.GetStoredPlan(provided, out _);
+            plan = MasteringPlanner.FromStored(provided.Fingerprint, stored, preset);
+            if (plan is null)
             {
-                plan = await Task.Run(() => MasteringPlanner.Plan(provided.Fingerprint, source, preset, StreamingPlanner, cancellationToken), cancellationToken).ConfigureAwait(false);
-            }
-            catch (AudioDecodeException e)
-            {
-                throw new StreamException("decode_failed", e.Message);
+                // No usable stored data: a bounded number of sampled windows, reached by seeking,
+                // so the wait does not grow with the track's length.
+                try
+                {
+                    plan = await Task.Run(() => MasteringPlanner.Plan(provided.Fingerprint, source, preset, MasteringPlanner.FastMeasurement, cancellationToken), cancellationToken).ConfigureAwait(false);
+                }
+                catch (AudioDecodeException e)
+                {
+                    throw new StreamException("decode_failed", e.Message);
+                }
             }
 
             if (_plans.Count >= MaxPlans)
