@@ -291,6 +291,12 @@ internal static class ScanCommand
             FailureList.Write(console, failures);
         }
 
+        // Complete tracks whose mastering plan data could not be measured: they play, with a fast plan.
+        foreach (var problem in result.PlanErrors)
+        {
+            context.Error.WriteLine($"auralis: warning: {problem} (its streams will plan from a fast measurement)");
+        }
+
         if (result.Cancelled)
         {
             context.Error.WriteLine($"auralis: interrupted: {result.Returned} tracks in progress went back to pending; run the same scan again to continue");
