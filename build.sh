@@ -163,7 +163,7 @@ run_tests() {
   (cd native && cargo test --release --locked --quiet --lib) 2>&1 | tee -a "$log"
   log "dotnet test"
   local status=0
-  dotnet test Auralis.sln -c $CONFIG --no-build --nologo -v quiet 2>&1 | tee -a "$log" || status=$?
+  dotnet test Auralis.sln -c $CONFIG --no-build --nologo -v quiet --logger "console;verbosity=minimal" 2>&1 | tee -a "$log" || status=$?
   # One closing line over both runners.
   awk '
     /^test result:/ { for (i = 1; i <= NF; i++) { if ($(i+1) ~ /^passed/) p += $i; if ($(i+1) ~ /^failed/) f += $i; if ($(i+1) ~ /^ignored/) s += $i } }
