@@ -103,7 +103,7 @@ internal sealed class FingerprintGrpcService(ServerLibrary library) : Fingerprin
             extension = ".bin";
         }
 
-        var temp = Path.Combine(Path.GetTempPath(), $"auralis-upload-{Guid.NewGuid():N}{extension}");
+        var temp = Path.Combine(library.Settings.UploadDirectory ?? Path.GetTempPath(), $"auralis-upload-{Guid.NewGuid():N}{extension}");
         try
         {
             await File.WriteAllBytesAsync(temp, request.Audio.Memory, cancellationToken).ConfigureAwait(false);

@@ -39,6 +39,12 @@ public sealed record ServerSettings
     /// <summary>Largest audio upload (gRPC FingerprintAudio) accepted.</summary>
     public int MaxUploadBytes { get; init; } = 64 * 1024 * 1024;
 
+    /// <summary>
+    /// Where an upload is written while it is decoded (deleted when the call ends, whatever its
+    /// outcome); null: the system's temporary folder.
+    /// </summary>
+    public string? UploadDirectory { get; init; }
+
     /// <summary>Requests handled at once; more wait in line.</summary>
     public int MaxConcurrentRequests { get; init; } = 64;
 

@@ -65,7 +65,7 @@ public sealed class UploadMemoryTests(ITestOutputHelper output)
         Assert.Equal(10, exhausted + read);
         Assert.InRange(read, 1, 3);
         Assert.True(after - before < 256L * 1024 * 1024, $"the managed heap grew by {(after - before) / 1048576} MiB");
-        Assert.Empty(Directory.GetFiles(Path.GetTempPath(), "auralis-upload-*"));
+        Assert.Empty(Directory.GetFiles(server.Settings.UploadDirectory!, "auralis-upload-*"));
     }
 
     private static string StatusName(StatusCode status) => ((int)status).ToString(System.Globalization.CultureInfo.InvariantCulture);

@@ -130,7 +130,7 @@ public sealed class FingerprintServiceTests
         Assert.Equal((int)StatusCode.InvalidArgument, garbage.Code);
         Assert.Contains("noise.flac", garbage.Details, StringComparison.Ordinal);
         Assert.DoesNotContain("auralis-upload-", garbage.Details, StringComparison.Ordinal);
-        Assert.Empty(Directory.GetFiles(Path.GetTempPath(), "auralis-upload-*"));
+        Assert.Empty(Directory.GetFiles(server.Settings.UploadDirectory!, "auralis-upload-*"));
     }
 
     [NodeFact]

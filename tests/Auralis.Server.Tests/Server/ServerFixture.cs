@@ -31,6 +31,9 @@ public sealed class ServerFixture : IAsyncDisposable
     /// <summary>The limits the server was started with.</summary>
     public ServerLimits Limits { get; private set; } = new();
 
+    /// <summary>The settings the server was started with.</summary>
+    public ServerSettings Settings { get; private set; } = null!;
+
     public HttpClient Http { get; private set; } = null!;
 
     public static async Task<ServerFixture> StartAsync(int tracks = 0, string? token = null, Func<ServerSettings, ServerSettings>? configure = null)
@@ -49,9 +52,12 @@ public sealed class ServerFixture : IAsyncDisposable
             Roots = [fixture.Music],
             Token = token,
             Sidecars = new Auralis.Library.Sidecars.SidecarStore(fixture._temp.File("cache")),
+            // Each server its own: a test that checks no upload is left behind sees only its own.
+            UploadDirectory = Directory.CreateDirectory(fixture._temp.File("uploads")).FullName,
         };
         settings = configure?.Invoke(settings) ?? settings;
         fixture.Limits = settings.Limits;
+        fixture.Settings = settings;
         fixture._server = AuralisServer.Create(settings);
         await fixture._server.StartAsync();
         fixture.Address = new Uri(fixture._server.Addresses[0]);
