@@ -126,9 +126,11 @@ public sealed class GrpcClientTransportTests
         Assert.Equal(StatusCode.Unavailable, e.StatusCode);
         hangUp.Stop();
         await acceptLoop;
-        // The call is retried once, but the second attempt opens a connection only when the
-        // channel has reconnected by then (its reconnect backoff, docs/grpc.md): one or two.
-        Assert.InRange(connections, 1, 2);
+        // The call is retried once (two attempts at most; the second opens a connection only
+        // when the channel has reconnected by then, docs/grpc.md), and the socket handler itself
+        // may reopen a connection once for a request the server hung up on before answering: at
+        // most 2 x 2 connections, where a retry loop would make many more.
+        Assert.InRange(connections, 1, 4);
     }
 
     [Fact]
@@ -162,7 +164,9 @@ public sealed class GrpcClientTransportTests
         Assert.Equal(StatusCode.Unavailable, e.StatusCode);
         hangUp.Stop();
         await acceptLoop;
-        Assert.Equal(1, connections);
+        // One attempt; the socket handler may reopen the connection once for a request the
+        // server hung up on before answering (not a retry of ours): one or two connections.
+        Assert.InRange(connections, 1, 2);
     }
 
     [Fact]
