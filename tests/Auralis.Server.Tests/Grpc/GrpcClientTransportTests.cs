@@ -28,6 +28,53 @@ public sealed class GrpcClientTransportTests
         }
     }
 
+    /// <summary>Accepts connections and closes each at once (RST), counting them.</summary>
+    private sealed class HangUpServer : IAsyncDisposable
+    {
+        private readonly TcpListener _listener = new(IPAddress.Loopback, 0);
+        private Task _acceptLoop = Task.CompletedTask;
+        private int _connections;
+
+        public Uri Address => new($"http://127.0.0.1:{((IPEndPoint)_listener.LocalEndpoint).Port}");
+
+        public static HangUpServer Start()
+        {
+            var server = new HangUpServer();
+            server._listener.Start();
+            server._acceptLoop = Task.Run(server.AcceptAsync);
+            return server;
+        }
+
+        /// <summary>Stops listening and returns the connections accepted.</summary>
+        public async Task<int> StopAsync()
+        {
+            _listener.Stop();
+            await _acceptLoop;
+            return Volatile.Read(ref _connections);
+        }
+
+        public async ValueTask DisposeAsync() => await StopAsync();
+
+        private async Task AcceptAsync()
+        {
+            try
+            {
+                while (true)
+                {
+                    using var socket = await _listener.AcceptSocketAsync();
+                    Interlocked.Increment(ref _connections);
+                    socket.Close(0);
+                }
+            }
+            catch (SocketException)
+            {
+            }
+            catch (ObjectDisposedException)
+            {
+            }
+        }
+    }
+
     private static int FreePort()
     {
         using var listener = new TcpListener(IPAddress.Loopback, 0);
@@ -97,35 +144,14 @@ public sealed class GrpcClientTransportTests
     [Fact]
     public async Task A_server_that_hangs_up_is_unavailable()
     {
-        using var hangUp = new TcpListener(IPAddress.Loopback, 0);
-        hangUp.Start();
-        var connections = 0;
-        var acceptLoop = Task.Run(async () =>
-        {
-            try
-            {
-                while (true)
-                {
-                    using var socket = await hangUp.AcceptSocketAsync();
-                    Interlocked.Increment(ref connections);
-                    socket.Close(0);
-                }
-            }
-            catch (SocketException)
-            {
-            }
-            catch (ObjectDisposedException)
-            {
-            }
-        });
+        await using var hangUp = HangUpServer.Start();
         using var handler = new CountingHandler();
-        using var client = new TestClient(new Uri($"http://127.0.0.1:{((IPEndPoint)hangUp.LocalEndpoint).Port}"), new GrpcClientOptions { Handler = handler });
+        using var client = new TestClient(hangUp.Address, new GrpcClientOptions { Handler = handler });
 
         var e = await Assert.ThrowsAsync<RpcException>(() => client.HealthAsync(TimeSpan.FromSeconds(10)));
 
         Assert.Equal(StatusCode.Unavailable, e.StatusCode);
-        hangUp.Stop();
-        await acceptLoop;
+        var connections = await hangUp.StopAsync();
         // The call is retried once (two attempts at most; the second opens a connection only
         // when the channel has reconnected by then, docs/grpc.md), and the socket handler itself
         // may reopen a connection once for a request the server hung up on before answering: at
@@ -136,34 +162,13 @@ public sealed class GrpcClientTransportTests
     [Fact]
     public async Task Without_RetryUnavailableOnce_a_server_that_hangs_up_is_tried_once()
     {
-        using var hangUp = new TcpListener(IPAddress.Loopback, 0);
-        hangUp.Start();
-        var connections = 0;
-        var acceptLoop = Task.Run(async () =>
-        {
-            try
-            {
-                while (true)
-                {
-                    using var socket = await hangUp.AcceptSocketAsync();
-                    Interlocked.Increment(ref connections);
-                    socket.Close(0);
-                }
-            }
-            catch (SocketException)
-            {
-            }
-            catch (ObjectDisposedException)
-            {
-            }
-        });
-        using var client = new TestClient(new Uri($"http://127.0.0.1:{((IPEndPoint)hangUp.LocalEndpoint).Port}"), new GrpcClientOptions { RetryUnavailableOnce = false });
+        await using var hangUp = HangUpServer.Start();
+        using var client = new TestClient(hangUp.Address, new GrpcClientOptions { RetryUnavailableOnce = false });
 
         var e = await Assert.ThrowsAsync<RpcException>(() => client.HealthAsync(TimeSpan.FromSeconds(10)));
 
         Assert.Equal(StatusCode.Unavailable, e.StatusCode);
-        hangUp.Stop();
-        await acceptLoop;
+        var connections = await hangUp.StopAsync();
         // One attempt; the socket handler may reopen the connection once for a request the
         // server hung up on before answering (not a retry of ours): one or two connections.
         Assert.InRange(connections, 1, 2);
