@@ -28,9 +28,11 @@ internal static class KestrelBounds
         // cleartext HTTP/2 handed over by CleartextHttp2 (same server, same limits).
         kestrel.MinRequestBodyDataRate = new MinDataRate(limits.MinBodyBytesPerSecond, limits.MinBodyRateGracePeriod);
 
-        // What one connection may have in flight, below the request bound so that one connection
-        // cannot take every slot. (Calls waiting for a slot hold no flow-control window: they take
-        // it only once their message is read, see RequestSlotInterceptor.)
-        kestrel.Http2.MaxStreamsPerConnection = Math.Min(limits.MaxHttp2StreamsPerConnection, settings.MaxConcurrentRequests);
+        // What one connection may have open. It may exceed the request bound: calls beyond the
+        // slots wait in the request gate with their message already read, so they hold no
+        // flow-control window (RequestSlotInterceptor). A lower value would refuse the streams a
+        // client opens before it has read SETTINGS, and Kestrel ends the whole connection when
+        // their bodies arrive (ServerLimits.MaxHttp2StreamsPerConnection).
+        kestrel.Http2.MaxStreamsPerConnection = limits.MaxHttp2StreamsPerConnection;
     }
 }

@@ -13,8 +13,13 @@ public sealed record ServerLimits
     /// <summary>Player streams (/ws sessions) at once; each holds a few audio chunks.</summary>
     public int MaxStreams { get; init; } = 32;
 
-    /// <summary>Concurrent requests on one HTTP/2 connection (SETTINGS_MAX_CONCURRENT_STREAMS); clients queue or open another connection beyond it.</summary>
-    public int MaxHttp2StreamsPerConnection { get; init; } = 16;
+    /// <summary>
+    /// Concurrent requests on one HTTP/2 connection (SETTINGS_MAX_CONCURRENT_STREAMS); clients queue or open another
+    /// connection beyond it. Not below 100: clients open up to 100 streams before they have read the server's SETTINGS
+    /// (RFC 9113 section 3.4; SocketsHttpHandler, nghttp2), and Kestrel answers the body of a stream it refused and
+    /// forgot with GOAWAY STREAM_CLOSED, which fails every call on that connection.
+    /// </summary>
+    public int MaxHttp2StreamsPerConnection { get; init; } = 100;
 
     /// <summary>Largest HTTP/JSON API request body (the API takes small JSON bodies only); larger: 413.</summary>
     public int MaxApiBodyBytes { get; init; } = 64 * 1024;

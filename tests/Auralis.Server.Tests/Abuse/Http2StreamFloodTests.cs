@@ -11,25 +11,89 @@ namespace Auralis.Server.Tests.Abuse;
 public sealed class Http2StreamFloodTests(ITestOutputHelper output)
 {
     [Fact]
-    public async Task The_cleartext_http2_endpoint_announces_fewer_streams_per_connection_than_request_slots()
+    public async Task The_cleartext_http2_endpoint_announces_its_stream_limit_of_at_least_a_hundred()
     {
         await using var server = await ServerFixture.StartAsync();
         using var client = await RawClient.ConnectAsync(server.Address);
-        await client.WriteAsync([.. "PRI * HTTP/2.0\r\n\r\nSM\r\n\r\n"u8.ToArray(), 0, 0, 0, 4, 0, 0, 0, 0, 0]);
+        await client.WriteAsync([.. Http2Frames.Preface, .. Http2Frames.Frame(Http2Frames.Settings, 0, 0, [])]);
 
-        // The server's first frame is its SETTINGS: 9-byte header, then 6-byte (id, value) pairs.
-        var header = new byte[9];
-        await client.Stream.ReadExactlyAsync(header).AsTask().WaitAsync(TimeSpan.FromSeconds(5));
-        Assert.Equal(4, header[3]);
-        var payload = new byte[(header[0] << 16) | (header[1] << 8) | header[2]];
-        await client.Stream.ReadExactlyAsync(payload).AsTask().WaitAsync(TimeSpan.FromSeconds(5));
-        var settings = Enumerable.Range(0, payload.Length / 6).ToDictionary(
-            i => System.Buffers.Binary.BinaryPrimitives.ReadUInt16BigEndian(payload.AsSpan(i * 6)),
-            i => System.Buffers.Binary.BinaryPrimitives.ReadUInt32BigEndian(payload.AsSpan((i * 6) + 2)));
+        // The server's first frame is its SETTINGS: 6-byte (id, value) pairs.
+        var frame = await Http2Frames.ReadAsync(client.Stream, new CancellationTokenSource(TimeSpan.FromSeconds(5)).Token);
+        Assert.Equal(Http2Frames.Settings, frame.Type);
+        var settings = Enumerable.Range(0, frame.Payload.Length / 6).ToDictionary(
+            i => System.Buffers.Binary.BinaryPrimitives.ReadUInt16BigEndian(frame.Payload.AsSpan(i * 6)),
+            i => System.Buffers.Binary.BinaryPrimitives.ReadUInt32BigEndian(frame.Payload.AsSpan((i * 6) + 2)));
 
-        // SETTINGS_MAX_CONCURRENT_STREAMS (0x3).
+        // SETTINGS_MAX_CONCURRENT_STREAMS (0x3): what clients assume before they have read it.
         Assert.Equal((uint)server.Limits.MaxHttp2StreamsPerConnection, settings[3]);
-        Assert.True(server.Limits.MaxHttp2StreamsPerConnection < 64);
+        Assert.True(server.Limits.MaxHttp2StreamsPerConnection >= 100);
+    }
+
+    /// <summary>
+    /// A client may send requests before it has read the server's SETTINGS (RFC 9113 section 3.4),
+    /// and SocketsHttpHandler and nghttp2 open up to 100 streams then. Kestrel resets streams over
+    /// its limit REFUSED_STREAM and, once it has forgotten them, answers their in-flight DATA with
+    /// GOAWAY STREAM_CLOSED, which fails every call on the connection. So a burst of 100 calls
+    /// opened before SETTINGS must be accepted whole.
+    /// </summary>
+    [Fact]
+    public async Task A_burst_of_a_hundred_calls_sent_before_the_server_settings_is_never_refused()
+    {
+        await using var server = await ServerFixture.StartAsync();
+        using var client = await RawClient.ConnectAsync(server.Address);
+        var authority = $"127.0.0.1:{server.Address.Port}";
+        var headers = Http2Frames.GrpcRequestHeaders(authority, "/auralis.v1.FingerprintService/Health");
+        var streams = Enumerable.Range(0, 100).Select(i => (2 * i) + 1).ToList();
+
+        // Everything a hasty client writes before reading: preface, SETTINGS, then per call its
+        // HEADERS and the start of its body (the 5-byte message header of an empty HealthRequest).
+        var burst = new MemoryStream();
+        burst.Write(Http2Frames.Preface);
+        burst.Write(Http2Frames.Frame(Http2Frames.Settings, 0, 0, []));
+        foreach (var stream in streams)
+        {
+            burst.Write(Http2Frames.Frame(Http2Frames.Headers, Http2Frames.EndHeaders, stream, headers));
+            burst.Write(Http2Frames.Frame(Http2Frames.Data, 0, stream, Http2Frames.GrpcMessage([])));
+        }
+
+        await client.WriteAsync(burst.ToArray());
+
+        using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(30));
+        var ended = new HashSet<int>();
+        var refused = new List<string>();
+        var bodiesEnded = false;
+        while (ended.Count + refused.Count < streams.Count)
+        {
+            var frame = await Http2Frames.ReadAsync(client.Stream, timeout.Token);
+            switch (frame.Type)
+            {
+                case Http2Frames.Settings when (frame.Flags & Http2Frames.Ack) == 0:
+                    // Acknowledge, then end every request body: the calls can now complete.
+                    var rest = new MemoryStream();
+                    rest.Write(Http2Frames.Frame(Http2Frames.Settings, Http2Frames.Ack, 0, []));
+                    foreach (var stream in streams)
+                    {
+                        rest.Write(Http2Frames.Frame(Http2Frames.Data, Http2Frames.EndStream, stream, []));
+                    }
+
+                    await client.WriteAsync(rest.ToArray());
+                    bodiesEnded = true;
+                    break;
+                case Http2Frames.RstStream:
+                    refused.Add($"stream {frame.StreamId}: RST_STREAM 0x{System.Buffers.Binary.BinaryPrimitives.ReadUInt32BigEndian(frame.Payload):x}");
+                    break;
+                case Http2Frames.GoAway:
+                    Assert.Fail($"the server closed the connection: GOAWAY 0x{System.Buffers.Binary.BinaryPrimitives.ReadUInt32BigEndian(frame.Payload.AsSpan(4)):x} after {ended.Count} calls");
+                    break;
+                case Http2Frames.Headers or Http2Frames.Data when (frame.Flags & Http2Frames.EndStream) != 0:
+                    ended.Add(frame.StreamId);
+                    break;
+            }
+        }
+
+        Assert.True(bodiesEnded);
+        Assert.Empty(refused);
+        Assert.Equal(streams.Count, ended.Count);
     }
 
     [Fact]
