@@ -14,6 +14,8 @@ internal static class AuralisCli
         root.Subcommands.Add(ScanCommand.Create(context));
         root.Subcommands.Add(StatusCommand.Create(context));
         root.Subcommands.Add(SimilarCommand.Create(context));
+        root.Subcommands.Add(ListCommand.Create(context));
+        root.Subcommands.Add(DuplicatesCommand.Create(context));
         root.Subcommands.Add(MasterCommand.Create(context));
         root.Subcommands.Add(ServeCommand.Create(context));
         root.Subcommands.Add(DemoCommand.Create(context));

@@ -95,11 +95,11 @@ public sealed class FingerprintCommandTests : IDisposable
     }
 
     [Fact]
-    public void Missing_file_is_a_fatal_error_naming_the_file()
+    public void Missing_file_is_a_usage_error_naming_the_file()
     {
         var path = _temp.File("nope.flac");
         var result = CliRunner.Run("fingerprint", path, "--json");
-        Assert.Equal(1, result.ExitCode);
+        Assert.Equal(2, result.ExitCode);
         Assert.Contains(path, result.Error, StringComparison.Ordinal);
         Assert.Empty(result.Out);
     }

@@ -253,11 +253,11 @@ public sealed partial class MasterCommandTests : IDisposable
     }
 
     [Fact]
-    public void Missing_input_fails_with_exit_1_naming_the_file()
+    public void Missing_input_fails_with_exit_2_naming_the_file()
     {
         var missing = _temp.File("nope.flac");
         var result = CliRunner.Run("master", missing, _temp.File("out.wav"));
-        Assert.Equal(1, result.ExitCode);
+        Assert.Equal(2, result.ExitCode);
         Assert.Contains(missing, result.Error, StringComparison.Ordinal);
         Assert.False(File.Exists(_temp.File("out.wav")));
     }
@@ -301,12 +301,12 @@ public sealed partial class MasterCommandTests : IDisposable
     }
 
     [Fact]
-    public void Output_into_a_missing_folder_fails_with_exit_1_naming_it()
+    public void Output_into_a_missing_folder_fails_with_exit_2_naming_it()
     {
         var input = Write("in.wav", Material("quiet", 1));
         var output = Path.Combine(_temp.Path, "no-such-folder", "out.wav");
         var result = CliRunner.Run("master", input, output);
-        Assert.Equal(1, result.ExitCode);
+        Assert.Equal(2, result.ExitCode);
         Assert.Contains(output, result.Error, StringComparison.Ordinal);
     }
 

@@ -40,7 +40,7 @@ public sealed class SimilarCommandTests : IDisposable
         using var doc = JsonDocument.Parse(result.Out);
         var list = doc.RootElement.EnumerateArray().ToList();
         Assert.Equal(2, list.Count);
-        Assert.Equal(["track_id", "path", "distance"], list[0].EnumerateObject().Select(p => p.Name));
+        Assert.Equal(["track_id", "path", "title", "artist", "album", "distance"], list[0].EnumerateObject().Select(p => p.Name));
         Assert.EndsWith("copy of a.wav", list[0].GetProperty("path").GetString(), StringComparison.Ordinal);
         Assert.Equal(0.0, list[0].GetProperty("distance").GetDouble());
         Assert.True(list[1].GetProperty("distance").GetDouble() > 0);
@@ -90,15 +90,20 @@ public sealed class SimilarCommandTests : IDisposable
     }
 
     [Fact]
-    public void Unknown_targets_and_an_empty_library_are_clear_errors()
+    public void Unknown_targets_and_a_missing_library_are_clear_usage_errors()
     {
+        var missingDb = CliRunner.Run("similar", "1", "--db", Db);
+        Assert.Equal(2, missingDb.ExitCode);
+        Assert.Contains("auralis scan", missingDb.Error, StringComparison.Ordinal);
+        Assert.False(File.Exists(Db)); // a read-only command never creates the database
+        Auralis.Library.Database.LibraryDatabase.Open(Db).Dispose(); // an empty library
         var empty = CliRunner.Run("similar", "1", "--db", Db);
         Assert.Equal(1, empty.ExitCode);
         Assert.Contains("auralis scan", empty.Error, StringComparison.Ordinal);
         AddTone("a.wav", 220);
         CliRunner.Run("scan", Music, "--db", Db, "--no-sidecars");
         var unknown = CliRunner.Run("similar", "99999", "--db", Db);
-        Assert.Equal(1, unknown.ExitCode);
+        Assert.Equal(2, unknown.ExitCode);
         Assert.Contains("99999", unknown.Error, StringComparison.Ordinal);
         Assert.Equal(2, CliRunner.Run("similar", "1", "--db", Db, "-k", "0").ExitCode);
     }

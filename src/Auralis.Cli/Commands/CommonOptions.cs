@@ -27,6 +27,26 @@ internal static class CommonOptions
     }
 
     /// <summary>
+    /// For commands that only read the library (status, similar, list, duplicates): a database
+    /// that does not exist is a mistyped path, not an empty library, so it is refused (exit 2)
+    /// instead of being created empty. Null after the error message, with the exit code to return.
+    /// </summary>
+    public static Auralis.Library.Database.LibraryDatabase? OpenExistingDatabase(CliContext context, string? path, out int exitCode)
+    {
+        var file = path ?? Auralis.Library.Database.LibraryDatabase.DefaultPath;
+        if (!File.Exists(file))
+        {
+            context.Error.WriteLine(
+                $"auralis: error: no library database at {file}; check --db (or $AURALIS_DB), or create one with `auralis scan DIR`");
+            exitCode = ExitCodes.Usage;
+            return null;
+        }
+
+        exitCode = ExitCodes.Fatal;
+        return OpenDatabase(context, file);
+    }
+
+    /// <summary>
     /// Refuses values below 1 with <paramref name="message"/>. Reads the token, not the converted
     /// value: a token that is no number already has its parse error (exit 2), and asking for its
     /// value would throw instead.

@@ -69,7 +69,7 @@ internal static class DemoCommand
 
         console.MarkupLine($"Scanning it into [bold]{Markup.Escape(database.Path)}[/] with the {selected.Name} engine:");
         var exit = ScanCommand.Execute(context, database, [folder], Environment.ProcessorCount, sidecars: true, json: false, selected);
-        if (exit == ExitCodes.Fatal)
+        if (exit is ExitCodes.Fatal or ExitCodes.Usage or ExitCodes.Interrupted)
         {
             return exit;
         }
@@ -89,7 +89,7 @@ internal static class DemoCommand
 
             var f = stored.Fingerprint;
             table.AddRow(
-                Markup.Escape(Path.GetFileNameWithoutExtension(path)),
+                Markup.Escape(TrackNames.Title(track)),
                 f["lufs"].ToString("0.0"),
                 f["crest_db"].ToString("0.0"),
                 f["tempo_bpm"] > 0 ? f["tempo_bpm"].ToString("0") : "-",
@@ -124,8 +124,8 @@ internal static class DemoCommand
         foreach (var track in known.Take(2))
         {
             var near = index.Nearest(track.Id, 3)
-                .Select(n => $"{Path.GetFileNameWithoutExtension(tracks.Get(n.TrackId)?.FilePath)} ({n.Distance:0.00})");
-            console.MarkupLine($"Most similar to [bold]{Markup.Escape(Path.GetFileNameWithoutExtension(track.FilePath))}[/]: {Markup.Escape(string.Join(", ", near))}");
+                .Select(n => $"{(tracks.Get(n.TrackId) is { } other ? TrackNames.Title(other) : "(removed)")} ({n.Distance:0.00})");
+            console.MarkupLine($"Most similar to [bold]{Markup.Escape(TrackNames.Title(track))}[/]: {Markup.Escape(string.Join(", ", near))}");
         }
 
         var loudest = known.Select(t => (Track: t, Fingerprint: fingerprints.Get(t.Id)!.Fingerprint)).MaxBy(t => t.Fingerprint["lufs"]);
@@ -136,7 +136,7 @@ internal static class DemoCommand
             Auralis.Mastering.LwrpZone.DynamicLoud => "loud but dynamic: dynamics left alone, safety limiting only",
             _ => "quiet: the full adaptive chain",
         };
-        console.MarkupLine($"Mastering decision for the loudest, [bold]{Markup.Escape(Path.GetFileNameWithoutExtension(loudest.Track.FilePath))}[/] " +
+        console.MarkupLine($"Mastering decision for the loudest, [bold]{Markup.Escape(TrackNames.Title(loudest.Track))}[/] " +
             $"({decision.Lufs:0.0} LUFS, crest {decision.CrestDb:0.0} dB): {decision.ZoneName}, {Markup.Escape(what)}.");
     }
 

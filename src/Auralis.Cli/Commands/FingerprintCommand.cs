@@ -20,6 +20,14 @@ internal static class FingerprintCommand
 
     private static int Run(CliContext context, string path, bool json, string engineChoice)
     {
+        if (!File.Exists(path))
+        {
+            context.Error.WriteLine(Directory.Exists(path)
+                ? $"auralis: error: {path} is a folder; fingerprint takes one audio file (`auralis scan` takes folders)"
+                : $"auralis: error: {path}: no such file");
+            return ExitCodes.Usage;
+        }
+
         var engine = CommonOptions.SelectEngine(context, engineChoice);
         if (engine is null)
         {

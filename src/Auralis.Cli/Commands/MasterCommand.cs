@@ -77,10 +77,19 @@ internal static class MasterCommand
             return ExitCodes.Usage;
         }
 
+        if (!File.Exists(inputPath))
+        {
+            context.Error.WriteLine(Directory.Exists(inputPath)
+                ? $"auralis: error: {inputPath} is a folder; master takes one audio file"
+                : $"auralis: error: {inputPath}: no such file");
+            return ExitCodes.Usage;
+        }
+
         var folder = Path.GetDirectoryName(Path.GetFullPath(outputPath))!;
         if (!Directory.Exists(folder))
         {
-            return context.Fail($"cannot write {outputPath}: the folder {folder} does not exist");
+            context.Error.WriteLine($"auralis: error: cannot write {outputPath}: the folder {folder} does not exist");
+            return ExitCodes.Usage;
         }
 
         if (FingerprintInput(context, inputPath, engineChoice) is not var (fingerprint, fingerprintSource))
@@ -90,11 +99,17 @@ internal static class MasterCommand
 
         MasteringPlan plan;
         ProgrammeMeasurement measured;
+        using var interrupt = new Interruption(context, $"{outputPath} will not be written");
         try
         {
             var source = new AudioFilePcmSource(inputPath);
             plan = MasteringPlanner.Plan(fingerprint, source, presetName);
-            measured = Render(source, plan, intensity, outputPath);
+            measured = Render(source, plan, intensity, outputPath, interrupt.Token);
+        }
+        catch (OperationCanceledException) when (interrupt.Requested)
+        {
+            context.Error.WriteLine($"auralis: interrupted: {outputPath} was not written");
+            return ExitCodes.Interrupted;
         }
         catch (Exception e) when (e is AudioDecodeException or IOException or NotSupportedException or UnauthorizedAccessException)
         {
@@ -172,9 +187,9 @@ internal static class MasterCommand
 
     /// <summary>
     /// Renders chunk by chunk into a temporary file beside OUT, measuring as it goes, and moves it
-    /// into place only when complete: a failed render never leaves a truncated OUT.
+    /// into place only when complete: a failed or interrupted render never leaves a truncated OUT.
     /// </summary>
-    private static ProgrammeMeasurement Render(IPcmSource source, MasteringPlan plan, double intensity, string outputPath)
+    private static ProgrammeMeasurement Render(IPcmSource source, MasteringPlan plan, double intensity, string outputPath, CancellationToken cancellationToken)
     {
         var directory = Path.GetDirectoryName(Path.GetFullPath(outputPath))!;
         var partial = Path.Combine(directory, $".{Path.GetFileNameWithoutExtension(outputPath)}.partial{Path.GetExtension(outputPath)}");
@@ -184,7 +199,7 @@ internal static class MasterCommand
             using (var sink = AudioFileWriter.Create(partial, plan.SampleRate, plan.Channels))
             using (var renderer = MasteringRenderer.Open(source, plan, intensity))
             {
-                while (renderer.RenderNext() is { } chunk)
+                while (renderer.RenderNext(cancellationToken: cancellationToken) is { } chunk)
                 {
                     sink.Write(chunk.Samples);
                     meter.Push(chunk.Samples);

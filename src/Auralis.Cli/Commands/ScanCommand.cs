@@ -67,18 +67,8 @@ internal static class ScanCommand
 
         var roots = folders.Select(f => Path.TrimEndingDirectorySeparator(Path.GetFullPath(f))).ToList();
         var console = Consoles.For(context.Out);
-        using var interrupt = new CancellationTokenSource();
-        ConsoleCancelEventHandler onCancel = (_, e) =>
-        {
-            // First Ctrl-C: finish cleanly (in-flight tracks return to pending). A second one kills.
-            if (!interrupt.IsCancellationRequested)
-            {
-                e.Cancel = true;
-                context.Error.WriteLine("auralis: stopping: finishing the tracks in progress (Ctrl-C again to abort)...");
-                interrupt.Cancel();
-            }
-        };
-        Console.CancelKeyPress += onCancel;
+        // First Ctrl-C: finish cleanly (in-flight tracks return to pending), exit 130. A second one kills.
+        using var interrupt = new Interruption(context, "finishing the tracks in progress");
         try
         {
             // One scan of a database at a time (another CLI scan, a server scan): wait for it.
@@ -95,7 +85,9 @@ internal static class ScanCommand
             }
             catch (DirectoryNotFoundException e)
             {
-                return context.Fail(e.Message);
+                // A folder that does not exist (and has no tracks to keep): a mistyped path.
+                context.Error.WriteLine($"auralis: error: {e.Message}");
+                return ExitCodes.Usage;
             }
 
             ReportUnreadable(context, changes, json);
@@ -123,9 +115,10 @@ internal static class ScanCommand
 
             return code;
         }
-        catch (OperationCanceledException) when (interrupt.IsCancellationRequested)
+        catch (OperationCanceledException) when (interrupt.Requested)
         {
-            return context.Fail("interrupted while waiting for the other scan; nothing was changed");
+            context.Error.WriteLine("auralis: interrupted while waiting for the other scan; nothing was changed");
+            return ExitCodes.Interrupted;
         }
         catch (LibraryDatabaseException e)
         {
@@ -134,10 +127,6 @@ internal static class ScanCommand
                 ? $" (another program held the database's write lock for more than {LibraryDatabase.BusyTimeout.TotalSeconds:0} s)"
                 : "";
             return context.Fail($"{e.Message.TrimEnd('.')}{held}; the scan stopped, and only tracks reported complete before this error are stored");
-        }
-        finally
-        {
-            Console.CancelKeyPress -= onCancel;
         }
     }
 
@@ -300,7 +289,7 @@ internal static class ScanCommand
         if (result.Cancelled)
         {
             context.Error.WriteLine($"auralis: interrupted: {result.Returned} tracks in progress went back to pending; run the same scan again to continue");
-            return ExitCodes.Fatal;
+            return ExitCodes.Interrupted;
         }
 
         return counts[FingerprintStatus.Error] > 0 ? ExitCodes.SomeTracksFailed : ExitCodes.Success;

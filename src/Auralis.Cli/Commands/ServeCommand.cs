@@ -117,6 +117,16 @@ internal static class ServeCommand
                 signal.Cancel = true;
                 stop.Cancel();
             });
+
+            // Ctrl-C stops as cleanly as SIGTERM but exits 130, as an interrupted command does;
+            // SIGTERM (a service manager's stop) is the normal end and exits 0.
+            var interrupted = false;
+            using var sigint = PosixSignalRegistration.Create(PosixSignal.SIGINT, signal =>
+            {
+                signal.Cancel = true;
+                interrupted = true;
+                stop.Cancel();
+            });
             foreach (var address in server.Addresses)
             {
                 context.Out.WriteLine($"auralis: listening on {address} (web page /, HTTP/JSON API /api, gRPC auralis.v1.FingerprintService)");
@@ -150,7 +160,7 @@ internal static class ServeCommand
             // command after SIGTERM or Ctrl-C before it exits 143 or 130 on its own.
             using var grace = new CancellationTokenSource(StopGrace);
             await server.StopAsync(grace.Token).ConfigureAwait(false);
-            return ExitCodes.Success;
+            return interrupted ? ExitCodes.Interrupted : ExitCodes.Success;
         }
     }
 

@@ -27,10 +27,10 @@ internal static class SimilarCommand
 
     private static int Run(CliContext context, string target, int k, string? dbPath, bool json, bool refit)
     {
-        using var database = CommonOptions.OpenDatabase(context, dbPath);
+        using var database = CommonOptions.OpenExistingDatabase(context, dbPath, out var refused);
         if (database is null)
         {
-            return ExitCodes.Fatal;
+            return refused;
         }
 
         var tracks = new TrackRepository(database);
@@ -84,29 +84,27 @@ internal static class SimilarCommand
         }
         else
         {
-            return context.Fail($"'{target}' is neither a track id of {database.Path} nor an existing file");
+            context.Error.WriteLine($"auralis: error: '{target}' is neither a track id of {database.Path} nor an existing file (`auralis list` shows the ids)");
+            return ExitCodes.Usage;
         }
 
-        var rows = neighbors.Select(n => (n.TrackId, Path: tracks.Get(n.TrackId)?.FilePath ?? "(removed)", n.Distance)).ToList();
+        var rows = neighbors.Select(n => (n.TrackId, Track: tracks.Get(n.TrackId), n.Distance)).ToList();
         if (json)
         {
-            using var stream = new MemoryStream();
-            using (var writer = new System.Text.Json.Utf8JsonWriter(stream, new System.Text.Json.JsonWriterOptions { Indented = true }))
+            JsonLines.WriteArray(context.Out, w =>
             {
-                writer.WriteStartArray();
-                foreach (var (trackId, path, distance) in rows)
+                foreach (var (trackId, track, distance) in rows)
                 {
-                    writer.WriteStartObject();
-                    writer.WriteNumber("track_id", trackId);
-                    writer.WriteString("path", path);
-                    writer.WriteNumber("distance", Math.Round(distance, 6));
-                    writer.WriteEndObject();
+                    w.WriteStartObject();
+                    w.WriteNumber("track_id", trackId);
+                    w.WriteString("path", track?.FilePath ?? "(removed)");
+                    w.WriteString("title", track is null ? null : TrackNames.Title(track));
+                    w.WriteString("artist", track?.Artist);
+                    w.WriteString("album", track?.Album);
+                    w.WriteNumber("distance", Math.Round(distance, 6));
+                    w.WriteEndObject();
                 }
-
-                writer.WriteEndArray();
-            }
-
-            context.Out.WriteLine(System.Text.Encoding.UTF8.GetString(stream.ToArray()));
+            });
             return ExitCodes.Success;
         }
 
@@ -116,16 +114,29 @@ internal static class SimilarCommand
             console.MarkupLine($"[grey](normalizer fitted on {loaded.TrackCount} tracks)[/]");
         }
 
-        var table = new Table().Border(TableBorder.Rounded).AddColumn("#").AddColumn("track id").AddColumn("file").AddColumn(new TableColumn("distance").RightAligned());
+        if (queryId is { } shown && tracks.Get(shown) is { } query)
+        {
+            console.MarkupLine($"Most like [bold]{Markup.Escape(TrackNames.TitleAndArtist(query))}[/] (track {shown}):");
+        }
+
+        var table = new Table().Border(TableBorder.Rounded).AddColumn("#").AddColumn(new TableColumn("id").RightAligned()).AddColumn("track").AddColumn("album")
+            .AddColumn(new TableColumn("distance").RightAligned());
         if (queryId is not null)
         {
             table.AddColumn("differs most in");
         }
 
         var rank = 1;
-        foreach (var (trackId, path, distance) in rows)
+        foreach (var (trackId, track, distance) in rows)
         {
-            var cells = new List<string> { (rank++).ToString(CultureInfo.InvariantCulture), trackId.ToString(CultureInfo.InvariantCulture), Markup.Escape(path), distance.ToString("0.0000", CultureInfo.InvariantCulture) };
+            var cells = new List<string>
+            {
+                (rank++).ToString(CultureInfo.InvariantCulture),
+                trackId.ToString(CultureInfo.InvariantCulture),
+                Markup.Escape(track is null ? "(removed)" : TrackNames.TitleAndArtist(track)),
+                Markup.Escape(track?.Album ?? ""),
+                distance.ToString("0.0000", CultureInfo.InvariantCulture),
+            };
             if (queryId is { } q)
             {
                 // Why the distance is what it is: the dimensions that contribute most.

@@ -20,10 +20,10 @@ internal static class StatusCommand
 
     private static int Run(CliContext context, string? path, bool json)
     {
-        using var database = CommonOptions.OpenDatabase(context, path);
+        using var database = CommonOptions.OpenExistingDatabase(context, path, out var refused);
         if (database is null)
         {
-            return ExitCodes.Fatal;
+            return refused;
         }
 
         var tracks = new TrackRepository(database);

@@ -1,0 +1,138 @@
+using Auralis.Fingerprinting;
+
+namespace Auralis.Similarity;
+
+/// <summary>What makes the tracks of a <see cref="DuplicateGroup"/> duplicates.</summary>
+public enum DuplicateKind
+{
+    /// <summary>The same samples: all 25 dimensions bit-identical and the durations within 10 ms (copies, lossless re-encodes).</summary>
+    IdenticalAudio,
+
+    /// <summary>Fingerprints closer than the threshold: the same recording in another lossy encoding, bitrate or format.</summary>
+    NearIdentical,
+}
+
+/// <summary>Tracks that are the same music; <see cref="MaxDistance"/> is the largest link that joined the group.</summary>
+public sealed record DuplicateGroup(DuplicateKind Kind, IReadOnlyList<long> TrackIds, double MaxDistance);
+
+/// <summary>A track as duplicate finding sees it.</summary>
+public readonly record struct DuplicateCandidate(long TrackId, Fingerprint Fingerprint, double? DurationSeconds);
+
+/// <summary>
+/// Finds duplicates in a library. Identical audio is exact (equal fingerprints, the fingerprint being
+/// a pure function of the decoded samples); near-identical joins tracks whose similarity-graph link
+/// is at most the threshold, transitively (A~B and B~C put A, B and C in one group), and reports a
+/// group only when it is more than an identical-audio group already reported.
+/// </summary>
+public static class Duplicates
+{
+    /// <summary>
+    /// Default distance (the library's normalized, weighted distance) under which two tracks count as
+    /// the same music. Measured on real music (docs/similarity.md, "Duplicates"): transcodes of one
+    /// track lie far below it, different pieces far above.
+    /// </summary>
+    public const double DefaultThreshold = 0.05;
+
+    /// <summary>Durations closer than this are "the same length" for identical audio.</summary>
+    public const double DurationToleranceSeconds = 0.010;
+
+    public static IReadOnlyList<DuplicateGroup> Find(
+        IReadOnlyList<DuplicateCandidate> tracks, IReadOnlyDictionary<long, IReadOnlyList<Neighbor>> graph, double threshold = DefaultThreshold)
+    {
+        ArgumentNullException.ThrowIfNull(tracks);
+        ArgumentNullException.ThrowIfNull(graph);
+        ArgumentOutOfRangeException.ThrowIfNegative(threshold);
+
+        var identical = IdenticalAudio(tracks);
+        var groups = new List<DuplicateGroup>(identical);
+        var reported = identical.Select(g => Key(g.TrackIds)).ToHashSet(StringComparer.Ordinal);
+
+        var known = tracks.Select(t => t.TrackId).ToHashSet();
+        var links = graph.Where(p => known.Contains(p.Key))
+            .SelectMany(p => p.Value.Where(n => n.Distance <= threshold && known.Contains(n.TrackId)).Select(n => (From: p.Key, To: n.TrackId, n.Distance)))
+            .ToList();
+        var parent = known.ToDictionary(id => id, id => id);
+        foreach (var (from, to, _) in links)
+        {
+            Union(parent, from, to);
+        }
+
+        var widest = new Dictionary<long, double>();
+        foreach (var (from, _, distance) in links)
+        {
+            var root = Find(parent, from);
+            widest[root] = Math.Max(widest.GetValueOrDefault(root), distance);
+        }
+
+        foreach (var component in parent.Keys.GroupBy(id => Find(parent, id)).Where(c => c.Count() > 1))
+        {
+            var ids = component.Order().ToList();
+            if (!reported.Contains(Key(ids)))
+            {
+                groups.Add(new DuplicateGroup(DuplicateKind.NearIdentical, ids, widest.GetValueOrDefault(component.Key)));
+            }
+        }
+
+        return groups.OrderBy(g => g.Kind).ThenBy(g => g.TrackIds[0]).ToList();
+    }
+
+    private static List<DuplicateGroup> IdenticalAudio(IReadOnlyList<DuplicateCandidate> tracks)
+    {
+        var groups = new List<DuplicateGroup>();
+        foreach (var sameFingerprint in tracks.GroupBy(t => t.Fingerprint).Where(g => g.Count() > 1))
+        {
+            // Equal fingerprints of different lengths (e.g. two silent files) are not the same audio:
+            // split the group into runs of durations within the tolerance.
+            var run = new List<DuplicateCandidate>();
+            foreach (var track in sameFingerprint.OrderBy(t => t.DurationSeconds ?? -1))
+            {
+                if (run.Count > 0 && !SameLength(run[^1].DurationSeconds, track.DurationSeconds))
+                {
+                    Flush(run, groups);
+                }
+
+                run.Add(track);
+            }
+
+            Flush(run, groups);
+        }
+
+        return groups;
+
+        static void Flush(List<DuplicateCandidate> run, List<DuplicateGroup> groups)
+        {
+            if (run.Count > 1)
+            {
+                groups.Add(new DuplicateGroup(DuplicateKind.IdenticalAudio, run.Select(t => t.TrackId).Order().ToList(), 0));
+            }
+
+            run.Clear();
+        }
+    }
+
+    private static bool SameLength(double? a, double? b) =>
+        a is { } x && b is { } y ? Math.Abs(x - y) <= DurationToleranceSeconds : a is null && b is null;
+
+    private static string Key(IEnumerable<long> ids) => string.Join(',', ids.Order());
+
+    private static long Find(Dictionary<long, long> parent, long id)
+    {
+        while (parent[id] != id)
+        {
+            parent[id] = parent[parent[id]]; // path halving
+            id = parent[id];
+        }
+
+        return id;
+    }
+
+    private static void Union(Dictionary<long, long> parent, long a, long b)
+    {
+        var ra = Find(parent, a);
+        var rb = Find(parent, b);
+        if (ra != rb)
+        {
+            parent[Math.Max(ra, rb)] = Math.Min(ra, rb);
+        }
+    }
+}
