@@ -28,10 +28,12 @@ public static class Duplicates
 {
     /// <summary>
     /// Default distance (the library's normalized, weighted distance) under which two tracks count as
-    /// the same music. Measured on real music (docs/similarity.md, "Duplicates"): transcodes of one
-    /// track lie far below it, different pieces far above.
+    /// the same music. Measured on 41 Vorbis tracks with MP3, FLAC and Opus transcodes of six
+    /// (docs/similarity.md, "Duplicates"): the closest two different pieces were 0.135 apart, and
+    /// 26 of the 36 same-piece pairs lay under 0.08; the rest (up to 0.198) differ in spectral
+    /// flatness and crest factor, which version-1 fingerprints do not hold steady across encoders.
     /// </summary>
-    public const double DefaultThreshold = 0.05;
+    public const double DefaultThreshold = 0.08;
 
     /// <summary>Durations closer than this are "the same length" for identical audio.</summary>
     public const double DurationToleranceSeconds = 0.010;
