@@ -91,4 +91,25 @@ internal static class CliRunner
 
         return Process.Start(start)!;
     }
+
+    /// <summary>
+    /// Starts the CLI with SIGINT at its default disposition: a process started from a
+    /// non-interactive shell may inherit SIGINT ignored, and .NET then keeps ignoring Ctrl-C.
+    /// </summary>
+    public static Process StartWithDefaultSigint(params string[] args)
+    {
+        var dll = Path.Combine(AppContext.BaseDirectory, "auralis.dll");
+        var start = new ProcessStartInfo("python3") { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
+        foreach (var a in new[] { "-c", "import os, signal, sys; signal.signal(signal.SIGINT, signal.SIG_DFL); os.execvp(sys.argv[1], sys.argv[1:])", "dotnet", dll })
+        {
+            start.ArgumentList.Add(a);
+        }
+
+        foreach (var a in args)
+        {
+            start.ArgumentList.Add(a);
+        }
+
+        return Process.Start(start)!;
+    }
 }

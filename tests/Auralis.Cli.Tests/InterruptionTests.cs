@@ -16,7 +16,7 @@ public sealed class InterruptionTests : IDisposable
     public async Task Ctrl_c_stops_serve_cleanly_with_exit_130()
     {
         var music = Directory.CreateDirectory(_temp.File("music")).FullName;
-        using var process = StartWithDefaultSigint("serve", "--db", _temp.File("lib.db"), "--urls", "http://127.0.0.1:0", "--root", music, "--engine", "managed");
+        using var process = CliRunner.StartWithDefaultSigint("serve", "--db", _temp.File("lib.db"), "--urls", "http://127.0.0.1:0", "--root", music, "--engine", "managed");
         try
         {
             await CliRunner.ListeningAddressAsync(process);
@@ -42,7 +42,7 @@ public sealed class InterruptionTests : IDisposable
         }
 
         var db = _temp.File("lib.db");
-        using var process = StartWithDefaultSigint("scan", music, "--db", db, "--json", "--workers", "1", "--no-sidecars", "--engine", "managed");
+        using var process = CliRunner.StartWithDefaultSigint("scan", music, "--db", db, "--json", "--workers", "1", "--no-sidecars", "--engine", "managed");
         try
         {
             var errors = process.StandardError.ReadToEndAsync();
@@ -72,27 +72,6 @@ public sealed class InterruptionTests : IDisposable
     }
 
     private const int Sigint = 2;
-
-    /// <summary>
-    /// Starts the CLI with SIGINT at its default disposition: a process started from a
-    /// non-interactive shell may inherit SIGINT ignored, and .NET then keeps ignoring Ctrl-C.
-    /// </summary>
-    private static Process StartWithDefaultSigint(params string[] args)
-    {
-        var dll = Path.Combine(AppContext.BaseDirectory, "auralis.dll");
-        var start = new ProcessStartInfo("python3") { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
-        foreach (var a in new[] { "-c", "import os, signal, sys; signal.signal(signal.SIGINT, signal.SIG_DFL); os.execvp(sys.argv[1], sys.argv[1:])", "dotnet", dll })
-        {
-            start.ArgumentList.Add(a);
-        }
-
-        foreach (var a in args)
-        {
-            start.ArgumentList.Add(a);
-        }
-
-        return Process.Start(start)!;
-    }
 
     private static void WriteTone(string path, double hz, double seconds)
     {

@@ -8,7 +8,7 @@ using Spectre.Console;
 namespace Auralis.Cli.Commands;
 
 /// <summary>
-/// <c>auralis scan DIR... [--db PATH] [--workers N] [--no-sidecars] [--forget-missing] [--json]</c>: brings the
+/// <c>auralis scan DIR... [--db PATH] [--workers N] [--no-sidecars] [--forget-missing] [--watch] [--json]</c>: brings the
 /// library in line with the folders and fingerprints every track that needs it.
 /// </summary>
 internal static class ScanCommand
@@ -28,11 +28,15 @@ internal static class ScanCommand
         {
             Description = "Remove the tracks of a DIR that is missing or empty (by default they are kept: an unmounted disk loses nothing).",
         };
+        var watch = new Option<bool>("--watch")
+        {
+            Description = $"After the scan, keep watching the folders: new, changed, moved and removed files are picked up within seconds (and everything is rescanned every {WatchSafetyInterval.TotalMinutes:0} minutes as a safety net). Ctrl-C stops.",
+        };
         var json = CommonOptions.Json();
         var engine = CommonOptions.Engine();
         var command = new Command("scan", "Scan music folders: add, update and remove tracks, and fingerprint every track that needs it.")
         {
-            folders, db, workers, noSidecars, forget, json, engine,
+            folders, db, workers, noSidecars, forget, watch, json, engine,
         };
         command.SetAction(parse => Run(
             context,
@@ -42,11 +46,18 @@ internal static class ScanCommand
             !parse.GetValue(noSidecars),
             parse.GetValue(json),
             parse.GetValue(engine)!,
-            parse.GetValue(forget)));
+            parse.GetValue(forget),
+            parse.GetValue(watch)));
         return command;
     }
 
-    private static int Run(CliContext context, string[] folders, string? dbPath, int workers, bool sidecars, bool json, string engineChoice, bool forgetMissing)
+    /// <summary>How long files must stay quiet after a change before a watching scan rescans (an album being copied is one rescan).</summary>
+    internal static readonly TimeSpan WatchDebounce = TimeSpan.FromSeconds(2);
+
+    /// <summary>A watching scan rescans this often even without events (network shares, lost events).</summary>
+    internal static readonly TimeSpan WatchSafetyInterval = TimeSpan.FromMinutes(10);
+
+    private static int Run(CliContext context, string[] folders, string? dbPath, int workers, bool sidecars, bool json, string engineChoice, bool forgetMissing, bool watch)
     {
         var engine = CommonOptions.SelectEngine(context, engineChoice);
         if (engine is null)
@@ -55,20 +66,91 @@ internal static class ScanCommand
         }
 
         using var database = CommonOptions.OpenDatabase(context, dbPath);
-        return database is null ? ExitCodes.Fatal : Execute(context, database, folders, workers, sidecars, json, engine, forgetMissing);
+        if (database is null)
+        {
+            return ExitCodes.Fatal;
+        }
+
+        if (!watch)
+        {
+            return Execute(context, database, folders, workers, sidecars, json, engine, forgetMissing);
+        }
+
+        using var interrupt = new Interruption(context, "finishing the tracks in progress, then no more watching");
+        // Watching starts before the first scan: a file that arrives while it runs wakes the next one.
+        var roots = folders.Select(f => Path.TrimEndingDirectorySeparator(Path.GetFullPath(f))).ToList();
+        using var watcher = new LibraryWatcher(roots.Where(Directory.Exists).ToList(), WatchDebounce, WatchSafetyInterval);
+        var code = Execute(context, database, folders, workers, sidecars, json, engine, forgetMissing, interrupt);
+        if (code is ExitCodes.Fatal or ExitCodes.Usage or ExitCodes.Interrupted)
+        {
+            return code;
+        }
+
+        return Watch(context, database, folders, workers, sidecars, json, engine, interrupt, watcher);
+    }
+
+    /// <summary>
+    /// `scan --watch` after the first scan: rescans whenever files under the folders changed and
+    /// then stayed quiet for <see cref="WatchDebounce"/>, and every <see cref="WatchSafetyInterval"/>,
+    /// until Ctrl-C (exit 130) or a fatal error. Failed tracks do not end the watch: each rescan
+    /// reports them.
+    /// </summary>
+    private static int Watch(CliContext context, LibraryDatabase database, IReadOnlyList<string> folders, int workers, bool sidecars, bool json,
+        Auralis.Fingerprinting.IFingerprintEngine engine, Interruption interrupt, LibraryWatcher watcher)
+    {
+        var roots = folders.Select(f => Path.TrimEndingDirectorySeparator(Path.GetFullPath(f))).ToList();
+        foreach (var problem in watcher.Problems)
+        {
+            context.Error.WriteLine($"auralis: warning: cannot watch {problem}; it is rescanned every {WatchSafetyInterval.TotalMinutes:0} minutes instead");
+        }
+
+        context.Error.WriteLine($"auralis: watching {string.Join(", ", roots)} for changes (Ctrl-C to stop)");
+        while (true)
+        {
+            WatchWake wake;
+            try
+            {
+                wake = watcher.WaitAsync(interrupt.Token).GetAwaiter().GetResult();
+            }
+            catch (OperationCanceledException) when (interrupt.Requested)
+            {
+                context.Error.WriteLine("auralis: stopped watching");
+                return ExitCodes.Interrupted;
+            }
+
+            if (json)
+            {
+                JsonLines.Write(context.Out, w =>
+                {
+                    w.WriteString("event", "rescan");
+                    w.WriteString("reason", wake == WatchWake.Changed ? "changed" : "periodic");
+                });
+            }
+            else
+            {
+                context.Out.WriteLine(wake == WatchWake.Changed ? "Files changed; rescanning." : "Periodic rescan.");
+            }
+
+            var code = Execute(context, database, folders, workers, sidecars, json, engine, forgetMissing: false, interrupt);
+            if (code is ExitCodes.Fatal or ExitCodes.Usage or ExitCodes.Interrupted)
+            {
+                return code;
+            }
+        }
     }
 
     /// <summary>The scan itself (also the first half of `auralis demo`): sync, extract, summarize.</summary>
     internal static int Execute(
         CliContext context, LibraryDatabase database, IReadOnlyList<string> folders, int workers, bool sidecars, bool json,
-        Auralis.Fingerprinting.IFingerprintEngine engine, bool forgetMissing = false)
+        Auralis.Fingerprinting.IFingerprintEngine engine, bool forgetMissing = false, Interruption? interruption = null)
     {
         var clock = Stopwatch.StartNew();
 
         var roots = folders.Select(f => Path.TrimEndingDirectorySeparator(Path.GetFullPath(f))).ToList();
         var console = Consoles.For(context.Out);
         // First Ctrl-C: finish cleanly (in-flight tracks return to pending), exit 130. A second one kills.
-        using var interrupt = new Interruption(context, "finishing the tracks in progress");
+        using var own = interruption is null ? new Interruption(context, "finishing the tracks in progress") : null;
+        var interrupt = interruption ?? own!;
         try
         {
             // One scan of a database at a time (another CLI scan, a server scan): wait for it.

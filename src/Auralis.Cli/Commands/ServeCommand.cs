@@ -48,9 +48,13 @@ internal static class ServeCommand
         };
         var engine = CommonOptions.Engine();
         var noSidecars = new Option<bool>("--no-sidecars") { Description = "Neither read nor write .25d sidecar files." };
+        var watch = new Option<bool>("--watch")
+        {
+            Description = "Keep the library current: scan the --root folders at start, then pick up new, changed, moved and removed files within seconds (and rescan every 10 minutes as a safety net).",
+        };
         var command = new Command("serve", "Run the fingerprint server: gRPC (auralis.v1.FingerprintService) and the HTTP/JSON API on one address.")
         {
-            db, urls, roots, token, allowedHosts, allowedOrigins, engine, noSidecars,
+            db, urls, roots, token, allowedHosts, allowedOrigins, engine, noSidecars, watch,
         };
         command.SetAction((parse, cancellationToken) => RunAsync(
             context,
@@ -61,11 +65,12 @@ internal static class ServeCommand
             new Access(parse.GetValue(allowedHosts) ?? [], parse.GetValue(allowedOrigins) ?? []),
             parse.GetValue(engine)!,
             !parse.GetValue(noSidecars),
+            parse.GetValue(watch),
             cancellationToken));
         return command;
     }
 
-    private static async Task<int> RunAsync(CliContext context, string? dbPath, string urls, string[] roots, string? token, Access access, string engineChoice, bool sidecars, CancellationToken cancellationToken)
+    private static async Task<int> RunAsync(CliContext context, string? dbPath, string urls, string[] roots, string? token, Access access, string engineChoice, bool sidecars, bool watch, CancellationToken cancellationToken)
     {
         var engine = CommonOptions.SelectEngine(context, engineChoice);
         if (engine is null)
@@ -83,6 +88,7 @@ internal static class ServeCommand
             AllowedHosts = access.Hosts,
             AllowedOrigins = access.Origins,
             Sidecars = sidecars ? new Auralis.Library.Sidecars.SidecarStore() : null,
+            Watch = watch,
         };
 
         AuralisServer server;
@@ -134,7 +140,16 @@ internal static class ServeCommand
 
             context.Out.WriteLine(server.Roots.Count == 0
                 ? "auralis: no --root given: requests to read files will be refused"
-                : $"auralis: library roots: {string.Join(", ", server.Roots)}");
+                : $"auralis: library roots: {string.Join(", ", server.Roots)}{(watch ? " (watched: changes are scanned as they happen)" : "")}");
+            if (watch && server.Roots.Count == 0)
+            {
+                context.Error.WriteLine("auralis: warning: --watch without --root watches nothing");
+            }
+
+            foreach (var problem in server.WatchProblems)
+            {
+                context.Error.WriteLine($"auralis: warning: cannot watch {problem}; it is rescanned every 10 minutes instead");
+            }
             if (access.Hosts.Length > 0 || access.Origins.Length > 0)
             {
                 context.Out.WriteLine($"auralis: also answering to host names: {(access.Hosts.Length == 0 ? "-" : string.Join(", ", access.Hosts))}; pages of: {(access.Origins.Length == 0 ? "-" : string.Join(", ", access.Origins))}");

@@ -191,7 +191,17 @@ public sealed class AuralisServer : IAsyncDisposable
     public IReadOnlyList<string> Roots => _library.Roots.Roots;
 
     /// <exception cref="IOException">The address is in use or cannot be bound.</exception>
-    public Task StartAsync(CancellationToken cancellationToken = default) => _app.StartAsync(cancellationToken);
+    public async Task StartAsync(CancellationToken cancellationToken = default)
+    {
+        await _app.StartAsync(cancellationToken).ConfigureAwait(false);
+        if (_library.Settings.Watch)
+        {
+            _library.Scans.StartWatching();
+        }
+    }
+
+    /// <summary>With <see cref="ServerSettings.Watch"/>: roots the watcher could not watch, with the cause (they are rescanned periodically).</summary>
+    public IReadOnlyList<string> WatchProblems => _library.Scans.WatchProblems;
 
     public Task StopAsync(CancellationToken cancellationToken = default) => _app.StopAsync(cancellationToken);
 

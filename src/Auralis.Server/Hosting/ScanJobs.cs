@@ -51,6 +51,7 @@ internal sealed class ScanJobs(ServerLibrary library) : IDisposable
     private readonly Dictionary<int, ScanJob> _jobs = [];
     private readonly CancellationTokenSource _stopping = new();
     private Task _running = Task.CompletedTask;
+    private Task _watching = Task.CompletedTask;
     private ScanJob? _current;
     private int _nextId;
 
@@ -122,6 +123,53 @@ internal sealed class ScanJobs(ServerLibrary library) : IDisposable
         }
     }
 
+    /// <summary>
+    /// `serve --watch`: scans the roots now, then whenever the watcher says files changed (or its
+    /// safety interval passed). A wake while a scan runs (a client's, or the previous one) waits for
+    /// it and then scans once more, so a change made during a scan is never left out.
+    /// </summary>
+    public void StartWatching()
+    {
+        var roots = library.Roots.Roots;
+        if (roots.Count == 0)
+        {
+            return;
+        }
+
+        var settings = library.Settings;
+        var watcher = new LibraryWatcher(roots, settings.WatchDebounce, settings.WatchSafetyInterval);
+        WatchProblems = watcher.Problems;
+        _watching = Task.Run(async () =>
+        {
+            using (watcher)
+            {
+                try
+                {
+                    while (true)
+                    {
+                        await StartWhenIdleAsync(roots, _stopping.Token).ConfigureAwait(false);
+                        await watcher.WaitAsync(_stopping.Token).ConfigureAwait(false);
+                    }
+                }
+                catch (OperationCanceledException) when (_stopping.IsCancellationRequested)
+                {
+                    // The server is stopping.
+                }
+            }
+        });
+    }
+
+    /// <summary>Roots the watcher could not watch (kept current by the periodic rescan only), with the cause.</summary>
+    public IReadOnlyList<string> WatchProblems { get; private set; } = [];
+
+    private async Task StartWhenIdleAsync(IReadOnlyList<string> roots, CancellationToken stopping)
+    {
+        while (TryStart(roots) is null)
+        {
+            await Task.Delay(TimeSpan.FromMilliseconds(500), stopping).ConfigureAwait(false);
+        }
+    }
+
     private void Run(ScanJob job, CancellationToken stopping)
     {
         try
@@ -173,6 +221,7 @@ internal sealed class ScanJobs(ServerLibrary library) : IDisposable
         _stopping.Cancel();
         try
         {
+            _watching.Wait(TimeSpan.FromSeconds(5));
             _running.Wait(TimeSpan.FromSeconds(30));
         }
         catch (AggregateException)

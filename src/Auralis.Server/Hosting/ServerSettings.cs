@@ -59,4 +59,15 @@ public sealed record ServerSettings
 
     /// <summary>Sidecars to read and write; null for none.</summary>
     public SidecarStore? Sidecars { get; init; } = new();
+
+    /// <summary>
+    /// Keep the library current while serving (`serve --watch`): scan the roots at start, then
+    /// rescan when files under them changed and stayed quiet for <see cref="WatchDebounce"/>, and
+    /// every <see cref="WatchSafetyInterval"/> regardless.
+    /// </summary>
+    public bool Watch { get; init; }
+
+    public TimeSpan WatchDebounce { get; init; } = TimeSpan.FromSeconds(2);
+
+    public TimeSpan WatchSafetyInterval { get; init; } = TimeSpan.FromMinutes(10);
 }
