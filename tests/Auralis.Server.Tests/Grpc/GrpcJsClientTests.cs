@@ -1,165 +1,52 @@
-using System.Diagnostics;
-using Microsoft.Extensions.Logging;
-
 namespace Auralis.Server.Tests.Grpc;
 
 /// <summary>Our server, called by an independent client: grpc-js (npm @grpc/grpc-js 1.14.7).</summary>
-public sealed class GrpcJsClientTests : IClassFixture<GrpcServerFixture>
+public sealed class GrpcJsClientTests(GrpcServerFixture servers) : IClassFixture<GrpcServerFixture>
 {
-    private readonly GrpcServerFixture _servers;
-
-    public GrpcJsClientTests(GrpcServerFixture servers)
-    {
-        _servers = servers;
-    }
-
-    private TestGrpcServer Server => _servers.Open;
+    private static readonly InteropCall Call = NodeInterop.CallAsync;
 
     [NodeFact]
-    public async Task Health_succeeds_with_the_reply_fields()
-    {
-        var result = await NodeInterop.CallAsync(Server.HostPort, "Health");
-
-        Assert.Equal(0, result.Code);
-        Assert.Equal("ok", result.Response!.Value.GetProperty("status").GetString());
-        Assert.Equal("managed", result.Response!.Value.GetProperty("engine").GetString());
-        Assert.Equal("3", result.Response!.Value.GetProperty("tracks").GetString());
-    }
+    public Task Health_succeeds_with_the_reply_fields() => InteropCases.Health_succeeds_with_the_reply_fields(Call, servers);
 
     [NodeFact]
-    public async Task GetTrackFingerprint_returns_the_25_values()
-    {
-        var result = await NodeInterop.CallAsync(Server.HostPort, "GetTrackFingerprint", """{"track_id": 42}""");
-
-        Assert.Equal(0, result.Code);
-        var reply = result.Response!.Value;
-        Assert.Equal("42", reply.GetProperty("track_id").GetString());
-        Assert.Equal("database", reply.GetProperty("source").GetString());
-        var values = reply.GetProperty("fingerprint").GetProperty("values").EnumerateArray().Select(v => v.GetSingle()).ToArray();
-        Assert.Equal(Enumerable.Range(0, 25).Select(i => i * 0.5f), values);
-        Assert.Equal(44100, reply.GetProperty("sample_rate").GetInt32());
-    }
+    public Task GetTrackFingerprint_returns_the_25_values() => InteropCases.GetTrackFingerprint_returns_the_25_values(Call, servers);
 
     [NodeFact]
-    public async Task FingerprintAudio_receives_the_uploaded_bytes()
-    {
-        var audio = Convert.ToBase64String(new byte[1000]);
-        var result = await NodeInterop.CallAsync(Server.HostPort, "FingerprintAudio", $$"""{"audio": "{{audio}}", "file_name": "x.wav"}""");
-
-        Assert.Equal(0, result.Code);
-        Assert.Equal("1000", result.Response!.Value.GetProperty("track_id").GetString());
-    }
+    public Task FingerprintAudio_receives_the_uploaded_bytes() => InteropCases.FingerprintAudio_receives_the_uploaded_bytes(Call, servers);
 
     [NodeFact]
-    public async Task Handler_statuses_reach_the_client_with_their_message()
-    {
-        var invalid = await NodeInterop.CallAsync(Server.HostPort, "GetTrackFingerprint", """{"track_id": -1}""");
-        var notFound = await NodeInterop.CallAsync(Server.HostPort, "GetTrackFingerprint", """{"track_id": 7}""");
-        var denied = await NodeInterop.CallAsync(Server.HostPort, "FingerprintFile", """{"path": "/denied"}""");
-
-        Assert.Equal((3, "track id must be positive, got -1"), (invalid.Code, invalid.Details));
-        Assert.Equal((5, "track 7 not found"), (notFound.Code, notFound.Details));
-        Assert.Equal((7, "/denied is outside the library roots"), (denied.Code, denied.Details));
-        Assert.Null(notFound.Response);
-    }
+    public Task Handler_statuses_reach_the_client_with_their_message() => InteropCases.Handler_statuses_reach_the_client_with_their_message(Call, servers);
 
     [NodeFact]
-    public async Task Non_ascii_and_percent_characters_in_the_message_round_trip()
-    {
-        var result = await NodeInterop.CallAsync(Server.HostPort, "FingerprintFile", """{"path": "/unicode"}""");
-
-        Assert.Equal(5, result.Code);
-        Assert.Equal(TestFingerprintService.UnicodeMessage, result.Details);
-    }
+    public Task Non_ascii_and_percent_characters_in_the_message_round_trip() => InteropCases.Non_ascii_and_percent_characters_in_the_message_round_trip(Call, servers);
 
     [NodeFact]
-    public async Task Unknown_method_and_unknown_service_are_unimplemented()
-    {
-        var method = await NodeInterop.CallAsync(Server.HostPort, "Health", null, "--path", "/auralis.v1.FingerprintService/Nope");
-        var service = await NodeInterop.CallAsync(Server.HostPort, "Health", null, "--path", "/auralis.v9.Missing/Health");
-
-        Assert.Equal((12, "Method is unimplemented."), (method.Code, method.Details));
-        Assert.Equal((12, "Service is unimplemented."), (service.Code, service.Details));
-    }
+    public Task Unknown_method_and_unknown_service_are_unimplemented() => InteropCases.Unknown_method_and_unknown_service_are_unimplemented(Call, servers, exactDetails: true);
 
     [NodeFact]
-    public async Task Deadline_exceeded_and_the_handler_is_cancelled()
-    {
-        _servers.Service.ResetSlow();
-        var watch = Stopwatch.StartNew();
-
-        // 1.5 s: grpc-js starts the deadline before it has connected, and on a loaded machine a
-        // shorter one can expire before the call reaches the handler whose cancellation is checked.
-        var result = await NodeInterop.CallAsync(Server.HostPort, "FingerprintFile", """{"path": "/slow"}""", "--deadline-ms", "1500");
-
-        Assert.Equal(4, result.Code);
-        Assert.True(watch.Elapsed < TimeSpan.FromSeconds(15), $"took {watch.Elapsed}");
-        await _servers.Service.SlowCancelled.WaitAsync(TimeSpan.FromSeconds(10));
-    }
+    public Task Deadline_exceeded_and_the_handler_is_cancelled() => InteropCases.Deadline_exceeded_and_the_handler_is_cancelled(Call, servers);
 
     [NodeFact]
-    public async Task Malformed_protobuf_is_invalid_argument()
-    {
-        // 0x0a = field 1, length-delimited, then a length (100) longer than what follows.
-        var result = await NodeInterop.CallAsync(Server.HostPort, "FingerprintFile", null, "--raw-hex", "0a64616263");
-
-        Assert.Equal(3, result.Code);
-        Assert.StartsWith("the request is not a valid auralis.v1.FingerprintFileRequest message", result.Details, StringComparison.Ordinal);
-    }
+    public Task Malformed_protobuf_is_invalid_argument() => InteropCases.Malformed_protobuf_is_invalid_argument(Call, servers);
 
     [NodeFact]
-    public async Task A_request_over_the_size_limit_is_resource_exhausted()
-    {
-        var audio = Convert.ToBase64String(new byte[TestFingerprintService.MaxMessageBytes + 1]);
-        var result = await NodeInterop.CallAsync(Server.HostPort, "FingerprintAudio", $$"""{"audio": "{{audio}}"}""");
-
-        Assert.Equal(8, result.Code);
-        Assert.Equal("Received message exceeds the maximum configured message size.", result.Details);
-    }
+    public Task A_request_over_the_size_limit_is_resource_exhausted() => InteropCases.A_request_over_the_size_limit_is_resource_exhausted(Call, servers, exactDetails: true);
 
     [NodeFact]
-    public async Task A_reply_over_the_send_limit_is_resource_exhausted()
-    {
-        var result = await NodeInterop.CallAsync(Server.HostPort, "GetTrackFingerprint", """{"track_id": 99}""");
-
-        Assert.Equal(8, result.Code);
-        Assert.Contains("exceeds the maximum configured message size", result.Details, StringComparison.Ordinal);
-    }
+    public Task A_reply_over_the_send_limit_is_resource_exhausted() => InteropCases.A_reply_over_the_send_limit_is_resource_exhausted(Call, servers, exactDetails: true);
 
     [NodeFact]
-    public async Task A_handler_exception_is_internal_and_its_text_never_reaches_the_client()
-    {
-        var result = await NodeInterop.CallAsync(Server.HostPort, "FingerprintFile", """{"path": "/boom"}""");
-
-        Assert.Equal(13, result.Code);
-        Assert.StartsWith("internal error in auralis.v1.FingerprintService/FingerprintFile", result.Details, StringComparison.Ordinal);
-        Assert.DoesNotContain("SECRET", result.Details, StringComparison.Ordinal);
-        Assert.DoesNotContain("InvalidOperationException", result.Details, StringComparison.Ordinal);
-        Assert.Contains(Server.Logs.Entries, e => e.Level == LogLevel.Error && e.Exception?.Message == TestFingerprintService.SecretText);
-    }
+    public Task A_handler_exception_is_internal_and_its_text_never_reaches_the_client() => InteropCases.A_handler_exception_is_internal_and_its_text_never_reaches_the_client(Call, servers);
 
     [NodeFact]
-    public async Task Without_the_right_token_every_path_answers_unauthenticated()
-    {
-        var server = _servers.Protected;
-
-        var none = await NodeInterop.CallAsync(server.HostPort, "Health");
-        var wrong = await NodeInterop.CallAsync(server.HostPort, "Health", null, "--token", "guess");
-        var unknownMethod = await NodeInterop.CallAsync(server.HostPort, "Health", null, "--path", "/auralis.v1.FingerprintService/Nope");
-        var right = await NodeInterop.CallAsync(server.HostPort, "Health", null, "--token", TestFingerprintService.Token);
-
-        Assert.Equal((16, "missing or wrong bearer token"), (none.Code, none.Details));
-        Assert.Equal(16, wrong.Code);
-        Assert.Equal(16, unknownMethod.Code);
-        Assert.Equal(0, right.Code);
-    }
+    public Task Without_the_right_token_every_path_answers_unauthenticated() => InteropCases.Without_the_right_token_every_path_answers_unauthenticated(Call, servers);
 
     [NodeFact]
     public async Task Load_mode_counts_codes_and_reports_percentiles()
     {
         using var json = await NodeInterop.RunScriptAsync(
         [
-            "--address", Server.HostPort, "--proto", NodeInterop.Proto, "--method", "GetTrackFingerprint",
+            "--address", servers.Open.HostPort, "--proto", NodeInterop.Proto, "--method", "GetTrackFingerprint",
             "--request", """{"track_id": 42}""", "--concurrency", "16", "--requests", "400", "--channels", "2",
         ]);
         var root = json.RootElement;
@@ -174,7 +61,7 @@ public sealed class GrpcJsClientTests : IClassFixture<GrpcServerFixture>
     {
         using var json = await NodeInterop.RunScriptAsync(
         [
-            "--address", Server.HostPort, "--proto", NodeInterop.Proto, "--method", "GetTrackFingerprint",
+            "--address", servers.Open.HostPort, "--proto", NodeInterop.Proto, "--method", "GetTrackFingerprint",
             "--request", """{"track_id": 7}""", "--concurrency", "4", "--requests", "20",
         ]);
 
