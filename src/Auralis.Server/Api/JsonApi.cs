@@ -267,7 +267,8 @@ internal static class JsonApi
         channels = t.Channels,
         format = t.Format,
         status = t.Status.ToString().ToLowerInvariant(),
-        error = t.FingerprintErrorMessage,
+        // The cause alone (the row shows the path): see FailureText.
+        error = t.FingerprintErrorMessage is { } message ? FailureText.Readable(message, t.FilePath) : null,
         lufs,
         crest_db = crest,
     };

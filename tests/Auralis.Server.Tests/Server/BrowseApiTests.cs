@@ -77,4 +77,43 @@ public sealed class BrowseApiTests
         using var twice = await server.Http.GetAsync(U("/api/albums/tracks?album=a&album=b"));
         Assert.Equal(HttpStatusCode.BadRequest, twice.StatusCode);
     }
+
+    [Fact]
+    public async Task A_failed_tracks_error_is_one_readable_message_without_the_path_repeated_or_the_lookup_trail()
+    {
+        await using var server = await ServerFixture.StartAsync();
+        await File.WriteAllBytesAsync(Path.Combine(server.Music, "junk.wav"), [.. Enumerable.Range(0, 5000).Select(i => (byte)(i * 7))]);
+        await server.ScanAsync();
+
+        var track = (await server.Http.GetFromJsonAsync<JsonElement>(U("/api/tracks"))).GetProperty("tracks")[0];
+        Assert.Equal("error", track.GetProperty("status").GetString());
+        var error = track.GetProperty("error").GetString()!;
+        Assert.DoesNotContain("music", error, StringComparison.Ordinal); // no folder of the path: the row shows it
+        Assert.DoesNotContain(" file:", error, StringComparison.Ordinal); // ffmpeg quotes "file:PATH"
+        Assert.Contains("Format not recognised", error, StringComparison.Ordinal);
+        Assert.Equal(1, CountOf(error, "Convert it to"));
+        var single = await server.Http.GetFromJsonAsync<JsonElement>(U($"/api/tracks/{track.GetProperty("id").GetInt64()}"));
+        Assert.Equal(error, single.GetProperty("error").GetString());
+    }
+
+    [Theory]
+    [InlineData("/m/a.ogg: libsndfile: Format not recognised; ffmpeg: file:/m/a.ogg: End of file. Convert it.", "/m/a.ogg",
+        "libsndfile: Format not recognised; ffmpeg: End of file. Convert it.")]
+    [InlineData("/m/a.ogg: too short; too short", "/m/a.ogg", "too short")]
+    [InlineData("Cannot fingerprint '/m/a.ogg': database: track 1 has no fingerprint yet; sidecar: /m/a.ogg.25d: no sidecar; server: none configured; local (managed): /m/a.ogg: bad header", "/m/a.ogg",
+        "bad header")]
+    [InlineData("/m/a.ogg: unexpected error: boom", "/m/a.ogg", "unexpected error: boom")]
+    public void Readable_failures_drop_the_path_repeats_and_the_lookup_trail(string message, string path, string expected) =>
+        Assert.Equal(expected, Auralis.Server.Api.FailureText.Readable(message, path));
+
+    private static int CountOf(string text, string part)
+    {
+        var n = 0;
+        for (var i = text.IndexOf(part, StringComparison.Ordinal); i >= 0; i = text.IndexOf(part, i + part.Length, StringComparison.Ordinal))
+        {
+            n++;
+        }
+
+        return n;
+    }
 }
