@@ -396,19 +396,19 @@ async function checkAlbumView(context, args, problems) {
   });
   await page.goto(pageUrl(args));
   await page.click('#view-artists');
-  await page.waitForFunction(() => document.querySelectorAll('#browse-list li button').length > 0, null, { timeout: WAIT_MS });
+  await page.waitForFunction(() => document.getElementById('browse').dataset.level === 'artists' && !document.getElementById('browse').hasAttribute('aria-busy'), null, { timeout: WAIT_MS });
   const artists = await page.locator('#browse-list li button').evaluateAll((bs) => bs.map((b) => b.querySelector('.name').textContent));
   const apiArtists = (await api(args, '/api/artists')).artists;
   check(artists.length === apiArtists.length, `the artist list should have the API's ${apiArtists.length} artists: ${artists}`);
   check(artists[artists.length - 1] === 'Unknown artist', `untagged tracks are one "Unknown artist" group, listed last: ${artists}`);
   const artist = apiArtists.find((a) => a.artist !== null);
   await page.locator('#browse-list li button', { hasText: artist.artist }).click();
-  await page.waitForFunction(() => document.getElementById('browse').dataset.level === 'albums' && document.querySelectorAll('#browse-list li button').length > 0, null, { timeout: WAIT_MS });
+  await page.waitForFunction(() => document.getElementById('browse').dataset.level === 'albums' && !document.getElementById('browse').hasAttribute('aria-busy'), null, { timeout: WAIT_MS });
   const albums = await page.locator('#browse-list li button .name').allTextContents();
   const apiAlbums = (await api(args, `/api/albums?${new URLSearchParams({ artist: artist.artist })}`)).albums;
   check(JSON.stringify(albums) === JSON.stringify(apiAlbums.map((a) => a.album ?? 'Unknown album')), `albums of ${artist.artist}: ${albums}`);
   await page.locator('#browse-list li button').first().click();
-  await page.waitForFunction(() => document.getElementById('browse').dataset.level === 'album' && Number(document.getElementById('album').dataset.count) > 0, null, { timeout: WAIT_MS });
+  await page.waitForFunction(() => document.getElementById('browse').dataset.level === 'album' && !document.getElementById('browse').hasAttribute('aria-busy'), null, { timeout: WAIT_MS });
   const rows = await page.locator('#album-tracks tbody tr').evaluateAll((trs) => trs.map((tr) => ({ id: Number(tr.dataset.trackId), title: tr.querySelector('.title').textContent })));
   const apiTracks = (await api(args, `/api/albums/tracks?${new URLSearchParams({ artist: artist.artist, album: apiAlbums[0].album ?? '' })}`)).tracks;
   check(JSON.stringify(rows.map((r) => r.id)) === JSON.stringify(apiTracks.map((t) => t.id)), `the album's rows should follow the API's order: ${JSON.stringify(rows)}`);
@@ -425,14 +425,14 @@ async function checkAlbumView(context, args, problems) {
 
   // Back to all albums through the view switch; the unknown album group is there too.
   await page.click('#view-albums');
-  await page.waitForFunction(() => document.getElementById('browse').dataset.level === 'albums' && document.querySelectorAll('#browse-list li').length > 0, null, { timeout: WAIT_MS });
+  await page.waitForFunction(() => document.getElementById('browse').dataset.level === 'albums' && !document.getElementById('browse').hasAttribute('aria-busy'), null, { timeout: WAIT_MS });
   const all = await page.locator('#browse-list li button .name').allTextContents();
   check(all[all.length - 1] === 'Unknown album', `all albums, the untagged last: ${all}`);
   if (globalArgs.screenshots) {
     await page.click('#view-artists');
     await page.locator('#browse-list li button', { hasText: artist.artist }).click();
     await page.locator('#browse-list li button').first().click();
-    await page.waitForFunction(() => document.getElementById('browse').dataset.level === 'album', null, { timeout: WAIT_MS });
+    await page.waitForFunction(() => document.getElementById('browse').dataset.level === 'album' && !document.getElementById('browse').hasAttribute('aria-busy'), null, { timeout: WAIT_MS });
     const file = path_.join(globalArgs.screenshots, 'web-album.png');
     await page.screenshot({ path: file, fullPage: true });
     console.log(`screenshot: ${file}`);
@@ -448,14 +448,15 @@ async function checkUnreachable(context, args, problems) {
   await page.waitForFunction((n) => document.querySelectorAll('#tracks tbody tr').length === n, args.tracks, { timeout: WAIT_MS });
   const before = await page.locator('#track-count').textContent();
   check(await page.locator('#offline').isHidden(), 'no unreachable banner while the server answers');
-  await page.route((url) => url.pathname.startsWith('/api/'), (route) => route.abort('connectionrefused'));
+  const apiPaths = (url) => url.pathname.startsWith('/api/'); // unroute needs this same function
+  await page.route(apiPaths, (route) => route.abort('connectionrefused'));
   await page.locator('#offline').waitFor({ state: 'visible', timeout: WAIT_MS });
   const banner = await page.locator('#offline').textContent();
   check(/unreachable/i.test(banner) && /stale/i.test(banner), `the banner should say the server is unreachable and the counts stale: ${banner}`);
   const stale = await page.evaluate(() => ['track-count', 'map-count', 'server-info'].map((id) => document.getElementById(id).dataset.stale));
   check(stale.every((s) => s === 'true'), `the counts should be marked stale: ${stale}`);
   check(await page.locator('#track-count').textContent() === before, 'the last count stays, marked stale, rather than vanishing');
-  await page.unroute((url) => url.pathname.startsWith('/api/'));
+  await page.unroute(apiPaths);
   await page.locator('#offline').waitFor({ state: 'hidden', timeout: WAIT_MS });
   await page.waitForFunction(() => ['track-count', 'map-count', 'server-info'].every((id) => document.getElementById(id).dataset.stale === 'false'), null, { timeout: WAIT_MS });
   ok(`with the API unreachable the page says "${banner}" and marks the counts stale; once it answers again the banner and the marks go`);

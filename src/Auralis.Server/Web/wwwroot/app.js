@@ -935,6 +935,9 @@
     $('album').hidden = at.level !== 'album';
     list.hidden = at.level === 'album';
     $('browse').dataset.level = at.level;
+    // The previous level's items go at once: a click on them now would open the wrong thing.
+    list.replaceChildren();
+    $('browse').setAttribute('aria-busy', 'true');
 
     try {
       if (at.level === 'artists') {
@@ -977,6 +980,10 @@
           serverLost(error.message);
         }
         showEmpty(true, `Cannot list them: ${error.message}`);
+      }
+    } finally {
+      if (mine === browseRequest) {
+        $('browse').removeAttribute('aria-busy');
       }
     }
   }
