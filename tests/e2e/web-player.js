@@ -244,7 +244,18 @@ async function checkTableFits(page) {
       const headers = [...document.querySelectorAll('#tracks thead th')].map((th) => ({
         text: th.textContent.trim(),
         right: th.getBoundingClientRect().right,
-        clipped: th.querySelector('button').scrollWidth > th.querySelector('button').clientWidth + 1,
+        // The label's own width (a Range is not clipped) against the room inside the button,
+        // arrow included (::after is part of the button, so measure the header with it).
+        clipped: (() => {
+          const button = th.querySelector('button');
+          const style = getComputedStyle(button);
+          const room = button.clientWidth - parseFloat(style.paddingLeft) - parseFloat(style.paddingRight);
+          const range = document.createRange();
+          range.selectNodeContents(button);
+          const arrow = getComputedStyle(button, '::after').content;
+          const extra = arrow && arrow !== 'none' ? 14 : 0; // the 0.75em arrow and its space
+          return range.getBoundingClientRect().width + extra > room + 0.5;
+        })(),
       }));
       return {
         edge,
