@@ -374,6 +374,51 @@ async function checkMapLegendAxesLabels(page) {
 }
 
 /**
+ * Labels that would collide: a synthetic library (the page's /api/tracks answered by the test)
+ * spread from -60 to -5 LUFS puts the -12 LUFS line close to the right edge, where its label
+ * meets the expansion zone's name. The page must move or hide one; none may overlap.
+ */
+async function checkMapLabelsGiveWay(context, args, problems) {
+  const page = await context.newPage();
+  watch(page, problems);
+  const tracks = Array.from({ length: 40 }, (_, i) => ({
+    id: i + 1, path: `/music/synthetic-${i}.wav`, title: null, artist: null, album: null, duration_s: 60,
+    sample_rate: 44100, channels: 2, format: 'wav', status: 'complete', error: null,
+    lufs: -60 + (55 * i) / 39, crest_db: 2 + (i % 20),
+  }));
+  await page.route((url) => url.pathname === '/api/tracks', (route) => route.fulfill({
+    contentType: 'application/json',
+    body: JSON.stringify({ total: tracks.length, offset: 0, limit: 500, tracks }),
+  }));
+  await page.goto(pageUrl(args));
+  await page.waitForFunction(() => document.querySelectorAll('#map circle.map-point').length === 40, null, { timeout: WAIT_MS });
+  const result = await page.evaluate(() => {
+    const all = [...document.querySelectorAll('#map text.map-label')];
+    const visible = all.filter((t) => getComputedStyle(t).display !== 'none')
+      .map((t) => { const r = t.getBoundingClientRect(); return { text: t.textContent, left: r.left, right: r.right, top: r.top, bottom: r.bottom }; });
+    return { hidden: all.length - visible.length, visible };
+  });
+  const overlapping = [];
+  for (let i = 0; i < result.visible.length; i++) {
+    for (let j = i + 1; j < result.visible.length; j++) {
+      const a = result.visible[i];
+      const b = result.visible[j];
+      if (a.left < b.right - 0.5 && b.left < a.right - 0.5 && a.top < b.bottom - 0.5 && b.top < a.bottom - 0.5) {
+        overlapping.push(`"${a.text}" / "${b.text}"`);
+      }
+    }
+  }
+  check(overlapping.length === 0, `visible map labels overlap: ${overlapping.join(', ')}`);
+  const lufsLabel = result.visible.find((l) => l.text === '-12 LUFS');
+  const expansion = result.visible.find((l) => l.text === 'expansion');
+  check(lufsLabel, 'the -12 LUFS label has the highest priority after the axis titles and stays');
+  const moved = !expansion || Math.abs(expansion.top - lufsLabel.top) >= 10;
+  check(moved, `the expansion label should have moved or gone: ${JSON.stringify({ lufsLabel, expansion })}`);
+  ok(`with a library spread over -60..-5 LUFS the crowded labels give way (${result.hidden} hidden, the rest apart; expansion ${expansion ? 'moved a line' : 'hidden'})`);
+  await page.close();
+}
+
+/**
  * Artists -> albums -> tracks, in the album's order (by the shown name: the file names are not
  * in that order), and "Play album" plays them one after the other through a stand-in /ws that
  * streams each track as one short chunk.
@@ -882,6 +927,7 @@ async function main() {
     }
 
     await checkPlayerProtocol(context, args, trackId, problems, args.screenshots);
+    await checkMapLabelsGiveWay(context, args, problems);
     await checkAlbumView(context, args, problems);
     await checkUnreachable(context, args, problems);
 

@@ -812,10 +812,11 @@
   /**
    * Labels that would overlap are moved or hidden: in order of priority (axis titles, LWRP
    * labels, ticks, zone names), each label is kept where it is if it overlaps none kept so far,
-   * else tried one line lower and higher, else hidden (class label-hidden) with its text in the
-   * map's title, so nothing is drawn over anything else.
+   * else moved one, then two lines toward the middle of the plot (so it stays inside), else
+   * hidden (class label-hidden), so nothing is drawn over anything else.
    */
   function avoidLabelCollisions(plot) {
+    const middle = plot.viewBox.baseVal.height / 2;
     const labels = [...plot.querySelectorAll('text.map-label')]
       .sort((a, b) => Number(a.dataset.priority) - Number(b.dataset.priority));
     const kept = [];
@@ -823,7 +824,7 @@
     for (const label of labels) {
       const y0 = Number(label.getAttribute('y'));
       let placed = false;
-      for (const dy of [0, 12, -12]) {
+      for (const dy of y0 > middle ? [0, -12, -24] : [0, 12, 24]) {
         label.setAttribute('y', String(y0 + dy));
         const box = label.getBoundingClientRect();
         const r = { left: box.left - 1, right: box.right + 1, top: box.top - 1, bottom: box.bottom + 1 };
