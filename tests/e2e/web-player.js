@@ -484,6 +484,14 @@ async function checkAlbumView(context, args, problems) {
   await page.waitForFunction(() => document.getElementById('browse').dataset.level === 'albums' && !document.getElementById('browse').hasAttribute('aria-busy'), null, { timeout: WAIT_MS });
   const all = await page.locator('#browse-list li button .name').allTextContents();
   check(all[all.length - 1] === 'Unknown album', `all albums, the untagged last: ${all}`);
+  // The untagged album holds the failed file: its play button is off, and the album skips it.
+  await page.locator('#browse-list li button').last().click();
+  await page.waitForFunction(() => document.getElementById('browse').dataset.level === 'album' && !document.getElementById('browse').hasAttribute('aria-busy'), null, { timeout: WAIT_MS });
+  const failedRows = await page.locator('#album-tracks tbody tr[data-status="error"]').evaluateAll((trs) => trs.map((tr) => ({ disabled: tr.querySelector('button.album-play').disabled, errors: tr.querySelectorAll('.track-error').length })));
+  check(failedRows.length === 1 && failedRows[0].disabled && failedRows[0].errors === 1, `the failed track in "Unknown album": ${JSON.stringify(failedRows)}`);
+  const enabled = await page.locator('#album-tracks tbody tr[data-status="complete"] button.album-play:not([disabled])').count();
+  check(enabled > 0 && !(await page.locator('#play-album').isDisabled()), 'the playable tracks of the untagged album keep their buttons');
+  ok(`"Albums" lists ${all.length} albums, "Unknown album" last; in it the failed track's play button is disabled, ${enabled} others are not`);
   if (globalArgs.screenshots) {
     await page.click('#view-artists');
     await page.locator('#browse-list li button', { hasText: artist.artist }).click();
