@@ -270,6 +270,12 @@ async function checkTableFits(page) {
     check(clipped.length === 0, `at ${viewport.width} px these headers are cut off: ${clipped.map((h) => h.text)}`);
     check(fit.overflow <= 0, `at ${viewport.width} px the table scrolls sideways by ${fit.overflow} px`);
     check(fit.page <= 0, `at ${viewport.width} px the page scrolls sideways by ${fit.page} px`);
+    if (globalArgs.screenshots && viewport.width === 1280) {
+      fs.mkdirSync(globalArgs.screenshots, { recursive: true });
+      const file = path.join(globalArgs.screenshots, 'web-table-1280.png');
+      await page.screenshot({ path: file });
+      console.log(`screenshot: ${file}`);
+    }
     seen.push(`${viewport.width}x${viewport.height}: last header ends at ${fit.headers[fit.headers.length - 1].right.toFixed(0)} <= ${fit.edge.toFixed(0)}`);
   }
 
