@@ -13,6 +13,9 @@
 const fs = require('node:fs');
 const os = require('node:os');
 const path = require('node:path');
+
+const path_ = path; // for the functions that name a local `path`
+let globalArgs = null;
 const { chromium } = require('playwright-core');
 
 const CHROMIUM_ARGS = [
@@ -120,13 +123,17 @@ async function checkLibrary(page, args) {
   const rows = page.locator('#tracks tbody tr');
   await page.waitForFunction((n) => document.querySelectorAll('#tracks tbody tr').length === n, expected, { timeout: WAIT_MS });
   const statuses = await rows.evaluateAll((trs) => trs.map((tr) => tr.dataset.status));
-  check(statuses.every((s) => s === 'complete'), `every track should be complete, got ${statuses.join(', ')}`);
+  const listed = await api(args, '/api/tracks?limit=500');
+  const want = listed.tracks.map((t) => t.status);
+  check(JSON.stringify(statuses) === JSON.stringify(want), `the rows' statuses should be the API's: ${statuses.join(', ')} against ${want.join(', ')}`);
+  check(statuses.every((s) => s === 'complete' || s === 'error'), `every track should be complete or failed, got ${statuses.join(', ')}`);
   const count = await page.locator('#track-count').textContent();
   check(count === `${expected} tracks`, `the track count should read "${expected} tracks", reads "${count}"`);
-  ok(`the table lists the ${expected} tracks, all complete ("${count}")`);
+  ok(`the table lists the ${expected} tracks, ${statuses.filter((s) => s === 'complete').length} complete, ${statuses.filter((s) => s === 'error').length} failed ("${count}")`);
 
   // Sort by LUFS both ways: the column's numbers follow, and the header says so.
-  const lufsColumn = () => rows.evaluateAll((trs) => trs.map((tr) => Number(tr.querySelector('td.lufs').textContent)));
+  // (A failed track has no LUFS: its empty cell is left out of the order.)
+  const lufsColumn = () => rows.evaluateAll((trs) => trs.map((tr) => tr.querySelector('td.lufs').textContent).filter((t) => t !== '').map(Number));
   await page.click('#tracks th[data-sort="lufs"] button');
   await page.waitForSelector('#tracks th[data-sort="lufs"][aria-sort="ascending"]', { timeout: WAIT_MS });
   await page.waitForFunction(() => !document.getElementById('tracks').hasAttribute('aria-busy'));
@@ -155,7 +162,7 @@ async function checkLibrary(page, args) {
 
 async function checkSelectionChartMapSimilar(page, args) {
   // Select a row: the detail, the chart (25 bars in 7 groups) and the similar list follow.
-  const row = page.locator('#tracks tbody tr').nth(1);
+  const row = page.locator('#tracks tbody tr[data-status="complete"]').nth(1);
   const rowId = Number(await row.getAttribute('data-track-id'));
   await row.click();
   await waitForSelection(page, rowId);
@@ -176,7 +183,8 @@ async function checkSelectionChartMapSimilar(page, args) {
   ok(`selecting a row draws its fingerprint: 25 bars in ${groups.map((g) => `${g.name} (${g.bars})`).join(', ')}; ${source}`);
 
   // The map: one point per fingerprinted track, the two LWRP lines and labels, selection shown.
-  await page.waitForFunction((n) => document.querySelectorAll('#map circle.map-point').length === n, args.tracks, { timeout: WAIT_MS });
+  const fingerprinted = (await api(args, '/api/tracks?limit=500')).tracks.filter((t) => Number.isFinite(t.lufs)).length;
+  await page.waitForFunction((n) => document.querySelectorAll('#map circle.map-point').length === n, fingerprinted, { timeout: WAIT_MS });
   const lines = await page.locator('#map line.lwrp-line').evaluateAll((ls) => ls.map((l) => l.getAttribute('class')));
   check(lines.some((c) => c.includes('lwrp-lufs')) && lines.some((c) => c.includes('lwrp-crest')), `LWRP lines: ${lines}`);
   const labels = await page.locator('#map text.lwrp-label').allTextContents();
@@ -185,7 +193,7 @@ async function checkSelectionChartMapSimilar(page, args) {
   check(zones.join(' ').includes('full chain') && zones.join(' ').includes('expansion') && zones.join(' ').includes('safety limiting'), `zone labels: ${zones}`);
   const highlighted = await page.locator('#map circle.selected').getAttribute('data-track-id');
   check(Number(highlighted) === rowId, `the map should highlight track ${rowId}, highlights ${highlighted}`);
-  ok(`the map shows ${args.tracks} points, the LWRP lines (${labels.join(', ')}), the three zones, and the selected track`);
+  ok(`the map shows ${fingerprinted} points, the LWRP lines (${labels.join(', ')}), the three zones, and the selected track`);
 
   // Click a map point that is not covered by another one, and not the selected one.
   const target = await page.evaluate(() => {
@@ -217,6 +225,312 @@ async function checkSelectionChartMapSimilar(page, args) {
   await waitForSelection(page, similar[0]);
   ok(`the ${similar.length} similar tracks of track ${target.id} are listed as the API orders them; clicking one selects track ${similar[0]}`);
   return similar[0];
+}
+
+// -----------------------------------------------------------------------------------------------
+// Issue 14: the table at 1280 px, failed tracks, the map's legend, axes and labels, the artist
+// and album views, and the server-unreachable state.
+
+/** At each viewport, no header cell ends past the table's container and nothing scrolls sideways. */
+async function checkTableFits(page) {
+  const original = page.viewportSize();
+  const seen = [];
+  for (const viewport of [{ width: 1280, height: 800 }, { width: 1400, height: 900 }]) {
+    await page.setViewportSize(viewport);
+    await page.waitForTimeout(100); // one layout
+    const fit = await page.evaluate(() => {
+      const wrap = document.querySelector('#tracks').closest('.table-wrap');
+      const edge = wrap.getBoundingClientRect().right;
+      const headers = [...document.querySelectorAll('#tracks thead th')].map((th) => ({
+        text: th.textContent.trim(),
+        right: th.getBoundingClientRect().right,
+        // The label's own width (a Range is not clipped) against the room inside the button,
+        // arrow included (::after is part of the button, so measure the header with it).
+        clipped: (() => {
+          const button = th.querySelector('button');
+          const style = getComputedStyle(button);
+          const room = button.clientWidth - parseFloat(style.paddingLeft) - parseFloat(style.paddingRight);
+          const range = document.createRange();
+          range.selectNodeContents(button);
+          const arrow = getComputedStyle(button, '::after').content;
+          const extra = arrow && arrow !== 'none' ? 14 : 0; // the 0.75em arrow and its space
+          return range.getBoundingClientRect().width + extra > room + 0.5;
+        })(),
+      }));
+      return {
+        edge,
+        headers,
+        overflow: wrap.scrollWidth - wrap.clientWidth,
+        page: document.documentElement.scrollWidth - document.documentElement.clientWidth,
+      };
+    });
+    const past = fit.headers.filter((h) => h.right > fit.edge + 0.5);
+    check(past.length === 0, `at ${viewport.width} px these header cells end past the table (${fit.edge.toFixed(1)}): ${JSON.stringify(past)}`);
+    const clipped = fit.headers.filter((h) => h.clipped);
+    check(clipped.length === 0, `at ${viewport.width} px these headers are cut off: ${clipped.map((h) => h.text)}`);
+    check(fit.overflow <= 0, `at ${viewport.width} px the table scrolls sideways by ${fit.overflow} px`);
+    check(fit.page <= 0, `at ${viewport.width} px the page scrolls sideways by ${fit.page} px`);
+    if (globalArgs.screenshots && viewport.width === 1280) {
+      fs.mkdirSync(globalArgs.screenshots, { recursive: true });
+      const file = path.join(globalArgs.screenshots, 'web-table-1280.png');
+      await page.screenshot({ path: file });
+      console.log(`screenshot: ${file}`);
+    }
+    seen.push(`${viewport.width}x${viewport.height}: last header ends at ${fit.headers[fit.headers.length - 1].right.toFixed(0)} <= ${fit.edge.toFixed(0)}`);
+  }
+
+  // Long names: one line, ellipsized, the whole text in the title.
+  const long = await page.evaluate(() => {
+    const cells = [...document.querySelectorAll('#tracks tbody td')].filter((td) => td.scrollWidth > td.clientWidth + 1);
+    return cells.map((td) => ({
+      text: td.textContent,
+      title: td.getAttribute('title') || '',
+      ellipsis: getComputedStyle(td).textOverflow,
+      // The text's own line boxes (the cell is as tall as its row, which has the path too).
+      lines: (() => { const r = document.createRange(); r.selectNodeContents(td); return new Set([...r.getClientRects()].map((b) => Math.round(b.top))).size; })(),
+    }));
+  });
+  check(long.length > 0, 'the long album name should be cut (the test library has one)');
+  for (const cell of long) {
+    check(cell.ellipsis === 'ellipsis', `a cut cell should end in an ellipsis: ${JSON.stringify(cell)}`);
+    check(cell.title.length > 0 && cell.title.replace(/\s+/g, '').includes(cell.text.replace(/\s+/g, '').slice(0, 20)), `a cut cell should carry its full text in the title: ${JSON.stringify(cell)}`);
+  }
+  const albumCell = long.find((c) => c.text.startsWith('A Very Long Album'));
+  check(albumCell && albumCell.lines <= 1, `the long album name should take one line: ${JSON.stringify(albumCell)}`);
+  await page.setViewportSize(original);
+  ok(`the table fits: ${seen.join('; ')}; ${long.length} long cells ellipsized with the full text on hover`);
+}
+
+/** A failed track: one readable message (no path, no lookup trail, not repeated), play disabled. */
+async function checkFailedTrack(page) {
+  const row = page.locator('#tracks tbody tr[data-status="error"]').first();
+  check(await row.count() === 1, 'the test library has a failed track');
+  const id = Number(await row.getAttribute('data-track-id'));
+  const info = await row.evaluate((tr) => ({
+    path: tr.querySelector('.path').textContent,
+    errors: [...tr.querySelectorAll('.track-error')].map((e) => ({ text: e.textContent, title: e.getAttribute('title') })),
+  }));
+  check(info.errors.length === 1, `one message in the row, found ${info.errors.length}`);
+  const message = info.errors[0].text;
+  check(message.length > 0 && message === info.errors[0].title, `the message and its title should be the same whole text: ${JSON.stringify(info.errors[0])}`);
+  check(!message.includes(info.path), `the message should not repeat the path: ${message}`);
+  check(!/database:|sidecar:|server: none|local \(/.test(message), `the message should not list the lookup tiers: ${message}`);
+  const sentences = message.split(/;\s*|\.\s+/).map((t) => t.trim()).filter(Boolean);
+  check(new Set(sentences).size === sentences.length, `the message should say nothing twice: ${message}`);
+
+  await row.click();
+  await page.waitForFunction((want) => document.getElementById('track-detail').dataset.trackId === String(want)
+    && document.getElementById('fingerprint').dataset.trackId === String(want), id, { timeout: WAIT_MS });
+  const panel = await page.evaluate(() => ({
+    text: document.querySelector('.detail').textContent,
+    enhanced: document.getElementById('play-enhanced').disabled,
+    normal: document.getElementById('play-normal').disabled,
+    title: document.getElementById('play-enhanced').title,
+  }));
+  check(panel.enhanced && panel.normal, `both play buttons should be disabled for a failed track: ${JSON.stringify(panel)}`);
+  const times = panel.text.split(message).length - 1;
+  check(times === 1, `the track panel should show the cause once, shows it ${times} times`);
+  check(!/database:|sidecar:|Cannot fingerprint '/.test(panel.text), 'the track panel should not show the lookup trail');
+  ok(`the failed track ${id} shows one message ("${message}"), once in its panel, and its play buttons are disabled ("${panel.title}")`);
+
+  // A complete track again: the buttons come back.
+  await page.locator('#tracks tbody tr[data-status="complete"]').first().click();
+  await page.waitForFunction(() => !document.getElementById('play-enhanced').disabled, null, { timeout: WAIT_MS });
+}
+
+/** The map: a legend, outliers pinned to the edge and marked, no two visible labels overlapping. */
+async function checkMapLegendAxesLabels(page) {
+  const legend = await page.locator('#map-legend li').evaluateAll((lis) => lis.map((li) => ({ key: li.dataset.key, text: li.textContent.trim(), visible: li.getBoundingClientRect().width > 0 })));
+  for (const key of ['full', 'expansion', 'limiting', 'selected', 'outlier']) {
+    const item = legend.find((l) => l.key === key);
+    check(item && item.visible && item.text.length > 0, `the legend should show "${key}": ${JSON.stringify(legend)}`);
+  }
+  const map = await page.evaluate(() => {
+    const frame = document.querySelector('#map rect.frame').getBoundingClientRect();
+    const points = [...document.querySelectorAll('#map circle.map-point')].map((c) => {
+      const r = c.getBoundingClientRect();
+      return { id: Number(c.dataset.trackId), outlier: c.dataset.outlier === 'true', x: r.left + r.width / 2, y: r.top + r.height / 2, title: c.querySelector('title').textContent };
+    });
+    const labels = [...document.querySelectorAll('#map text')].filter((t) => getComputedStyle(t).display !== 'none' && t.getBoundingClientRect().width > 0)
+      .map((t) => { const r = t.getBoundingClientRect(); return { text: t.textContent, left: r.left, right: r.right, top: r.top, bottom: r.bottom }; });
+    return { frame: { left: frame.left, right: frame.right, top: frame.top, bottom: frame.bottom }, points, labels };
+  });
+  const quiet = (await api(globalArgs, '/api/tracks?limit=500')).tracks.find((t) => Number.isFinite(t.lufs) && t.lufs < -50);
+  check(quiet, 'the test library has a near-silent track (below -50 LUFS)');
+  const pinned = map.points.find((p) => p.id === quiet.id);
+  check(pinned && pinned.outlier, `the ${quiet.lufs.toFixed(1)} LUFS track should be marked as off the axes: ${JSON.stringify(pinned)}`);
+  check(Math.abs(pinned.x - map.frame.left) <= 1, `it should be pinned to the left edge (${map.frame.left.toFixed(1)}), is at x ${pinned.x.toFixed(1)}`);
+  check(pinned.title.includes(quiet.lufs.toFixed(1)) && /off the axes/.test(pinned.title), `its tooltip should give the real value: ${pinned.title}`);
+  const others = map.points.filter((p) => !p.outlier);
+  const xs = others.map((p) => p.x);
+  const spread = (Math.max(...xs) - Math.min(...xs)) / (map.frame.right - map.frame.left);
+  check(spread > 0.4, `the other points should spread over the plot, they cover ${(spread * 100).toFixed(0)}% of its width`);
+  const overlapping = [];
+  for (let i = 0; i < map.labels.length; i++) {
+    for (let j = i + 1; j < map.labels.length; j++) {
+      const a = map.labels[i];
+      const b = map.labels[j];
+      if (a.left < b.right - 0.5 && b.left < a.right - 0.5 && a.top < b.bottom - 0.5 && b.top < a.bottom - 0.5) {
+        overlapping.push(`"${a.text}" / "${b.text}"`);
+      }
+    }
+  }
+  check(overlapping.length === 0, `visible map labels overlap: ${overlapping.join(', ')}`);
+  ok(`the map has its legend (${legend.length} entries), pins the ${quiet.lufs.toFixed(1)} LUFS track to the edge (the rest spread over ${(spread * 100).toFixed(0)}% of the width), and none of its ${map.labels.length} visible labels overlap`);
+}
+
+/**
+ * Labels that would collide: a synthetic library (the page's /api/tracks answered by the test)
+ * spread from -60 to -5 LUFS puts the -12 LUFS line close to the right edge, where its label
+ * meets the expansion zone's name. The page must move or hide one; none may overlap.
+ */
+async function checkMapLabelsGiveWay(context, args, problems) {
+  const page = await context.newPage();
+  watch(page, problems);
+  const tracks = Array.from({ length: 40 }, (_, i) => ({
+    id: i + 1, path: `/music/synthetic-${i}.wav`, title: null, artist: null, album: null, duration_s: 60,
+    sample_rate: 44100, channels: 2, format: 'wav', status: 'complete', error: null,
+    lufs: -60 + (55 * i) / 39, crest_db: 2 + (i % 20),
+  }));
+  await page.route((url) => url.pathname === '/api/tracks', (route) => route.fulfill({
+    contentType: 'application/json',
+    body: JSON.stringify({ total: tracks.length, offset: 0, limit: 500, tracks }),
+  }));
+  await page.goto(pageUrl(args));
+  await page.waitForFunction(() => document.querySelectorAll('#map circle.map-point').length === 40, null, { timeout: WAIT_MS });
+  const result = await page.evaluate(() => {
+    const all = [...document.querySelectorAll('#map text.map-label')];
+    const visible = all.filter((t) => getComputedStyle(t).display !== 'none')
+      .map((t) => { const r = t.getBoundingClientRect(); return { text: t.textContent, left: r.left, right: r.right, top: r.top, bottom: r.bottom }; });
+    return { hidden: all.length - visible.length, visible };
+  });
+  const overlapping = [];
+  for (let i = 0; i < result.visible.length; i++) {
+    for (let j = i + 1; j < result.visible.length; j++) {
+      const a = result.visible[i];
+      const b = result.visible[j];
+      if (a.left < b.right - 0.5 && b.left < a.right - 0.5 && a.top < b.bottom - 0.5 && b.top < a.bottom - 0.5) {
+        overlapping.push(`"${a.text}" / "${b.text}"`);
+      }
+    }
+  }
+  check(overlapping.length === 0, `visible map labels overlap: ${overlapping.join(', ')}`);
+  const lufsLabel = result.visible.find((l) => l.text === '-12 LUFS');
+  const expansion = result.visible.find((l) => l.text === 'expansion');
+  check(lufsLabel, 'the -12 LUFS label has the highest priority after the axis titles and stays');
+  const moved = !expansion || Math.abs(expansion.top - lufsLabel.top) >= 10;
+  check(moved, `the expansion label should have moved or gone: ${JSON.stringify({ lufsLabel, expansion })}`);
+  ok(`with a library spread over -60..-5 LUFS the crowded labels give way (${result.hidden} hidden, the rest apart; expansion ${expansion ? 'moved a line' : 'hidden'})`);
+  await page.close();
+}
+
+/**
+ * Artists -> albums -> tracks, in the album's order (by the shown name: the file names are not
+ * in that order), and "Play album" plays them one after the other through a stand-in /ws that
+ * streams each track as one short chunk.
+ */
+async function checkAlbumView(context, args, problems) {
+  const page = await context.newPage();
+  watch(page, problems);
+  const plays = [];
+  await page.routeWebSocket((url) => url.pathname === '/ws', (ws) => {
+    let streams = 0;
+    ws.onMessage((raw) => {
+      const message = JSON.parse(String(raw));
+      if (message.type !== 'play_enhanced') {
+        return;
+      }
+      plays.push(message.track_id);
+      const id = ++streams;
+      const rate = 16_000;
+      const frames = 4000;
+      ws.send(JSON.stringify({ type: 'preparing', track_id: message.track_id, mode: 'enhanced' }));
+      ws.send(JSON.stringify({
+        type: 'audio_stream_start', stream_id: id, track_id: message.track_id, mode: 'enhanced', preset: message.preset,
+        intensity: message.intensity, sample_rate: rate, channels: 2, duration_s: frames / rate, chunk_count: 1,
+        chunk_duration_s: frames / rate, first_chunk_max_s: frames / rate, start_chunk: 0, position_s: 0,
+        fingerprint_source: 'database', lwrp: { zone: 'dynamic', expansion: 0, lufs: -20, crest_db: 15 },
+      }));
+      ws.send(JSON.stringify({ type: 'audio_chunk_meta', stream_id: id, seq: 0, chunk_index: 0, frames, start_s: 0 }));
+      ws.send(sineChunk(frames, 2, 0.3, 0, rate));
+      ws.send(JSON.stringify({ type: 'audio_stream_end', stream_id: id, chunks_sent: 1 }));
+    });
+  });
+  await page.goto(pageUrl(args));
+  await page.click('#view-artists');
+  await page.waitForFunction(() => document.getElementById('browse').dataset.level === 'artists' && !document.getElementById('browse').hasAttribute('aria-busy'), null, { timeout: WAIT_MS });
+  const artists = await page.locator('#browse-list li button').evaluateAll((bs) => bs.map((b) => b.querySelector('.name').textContent));
+  const apiArtists = (await api(args, '/api/artists')).artists;
+  check(artists.length === apiArtists.length, `the artist list should have the API's ${apiArtists.length} artists: ${artists}`);
+  check(artists[artists.length - 1] === 'Unknown artist', `untagged tracks are one "Unknown artist" group, listed last: ${artists}`);
+  const artist = apiArtists.find((a) => a.artist !== null);
+  await page.locator('#browse-list li button', { hasText: artist.artist }).click();
+  await page.waitForFunction(() => document.getElementById('browse').dataset.level === 'albums' && !document.getElementById('browse').hasAttribute('aria-busy'), null, { timeout: WAIT_MS });
+  const albums = await page.locator('#browse-list li button .name').allTextContents();
+  const apiAlbums = (await api(args, `/api/albums?${new URLSearchParams({ artist: artist.artist })}`)).albums;
+  check(JSON.stringify(albums) === JSON.stringify(apiAlbums.map((a) => a.album ?? 'Unknown album')), `albums of ${artist.artist}: ${albums}`);
+  await page.locator('#browse-list li button').first().click();
+  await page.waitForFunction(() => document.getElementById('browse').dataset.level === 'album' && !document.getElementById('browse').hasAttribute('aria-busy'), null, { timeout: WAIT_MS });
+  const rows = await page.locator('#album-tracks tbody tr').evaluateAll((trs) => trs.map((tr) => ({ id: Number(tr.dataset.trackId), title: tr.querySelector('.title').textContent })));
+  const apiTracks = (await api(args, `/api/albums/tracks?${new URLSearchParams({ artist: artist.artist, album: apiAlbums[0].album ?? '' })}`)).tracks;
+  check(JSON.stringify(rows.map((r) => r.id)) === JSON.stringify(apiTracks.map((t) => t.id)), `the album's rows should follow the API's order: ${JSON.stringify(rows)}`);
+  const titles = rows.map((r) => r.title);
+  check(JSON.stringify(titles) === JSON.stringify([...titles].sort((a, b) => a.localeCompare(b))), `the album's tracks should be in name order: ${titles}`);
+  const path = await page.locator('#browse-path').textContent();
+  check(path.includes('Artists') && path.includes(artist.artist), `the path should lead back: ${path}`);
+
+  await page.click('#play-album');
+  await page.waitForFunction((n) => document.getElementById('player-state').dataset.state === 'ended' && window.auralisPlayer.trackId !== null && document.getElementById('album-queue').textContent === '' && n > 0, rows.length, { timeout: 20_000 });
+  await until(() => plays.length >= rows.length, 'every track of the album was asked for');
+  check(JSON.stringify(plays) === JSON.stringify(rows.map((r) => r.id)), `Play album should play ${rows.map((r) => r.id)} in order, played ${plays}`);
+  ok(`the artist view lists ${artists.length} artists (${artists.join(', ')}), "${artist.artist}" has ${albums.length} album(s), the album lists ${titles.join(', ')} and "Play album" plays tracks ${plays.join(', ')} in that order`);
+
+  // Back to all albums through the view switch; the unknown album group is there too.
+  await page.click('#view-albums');
+  await page.waitForFunction(() => document.getElementById('browse').dataset.level === 'albums' && !document.getElementById('browse').hasAttribute('aria-busy'), null, { timeout: WAIT_MS });
+  const all = await page.locator('#browse-list li button .name').allTextContents();
+  check(all[all.length - 1] === 'Unknown album', `all albums, the untagged last: ${all}`);
+  // The untagged album holds the failed file: its play button is off, and the album skips it.
+  await page.locator('#browse-list li button').last().click();
+  await page.waitForFunction(() => document.getElementById('browse').dataset.level === 'album' && !document.getElementById('browse').hasAttribute('aria-busy'), null, { timeout: WAIT_MS });
+  const failedRows = await page.locator('#album-tracks tbody tr[data-status="error"]').evaluateAll((trs) => trs.map((tr) => ({ disabled: tr.querySelector('button.album-play').disabled, errors: tr.querySelectorAll('.track-error').length })));
+  check(failedRows.length === 1 && failedRows[0].disabled && failedRows[0].errors === 1, `the failed track in "Unknown album": ${JSON.stringify(failedRows)}`);
+  const enabled = await page.locator('#album-tracks tbody tr[data-status="complete"] button.album-play:not([disabled])').count();
+  check(enabled > 0 && !(await page.locator('#play-album').isDisabled()), 'the playable tracks of the untagged album keep their buttons');
+  ok(`"Albums" lists ${all.length} albums, "Unknown album" last; in it the failed track's play button is disabled, ${enabled} others are not`);
+  if (globalArgs.screenshots) {
+    await page.click('#view-artists');
+    await page.locator('#browse-list li button', { hasText: artist.artist }).click();
+    await page.locator('#browse-list li button').first().click();
+    await page.waitForFunction(() => document.getElementById('browse').dataset.level === 'album' && !document.getElementById('browse').hasAttribute('aria-busy'), null, { timeout: WAIT_MS });
+    const file = path_.join(globalArgs.screenshots, 'web-album.png');
+    await page.screenshot({ path: file, fullPage: true });
+    console.log(`screenshot: ${file}`);
+  }
+  await page.close();
+}
+
+/** Requests blocked: the page says the server is unreachable and marks its counts stale; then it recovers. */
+async function checkUnreachable(context, args, problems) {
+  const page = await context.newPage();
+  watch(page, problems);
+  await page.goto(pageUrl(args));
+  await page.waitForFunction((n) => document.querySelectorAll('#tracks tbody tr').length === n, args.tracks, { timeout: WAIT_MS });
+  const before = await page.locator('#track-count').textContent();
+  check(await page.locator('#offline').isHidden(), 'no unreachable banner while the server answers');
+  const apiPaths = (url) => url.pathname.startsWith('/api/'); // unroute needs this same function
+  await page.route(apiPaths, (route) => route.abort('connectionrefused'));
+  await page.locator('#offline').waitFor({ state: 'visible', timeout: WAIT_MS });
+  const banner = await page.locator('#offline').textContent();
+  check(/unreachable/i.test(banner) && /stale/i.test(banner), `the banner should say the server is unreachable and the counts stale: ${banner}`);
+  const stale = await page.evaluate(() => ['track-count', 'map-count', 'server-info'].map((id) => document.getElementById(id).dataset.stale));
+  check(stale.every((s) => s === 'true'), `the counts should be marked stale: ${stale}`);
+  check(await page.locator('#track-count').textContent() === before, 'the last count stays, marked stale, rather than vanishing');
+  await page.unroute(apiPaths);
+  await page.locator('#offline').waitFor({ state: 'hidden', timeout: WAIT_MS });
+  await page.waitForFunction(() => ['track-count', 'map-count', 'server-info'].every((id) => document.getElementById(id).dataset.stale === 'false'), null, { timeout: WAIT_MS });
+  ok(`with the API unreachable the page says "${banner}" and marks the counts stale; once it answers again the banner and the marks go`);
+  await page.close();
 }
 
 // -----------------------------------------------------------------------------------------------
@@ -592,6 +906,7 @@ async function checkMissingStreamIsReported(context, args, trackId, problems) {
 
 async function main() {
   const args = parseArgs(process.argv);
+  globalArgs = args;
   const health = await api(args, '/api/health');
   if (args.tracks === null) {
     args.tracks = health.tracks;
@@ -614,7 +929,10 @@ async function main() {
     watch(page, problems);
     await page.goto(pageUrl(args));
     await checkLibrary(page, args);
+    await checkTableFits(page);
     const trackId = await checkSelectionChartMapSimilar(page, args);
+    await checkMapLegendAxesLabels(page);
+    await checkFailedTrack(page);
     if (args.screenshots) {
       fs.mkdirSync(args.screenshots, { recursive: true });
       const file = path.join(args.screenshots, 'web-player.png');
@@ -623,6 +941,9 @@ async function main() {
     }
 
     await checkPlayerProtocol(context, args, trackId, problems, args.screenshots);
+    await checkMapLabelsGiveWay(context, args, problems);
+    await checkAlbumView(context, args, problems);
+    await checkUnreachable(context, args, problems);
 
     if (health.streaming === true) {
       // The longest track: long enough to change the preset and seek while it plays.

@@ -39,6 +39,13 @@ internal static class JsonApi
                 : Error(StatusCodes.Status404NotFound, $"no track {id}"));
         api.MapGet("/tracks/{id:long}/fingerprint", (long id, CancellationToken token) => TrackFingerprint(library, id, token));
         api.MapGet("/tracks/{id:long}/similar", (long id, HttpRequest request) => Similar(library, id, request));
+        api.MapGet("/artists", () => Ok(new
+        {
+            artists = library.Database.Use(db => new LibraryBrowser(db).Artists())
+                .Select(a => new { artist = a.Artist, albums = a.Albums, tracks = a.Tracks }),
+        }));
+        api.MapGet("/albums", (HttpRequest request) => ListAlbums(library, request));
+        api.MapGet("/albums/tracks", (HttpRequest request) => AlbumTracks(library, request));
         api.MapPost("/scans", (HttpRequest request) => StartScan(library, request));
         api.MapGet("/scans/latest", () => library.Scans.Latest is { } job ? Ok(ScanJson(job)) : Error(StatusCodes.Status404NotFound, "no scan has been started"));
         api.MapGet("/scans/{id:int}", (int id) => library.Scans.Get(id) is { } job ? Ok(ScanJson(job)) : Error(StatusCodes.Status404NotFound, $"no scan {id}"));
@@ -100,6 +107,45 @@ internal static class JsonApi
             offset,
             limit,
             tracks = page.Tracks.Select(t => TrackJson(t.Track, t.Lufs, t.CrestDb)),
+        });
+    }
+
+    /// <summary>
+    /// Albums of every artist, or of one: <c>artist</c> absent lists all, <c>artist=</c> (empty)
+    /// the albums of tracks without an artist, <c>artist=NAME</c> that artist's.
+    /// </summary>
+    private static IResult ListAlbums(ServerLibrary library, HttpRequest request)
+    {
+        var artist = request.Query["artist"];
+        if (artist.Count > 1)
+        {
+            return Error(StatusCodes.Status400BadRequest, "give artist at most once");
+        }
+
+        var albums = library.Database.Use(db => new LibraryBrowser(db).Albums(artist.Count == 1, artist.Count == 1 ? artist[0] : null));
+        return Ok(new
+        {
+            albums = albums.Select(a => new { artist = a.Artist, album = a.Album, tracks = a.Tracks, failed = a.Failed, duration_s = Math.Round(a.DurationSeconds, 3) }),
+        });
+    }
+
+    /// <summary>One album's tracks in playing order; <c>artist</c> and <c>album</c> absent or empty mean untagged.</summary>
+    private static IResult AlbumTracks(ServerLibrary library, HttpRequest request)
+    {
+        var artist = request.Query["artist"];
+        var album = request.Query["album"];
+        if (artist.Count > 1 || album.Count > 1)
+        {
+            return Error(StatusCodes.Status400BadRequest, "give artist and album at most once each");
+        }
+
+        static string? Tag(Microsoft.Extensions.Primitives.StringValues value) => string.IsNullOrWhiteSpace(value.ToString()) ? null : value.ToString().Trim();
+        var tracks = library.Database.Use(db => new LibraryBrowser(db).AlbumTracks(Tag(artist), Tag(album)));
+        return Ok(new
+        {
+            artist = Tag(artist),
+            album = Tag(album),
+            tracks = tracks.Select(t => TrackJson(t.Track, t.Lufs, t.CrestDb)),
         });
     }
 
@@ -221,7 +267,8 @@ internal static class JsonApi
         channels = t.Channels,
         format = t.Format,
         status = t.Status.ToString().ToLowerInvariant(),
-        error = t.FingerprintErrorMessage,
+        // The cause alone (the row shows the path): see FailureText.
+        error = t.FingerprintErrorMessage is { } message ? FailureText.Readable(message, t.FilePath) : null,
         lufs,
         crest_db = crest,
     };

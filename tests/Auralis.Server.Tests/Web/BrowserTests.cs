@@ -16,21 +16,33 @@ public sealed class BrowserTests(ITestOutputHelper output)
     private const string Token = "e2e-token";
 
     [BrowserFact]
-    public async Task The_page_lists_charts_maps_selects_similar_tracks_and_speaks_the_stream_protocol_in_headless_chromium()
+    public async Task The_page_lists_charts_maps_browses_albums_fits_1280_px_shows_failures_and_outages_and_speaks_the_stream_protocol_in_headless_chromium()
     {
         await using var server = await ServerFixture.StartAsync(tracks: 5, token: Token);
         server.Http.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Bearer", Token);
         WriteLoudCompressedTrack(Path.Combine(server.Music, "loud-compressed.wav"));
         server.AddTrack("long.wav", 9, seconds: 20); // the real stream's preset change and seek play it
+        // An album whose file names are not in its order (the page must order by the shown name),
+        // with a long album and artist name that the table ellipsizes at 1280 px.
+        const string artist = "The Extraordinarily Long-Named Orchestra of Tests";
+        const string album = "A Very Long Album Title That Would Wrap Over Five Lines in a Narrow Column";
+        Server.BrowseApiTests.WriteTagged(Path.Combine(server.Music, "album-1.wav"), 11, "Zeta (last)", artist, album);
+        Server.BrowseApiTests.WriteTagged(Path.Combine(server.Music, "album-2.wav"), 12, "Alpha (first)", artist, album);
+        Server.BrowseApiTests.WriteTagged(Path.Combine(server.Music, "album-3.wav"), 13, "Mu (middle)", artist, album);
+        // Near digital silence: about -70 LUFS, the outlier the map pins to its edge.
+        WriteQuietTrack(Path.Combine(server.Music, "silence.wav"));
+        // Not audio: the failed track (one message, play disabled).
+        await File.WriteAllBytesAsync(Path.Combine(server.Music, "junk.wav"), [.. Enumerable.Range(0, 5000).Select(i => (byte)(i * 7))]);
         var scan = await server.ScanAsync();
         Assert.Equal("complete", scan.GetProperty("state").GetString());
-        Assert.Equal(7, scan.GetProperty("complete").GetInt32());
+        Assert.Equal(11, scan.GetProperty("complete").GetInt32());
+        Assert.Equal(1, scan.GetProperty("failed").GetInt32());
 
         var artifacts = Path.Combine(AppContext.BaseDirectory, "artifacts");
         Directory.CreateDirectory(artifacts);
         var (exitCode, log) = await RunNodeAsync(
             Path.Combine(Browser.E2eDirectory, "web-player.js"),
-            ["--url", server.Address.ToString(), "--token", Token, "--tracks", "7", "--screenshots", artifacts, "--chromium", Browser.Chromium],
+            ["--url", server.Address.ToString(), "--token", Token, "--tracks", "12", "--screenshots", artifacts, "--chromium", Browser.Chromium],
             TimeSpan.FromSeconds(120));
 
         Assert.True(exitCode == 0, $"the browser test failed (exit {exitCode}):\n{log}");
@@ -51,6 +63,22 @@ public sealed class BrowserTests(ITestOutputHelper output)
             var s = Math.Clamp(3 * Math.Sin(2 * Math.PI * 220 * i / rate) + (0.3 * ((random.NextDouble() * 2) - 1)), -0.95, 0.95);
             pcm[2 * i] = (float)s;
             pcm[(2 * i) + 1] = (float)s;
+        }
+
+        AudioFileWriter.Write(path, pcm, rate, 2, AudioSampleFormat.Pcm16);
+    }
+
+    /// <summary>A 2 s tone at 1/2000 of full scale: around -70 LUFS, nearly digital silence.</summary>
+    private static void WriteQuietTrack(string path)
+    {
+        const int rate = 44_100;
+        var frames = rate * 2;
+        var pcm = new float[frames * 2];
+        for (var i = 0; i < frames; i++)
+        {
+            var s = (float)(0.0005 * Math.Sin(2 * Math.PI * 440 * i / rate));
+            pcm[2 * i] = s;
+            pcm[(2 * i) + 1] = s;
         }
 
         AudioFileWriter.Write(path, pcm, rate, 2, AudioSampleFormat.Pcm16);

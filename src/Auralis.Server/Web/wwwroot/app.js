@@ -18,6 +18,9 @@
   const SEARCH_DEBOUNCE_MS = 250;
   const POLL_MS = 2000;
   const MAP_POLL_MS = 10_000;
+  // Health is asked this often, so that a server that went away is said at once (the counts are
+  // then marked stale) and one that came back is followed without a reload.
+  const HEALTH_POLL_MS = 3000;
   const SVG_NS = 'http://www.w3.org/2000/svg';
 
   // LWRP (docs/mastering.md, section 1): the two thresholds and what each zone gets from the mastering chain.
@@ -178,6 +181,8 @@
     tracks: [],
     selectedId: null,
     health: null,
+    unreachableSince: null, // a Date while the server does not answer
+    view: 'tracks',
     mapTracks: [],
   };
   const knownTracks = new Map(); // id -> the latest track JSON seen
@@ -198,9 +203,59 @@
       $('server-info').textContent =
         `auralis ${health.version} - ${health.tracks} track${health.tracks === 1 ? '' : 's'} - engine ${health.engine} - fingerprint v${health.fingerprint_version}`;
       $('player-note').textContent = health.streaming === true ? '' : '(this server does not announce streaming on /ws yet)';
+      serverReached();
     } catch (error) {
-      $('server-info').textContent = `server unavailable: ${error.message}`;
+      if (error.status === 0) {
+        serverLost(error.message);
+      } else {
+        $('server-info').textContent = `server error: ${error.message}`;
+      }
     }
+  }
+
+  // ---------------------------------------------------------------------------------------------
+  // Server unreachable: a banner, and every count on the page marked stale (struck through, with
+  // the time it was last true) instead of old numbers shown as if current. Health keeps being
+  // asked; when the server answers again the library is reloaded and the marks go.
+
+  function serverLost(cause) {
+    if (state.unreachableSince === null) {
+      state.unreachableSince = new Date();
+    }
+    const since = state.unreachableSince.toLocaleTimeString();
+    const banner = $('offline');
+    banner.textContent = `Server unreachable since ${since} (${cause}). The counts below are from before then and may be stale; retrying every ${HEALTH_POLL_MS / 1000} s.`;
+    banner.hidden = false;
+    document.body.dataset.server = 'unreachable';
+    markStale();
+  }
+
+  function serverReached() {
+    if (state.unreachableSince === null) {
+      return;
+    }
+    state.unreachableSince = null;
+    $('offline').hidden = true;
+    document.body.dataset.server = 'reachable';
+    markStale();
+    refreshLibrary(); // what changed while we could not ask
+  }
+
+  function markStale() {
+    const stale = state.unreachableSince !== null;
+    for (const id of ['track-count', 'map-count', 'server-info', 'page-info']) {
+      const node = $(id);
+      node.classList.toggle('stale', stale);
+      node.dataset.stale = stale ? 'true' : 'false';
+      node.title = stale ? `stale: the server has not answered since ${state.unreachableSince.toLocaleTimeString()}` : '';
+    }
+  }
+
+  function pollHealth() {
+    setTimeout(async () => {
+      await loadHealth();
+      pollHealth();
+    }, HEALTH_POLL_MS);
   }
 
   // ---------------------------------------------------------------------------------------------
@@ -242,6 +297,11 @@
       if (error.name === 'AbortError') {
         return;
       }
+      if (error.status === 0) {
+        // Keep the rows that were there, marked stale, rather than an empty table.
+        serverLost(error.message);
+        return;
+      }
       state.tracks = [];
       renderTracks(`Cannot list the tracks: ${error.message}`);
     } finally {
@@ -255,10 +315,15 @@
   function renderTracks(errorMessage) {
     const body = $('tracks').tBodies[0];
     const rows = state.tracks.map((track) => {
-      const status = el('span', { class: `status status-${track.status}` }, track.status);
-      const statusCell = el('td', { class: 'status-cell' }, status);
+      const status = el('span', { class: `status status-${track.status}`, title: track.error || track.status }, track.status);
+      const statusCell = el('td', { class: 'status-cell', title: track.error ? `${track.status}: ${track.error}` : track.status }, status);
+      const titleCell = el('td', { class: 'title-cell', title: `${trackName(track)}\n${track.path}` },
+        el('div', { class: 'title' }, trackName(track)),
+        el('div', { class: 'path muted small' }, track.path));
       if (track.error) {
-        statusCell.append(el('div', { class: 'error-text small track-error', title: track.error }, track.error));
+        // One line of the cause (the API gives it without the path or the lookup trail); the
+        // whole of it on hover and in the track panel.
+        titleCell.append(el('div', { class: 'error-text track-error', title: track.error }, track.error));
       }
       const row = el('tr', {
         'data-track-id': track.id,
@@ -267,11 +332,9 @@
         'aria-selected': track.id === state.selectedId ? 'true' : 'false',
         class: track.id === state.selectedId ? 'selected' : null,
       },
-      el('td', { class: 'title-cell' },
-        el('div', { class: 'title' }, trackName(track)),
-        el('div', { class: 'path muted small' }, track.path)),
-      el('td', null, track.artist || ''),
-      el('td', null, track.album || ''),
+      titleCell,
+      el('td', { title: track.artist || null }, track.artist || ''),
+      el('td', { title: track.album || null }, track.album || ''),
       el('td', { class: 'num tabular' }, formatTime(track.duration_s)),
       statusCell,
       el('td', { class: 'num tabular lufs' }, formatNumber(track.lufs, 1)),
@@ -297,6 +360,7 @@
 
     const noun = state.total === 1 ? 'track' : 'tracks';
     $('track-count').textContent = state.query ? `${state.total} ${noun} match` : `${state.total} ${noun}`;
+    markStale();
     const first = state.total === 0 ? 0 : state.offset + 1;
     const last = Math.min(state.total, state.offset + state.tracks.length);
     $('page-info').textContent = `${first}-${last} of ${state.total}`;
@@ -423,25 +487,39 @@
       row.setAttribute('aria-selected', selected ? 'true' : 'false');
     }
     highlightMapPoint(id);
-    player.setTrack(id);
+    const known = knownTracks.get(id);
+    player.setTrack(id, !isFailed(known));
 
-    renderDetail(knownTracks.get(id), id);
+    renderDetail(known, id);
     $('fingerprint').replaceChildren(el('p', { class: 'muted' }, 'Loading the fingerprint (computed on demand when none is stored)...'));
     $('fingerprint').dataset.trackId = '';
     $('fingerprint-source').textContent = '';
     $('similar').replaceChildren();
     $('similar-note').textContent = 'Loading...';
 
-    const loadTrack = api(`/api/tracks/${id}`).then((fresh) => {
-      remember(fresh);
-      if (mine === selectionToken) {
-        renderDetail(fresh, id);
-      }
-    }).catch((error) => {
+    const fresh = await api(`/api/tracks/${id}`).catch((error) => {
       if (mine === selectionToken) {
         renderDetail(null, id, error.message);
       }
+      return null;
     });
+    if (mine !== selectionToken) {
+      return;
+    }
+    if (fresh) {
+      remember(fresh);
+      renderDetail(fresh, id);
+      player.setTrack(id, !isFailed(fresh));
+    }
+    if (isFailed(fresh)) {
+      // The cause is shown once, in the detail above: asking for a fingerprint would only try the
+      // same file again and answer with the same cause and every lookup tier it tried.
+      $('fingerprint').dataset.trackId = String(id);
+      $('fingerprint').replaceChildren(el('p', { class: 'muted' }, 'No fingerprint: the file could not be read (the cause is above).'));
+      $('similar').replaceChildren();
+      $('similar-note').textContent = 'No fingerprint, so no neighbours.';
+      return;
+    }
     const loadFingerprint = api(`/api/tracks/${id}/fingerprint`).then((fingerprint) => {
       if (mine === selectionToken) {
         renderFingerprint(fingerprint);
@@ -461,7 +539,11 @@
         $('similar-note').textContent = error.status === 409 ? 'No fingerprint yet, so no neighbours.' : `Cannot list similar tracks: ${error.message}`;
       }
     });
-    await Promise.all([loadTrack, loadFingerprint, loadSimilar]);
+    await Promise.all([loadFingerprint, loadSimilar]);
+  }
+
+  function isFailed(track) {
+    return Boolean(track && track.status === 'error');
   }
 
   function renderDetail(track, id, errorMessage) {
@@ -487,7 +569,7 @@
         track.lufs !== null && track.lufs !== undefined ? ` ${formatNumber(track.lufs, 1)} LUFS, crest ${formatNumber(track.crest_db, 1)} dB (${lwrpZone(track.lufs, track.crest_db).label})` : ''),
     ];
     if (track.error) {
-      children.push(el('p', { class: 'error-text small' }, track.error));
+      children.push(el('p', { class: 'error-text small track-detail-error' }, `Cannot play or fingerprint this file: ${track.error}`));
     }
     detail.replaceChildren(...children);
   }
@@ -589,7 +671,11 @@
       }
     } catch (error) {
       if (mine === mapRequest) {
-        $('map').replaceChildren(el('p', { class: 'error-text' }, `Cannot draw the map: ${error.message}`));
+        if (error.status === 0) {
+          serverLost(error.message); // keep the map drawn, its count marked stale
+        } else {
+          $('map').replaceChildren(el('p', { class: 'error-text' }, `Cannot draw the map: ${error.message}`));
+        }
       }
       return;
     }
@@ -612,17 +698,18 @@
     const width = 640;
     const height = 400;
     const m = { left: 48, right: 14, top: 14, bottom: 40 };
-    // The usual range of music, widened to every point (reduce: a spread of a large library
-    // would exceed the engine's argument limit).
-    const extent = (key, low, high) => tracks.reduce(([lo, hi], t) => [Math.min(lo, t[key]), Math.max(hi, t[key])], [low, high]);
-    const [lufsLow, lufsHigh] = extent('lufs', -28, -5);
-    const [crestLow, crestHigh] = extent('crest_db', 1, 22);
+    // The usual range of music, widened to the points that are not outliers: one track of
+    // digital silence at -70 LUFS must not squash everything else into a corner. Outliers are
+    // drawn pinned to the edge, marked, with their real values in the tooltip.
+    const [lufsLow, lufsHigh] = robustExtent(tracks.map((t) => t.lufs), -28, -5);
+    const [crestLow, crestHigh] = robustExtent(tracks.map((t) => t.crest_db), 1, 22);
     const xMin = Math.floor(lufsLow - 2);
     const xMax = Math.ceil(lufsHigh + 1);
     const yMin = Math.floor(Math.min(0, crestLow - 1));
     const yMax = Math.ceil(crestHigh + 2);
-    const x = (v) => m.left + ((v - xMin) / (xMax - xMin)) * (width - m.left - m.right);
-    const y = (v) => height - m.bottom - ((v - yMin) / (yMax - yMin)) * (height - m.top - m.bottom);
+    const x = (v) => m.left + ((clamp(v, xMin, xMax) - xMin) / (xMax - xMin)) * (width - m.left - m.right);
+    const y = (v) => height - m.bottom - ((clamp(v, yMin, yMax) - yMin) / (yMax - yMin)) * (height - m.top - m.bottom);
+    const offAxes = (t) => t.lufs < xMin || t.lufs > xMax || t.crest_db < yMin || t.crest_db > yMax;
     const plot = svg('svg', {
       viewBox: `0 0 ${width} ${height}`,
       class: 'map-chart',
@@ -640,11 +727,11 @@
       svg('rect', { x: m.left, y: top, width: xSplit - m.left, height: bottom - top, class: 'zone zone-full' }),
       svg('rect', { x: xSplit, y: top, width: right - xSplit, height: ySplit - top, class: 'zone zone-limiting' }),
       svg('rect', { x: xSplit, y: ySplit, width: right - xSplit, height: bottom - ySplit, class: 'zone zone-expansion' }),
-      svg('text', { x: m.left + 8, y: top + 16, class: 'zone-label' }, 'quiet/dynamic: full chain'),
-      svg('text', { x: right - 6, y: top + 16, class: 'zone-label', 'text-anchor': 'end' }, 'loud/dynamic:'),
-      svg('text', { x: right - 6, y: top + 30, class: 'zone-label', 'text-anchor': 'end' }, 'safety limiting'),
-      svg('text', { x: right - 6, y: bottom - 22, class: 'zone-label', 'text-anchor': 'end' }, 'loud/compressed:'),
-      svg('text', { x: right - 6, y: bottom - 8, class: 'zone-label', 'text-anchor': 'end' }, 'expansion'));
+      // Short names in the plot (they give way to each other and to the LWRP labels when the
+      // zones are small); the legend under the map says what each zone gets.
+      svg('text', { x: m.left + 8, y: top + 16, class: 'zone-label map-label', 'data-priority': 3 }, 'full chain'),
+      svg('text', { x: right - 6, y: top + 16, class: 'zone-label map-label', 'text-anchor': 'end', 'data-priority': 3 }, 'safety limiting'),
+      svg('text', { x: right - 6, y: bottom - 8, class: 'zone-label map-label', 'text-anchor': 'end', 'data-priority': 3 }, 'expansion'));
 
     // Axes and grid.
     const axes = svg('g', { class: 'axes' });
@@ -652,34 +739,36 @@
     for (let v = Math.ceil(xMin / xStep) * xStep; v <= xMax; v += xStep) {
       axes.append(
         svg('line', { x1: x(v), x2: x(v), y1: top, y2: bottom, class: 'grid' }),
-        svg('text', { x: x(v), y: bottom + 14, 'text-anchor': 'middle', class: 'tick' }, String(v)));
+        svg('text', { x: x(v), y: bottom + 14, 'text-anchor': 'middle', class: 'tick map-label', 'data-priority': 2 }, String(v)));
     }
     const yStep = niceStep(yMax - yMin);
     for (let v = Math.ceil(yMin / yStep) * yStep; v <= yMax; v += yStep) {
       axes.append(
         svg('line', { x1: m.left, x2: right, y1: y(v), y2: y(v), class: 'grid' }),
-        svg('text', { x: m.left - 6, y: y(v) + 4, 'text-anchor': 'end', class: 'tick' }, String(v)));
+        svg('text', { x: m.left - 6, y: y(v) + 4, 'text-anchor': 'end', class: 'tick map-label', 'data-priority': 2 }, String(v)));
     }
     axes.append(
       svg('rect', { x: m.left, y: top, width: right - m.left, height: bottom - top, class: 'frame' }),
-      svg('text', { x: (m.left + right) / 2, y: height - 6, 'text-anchor': 'middle', class: 'axis-label' }, 'integrated loudness (LUFS)'),
-      svg('text', { x: 12, y: (top + bottom) / 2, 'text-anchor': 'middle', class: 'axis-label', transform: `rotate(-90 12 ${(top + bottom) / 2})` }, 'crest factor (dB)'));
+      svg('text', { x: (m.left + right) / 2, y: height - 6, 'text-anchor': 'middle', class: 'axis-label map-label', 'data-priority': 0 }, 'integrated loudness (LUFS)'),
+      svg('text', { x: 12, y: (top + bottom) / 2, 'text-anchor': 'middle', class: 'axis-label map-label', 'data-priority': 0, transform: `rotate(-90 12 ${(top + bottom) / 2})` }, 'crest factor (dB)'));
     plot.append(axes);
 
     // The LWRP lines: -12 LUFS over the whole height; 13 dB on the loud side, where it decides.
     plot.append(
       svg('line', { x1: xSplit, x2: xSplit, y1: top, y2: bottom, class: 'lwrp-line lwrp-lufs' }),
-      svg('text', { x: xSplit + 4, y: bottom - 6, class: 'lwrp-label' }, `${LWRP_LUFS} LUFS`),
+      svg('text', { x: xSplit + 4, y: bottom - 6, class: 'lwrp-label map-label', 'data-priority': 1 }, `${LWRP_LUFS} LUFS`),
       svg('line', { x1: xSplit, x2: right, y1: ySplit, y2: ySplit, class: 'lwrp-line lwrp-crest' }),
-      svg('text', { x: xSplit + 4, y: ySplit - 4, class: 'lwrp-label' }, `${LWRP_CREST_DB} dB`));
+      svg('text', { x: xSplit + 4, y: ySplit - 4, class: 'lwrp-label map-label', 'data-priority': 1 }, `${LWRP_CREST_DB} dB`));
 
     const points = svg('g', { class: 'points' });
     for (const track of tracks) {
       const zone = lwrpZone(track.lufs, track.crest_db);
+      const outlier = offAxes(track);
       points.append(svg('circle', {
         cx: x(track.lufs).toFixed(1), cy: y(track.crest_db).toFixed(1), r: 5,
-        class: `map-point point-${zone.name}`, 'data-track-id': track.id,
-      }, svg('title', null, `${trackName(track)}: ${formatNumber(track.lufs, 1)} LUFS, crest ${formatNumber(track.crest_db, 1)} dB (${zone.label})`)));
+        class: `map-point point-${zone.name}${outlier ? ' outlier' : ''}`, 'data-track-id': track.id,
+        'data-outlier': outlier ? 'true' : null,
+      }, svg('title', null, `${trackName(track)}: ${formatNumber(track.lufs, 1)} LUFS, crest ${formatNumber(track.crest_db, 1)} dB (${zone.label})${outlier ? ' - off the axes, pinned to the edge' : ''}`)));
     }
     points.addEventListener('click', (event) => {
       const point = event.target.closest('circle[data-track-id]');
@@ -690,8 +779,66 @@
     plot.append(points);
 
     $('map').replaceChildren(plot);
-    $('map-count').textContent = `${tracks.length} fingerprinted track${tracks.length === 1 ? '' : 's'}`;
+    avoidLabelCollisions(plot);
+    const pinned = tracks.filter(offAxes).length;
+    $('map-count').textContent = `${tracks.length} fingerprinted track${tracks.length === 1 ? '' : 's'}${pinned ? `, ${pinned} off the axes (pinned to the edge)` : ''}`;
+    markStale();
     highlightMapPoint(state.selectedId);
+  }
+
+  /**
+   * The axis range of one value: the usual range [low, high] widened to every point that is not
+   * an outlier. Outliers lie beyond Tukey's far fences (3 interquartile ranges outside the
+   * quartiles), which works from a handful of tracks on, where the 2nd..98th percentile of a
+   * small library would still include its one silent track.
+   */
+  function robustExtent(values, low, high) {
+    const sorted = values.filter(Number.isFinite).sort((a, b) => a - b);
+    if (sorted.length === 0) {
+      return [low, high];
+    }
+    const quantile = (q) => {
+      const at = (sorted.length - 1) * q;
+      const i = Math.floor(at);
+      return sorted[i] + (sorted[Math.min(i + 1, sorted.length - 1)] - sorted[i]) * (at - i);
+    };
+    const q1 = quantile(0.25);
+    const q3 = quantile(0.75);
+    const spread = Math.max(q3 - q1, 1); // identical values: no fence at zero width
+    const inside = sorted.filter((v) => v >= q1 - 3 * spread && v <= q3 + 3 * spread);
+    return [Math.min(low, inside[0]), Math.max(high, inside[inside.length - 1])];
+  }
+
+  /**
+   * Labels that would overlap are moved or hidden: in order of priority (axis titles, LWRP
+   * labels, ticks, zone names), each label is kept where it is if it overlaps none kept so far,
+   * else moved one, then two lines toward the middle of the plot (so it stays inside), else
+   * hidden (class label-hidden), so nothing is drawn over anything else.
+   */
+  function avoidLabelCollisions(plot) {
+    const middle = plot.viewBox.baseVal.height / 2;
+    const labels = [...plot.querySelectorAll('text.map-label')]
+      .sort((a, b) => Number(a.dataset.priority) - Number(b.dataset.priority));
+    const kept = [];
+    const overlaps = (r) => kept.some((k) => r.left < k.right && k.left < r.right && r.top < k.bottom && k.top < r.bottom);
+    for (const label of labels) {
+      const y0 = Number(label.getAttribute('y'));
+      let placed = false;
+      for (const dy of y0 > middle ? [0, -12, -24] : [0, 12, 24]) {
+        label.setAttribute('y', String(y0 + dy));
+        const box = label.getBoundingClientRect();
+        const r = { left: box.left - 1, right: box.right + 1, top: box.top - 1, bottom: box.bottom + 1 };
+        if (box.width === 0 || !overlaps(r)) {
+          kept.push(r);
+          placed = true;
+          break;
+        }
+      }
+      if (!placed) {
+        label.setAttribute('y', String(y0));
+        label.classList.add('label-hidden');
+      }
+    }
   }
 
   function highlightMapPoint(id) {
@@ -724,6 +871,218 @@
     });
     $('similar').replaceChildren(...items);
     $('similar-note').textContent = items.length === 0 ? 'No other fingerprinted track yet.' : '';
+  }
+
+  // ---------------------------------------------------------------------------------------------
+  // Artist and album views: artists -> albums -> an album's tracks (GET /api/artists,
+  // /api/albums, /api/albums/tracks), and playing an album in its order.
+
+  const UNKNOWN_ARTIST = 'Unknown artist';
+  const UNKNOWN_ALBUM = 'Unknown album';
+  // Where the browse view is: { level: 'artists' } | { level: 'albums', artist?, allArtists } |
+  // { level: 'album', artist, album, from }. An artist or album of null is the untagged group.
+  let browseAt = { level: 'artists' };
+  let browseRequest = 0;
+  const albumQueue = { tracks: [], index: -1 }; // the album playing, in order; index -1: none
+
+  function showView(view) {
+    state.view = view;
+    for (const button of document.querySelectorAll('.views button')) {
+      button.setAttribute('aria-selected', button.dataset.view === view ? 'true' : 'false');
+    }
+    $('tracks-view').hidden = view !== 'tracks';
+    $('browse').hidden = view === 'tracks';
+    if (view === 'artists') {
+      browse({ level: 'artists' });
+    } else if (view === 'albums') {
+      browse({ level: 'albums', allArtists: true });
+    }
+  }
+
+  function crumb(text, target) {
+    if (!target) {
+      return el('span', { class: 'crumb current', 'aria-current': 'page' }, text);
+    }
+    const button = el('button', { type: 'button', class: 'link crumb' }, text);
+    button.addEventListener('click', () => browse(target));
+    return button;
+  }
+
+  async function browse(at) {
+    browseAt = at;
+    const mine = ++browseRequest;
+    const list = $('browse-list');
+    const note = $('browse-note');
+    const path = [];
+    const root = at.allArtists || (at.level === 'album' && at.from === 'albums')
+      ? { text: 'All albums', target: { level: 'albums', allArtists: true } }
+      : { text: 'Artists', target: { level: 'artists' } };
+    path.push(root);
+    if (at.level !== 'artists' && !at.allArtists && !(at.level === 'album' && at.from === 'albums')) {
+      path.push({ text: at.artist ?? UNKNOWN_ARTIST, target: { level: 'albums', artist: at.artist } });
+    }
+    if (at.level === 'album') {
+      path.push({ text: at.album ?? UNKNOWN_ALBUM, target: null });
+    }
+    const nodes = [];
+    path.forEach((p, i) => {
+      if (i > 0) {
+        nodes.push(el('span', { class: 'sep', 'aria-hidden': 'true' }, '>'));
+      }
+      nodes.push(crumb(p.text, i === path.length - 1 ? null : p.target));
+    });
+    $('browse-path').replaceChildren(...nodes);
+    note.hidden = true;
+    $('album').hidden = at.level !== 'album';
+    list.hidden = at.level === 'album';
+    $('browse').dataset.level = at.level;
+    // The previous level's items go at once: a click on them now would open the wrong thing.
+    list.replaceChildren();
+    $('browse').setAttribute('aria-busy', 'true');
+
+    try {
+      if (at.level === 'artists') {
+        const answer = await api('/api/artists');
+        if (mine !== browseRequest) {
+          return;
+        }
+        list.replaceChildren(...answer.artists.map((a) => browseItem(
+          a.artist ?? UNKNOWN_ARTIST, a.artist === null,
+          `${a.albums} album${a.albums === 1 ? '' : 's'}, ${a.tracks} track${a.tracks === 1 ? '' : 's'}`,
+          { 'data-artist': a.artist ?? '' },
+          () => browse({ level: 'albums', artist: a.artist }))));
+        showEmpty(answer.artists.length === 0, 'The library is empty.');
+      } else if (at.level === 'albums') {
+        const query = at.allArtists ? '' : `?${new URLSearchParams({ artist: at.artist ?? '' })}`;
+        const answer = await api(`/api/albums${query}`);
+        if (mine !== browseRequest) {
+          return;
+        }
+        list.replaceChildren(...answer.albums.map((a) => browseItem(
+          a.album ?? UNKNOWN_ALBUM, a.album === null,
+          [at.allArtists ? (a.artist ?? UNKNOWN_ARTIST) : null,
+            `${a.tracks} track${a.tracks === 1 ? '' : 's'}`, formatTime(a.duration_s),
+            a.failed ? `${a.failed} failed` : null].filter(Boolean).join(' - '),
+          { 'data-album': a.album ?? '', 'data-artist': a.artist ?? '' },
+          () => browse({ level: 'album', artist: a.artist, album: a.album, from: at.allArtists ? 'albums' : 'artists' }))));
+        showEmpty(answer.albums.length === 0, 'No albums.');
+      } else {
+        const query = new URLSearchParams({ artist: at.artist ?? '', album: at.album ?? '' });
+        const answer = await api(`/api/albums/tracks?${query}`);
+        if (mine !== browseRequest) {
+          return;
+        }
+        answer.tracks.forEach(remember);
+        renderAlbum(answer.tracks);
+      }
+    } catch (error) {
+      if (mine === browseRequest) {
+        if (error.status === 0) {
+          serverLost(error.message);
+        }
+        showEmpty(true, `Cannot list them: ${error.message}`);
+      }
+    } finally {
+      if (mine === browseRequest) {
+        $('browse').removeAttribute('aria-busy');
+      }
+    }
+  }
+
+  function showEmpty(empty, text) {
+    const note = $('browse-note');
+    note.textContent = text;
+    note.hidden = !empty;
+  }
+
+  function browseItem(name, unknown, facts, attrs, open) {
+    const button = el('button', { type: 'button', title: `${name} (${facts})`, ...attrs },
+      el('span', { class: 'name' }, name), el('span', { class: 'facts' }, facts));
+    button.addEventListener('click', open);
+    return el('li', { class: unknown ? 'unknown' : null }, button);
+  }
+
+  function renderAlbum(tracks) {
+    $('album').dataset.count = String(tracks.length);
+    const rows = tracks.map((track, i) => {
+      const failed = isFailed(track);
+      const play = el('button', {
+        type: 'button', class: 'album-play', disabled: failed,
+        title: failed ? `This track failed: ${track.error || 'no audio'}` : `Play the album from here`,
+      }, '\u25B6');
+      play.addEventListener('click', (event) => {
+        event.stopPropagation();
+        playAlbum(tracks, i);
+      });
+      const row = el('tr', { 'data-track-id': track.id, 'data-status': track.status, tabindex: 0 },
+        el('td', { class: 'num tabular' }, String(i + 1)),
+        el('td', { class: 'title-cell', title: `${trackName(track)}\n${track.path}${track.error ? `\n${track.error}` : ''}` },
+          el('div', { class: 'title' }, trackName(track)),
+          track.error ? el('div', { class: 'error-text track-error' }, track.error) : null),
+        el('td', { class: 'num tabular' }, formatTime(track.duration_s)),
+        el('td', null, el('span', { class: `status status-${track.status}`, title: track.error || track.status }, track.status)),
+        el('td', null, play));
+      row.addEventListener('click', () => selectTrack(track.id));
+      return row;
+    });
+    $('album-tracks').tBodies[0].replaceChildren(...rows);
+    const playable = tracks.filter((t) => !isFailed(t)).length;
+    $('play-album').disabled = playable === 0;
+    $('play-album').onclick = () => playAlbum(tracks, 0);
+    showEmpty(tracks.length === 0, 'No tracks.');
+    renderQueue();
+  }
+
+  /** Plays an album from track `from` on, in the album's order, skipping failed tracks. */
+  function playAlbum(tracks, from) {
+    albumQueue.tracks = tracks.filter((t, i) => i >= from && !isFailed(t));
+    albumQueue.index = -1;
+    playNextInAlbum();
+  }
+
+  async function playNextInAlbum() {
+    albumQueue.index++;
+    const next = albumQueue.tracks[albumQueue.index];
+    if (!next) {
+      albumQueue.index = -1;
+      albumQueue.tracks = [];
+      renderQueue();
+      return;
+    }
+    renderQueue();
+    selectTrack(next.id); // the player's track; its panel loads alongside
+    player.play('enhanced', 0);
+  }
+
+  function renderQueue() {
+    const playing = albumQueue.tracks[albumQueue.index];
+    $('album-queue').textContent = playing
+      ? `playing ${albumQueue.index + 1} of ${albumQueue.tracks.length}: ${trackName(playing)}`
+      : '';
+    for (const row of $('album-tracks').tBodies[0].rows) {
+      row.classList.toggle('now-playing', Boolean(playing) && Number(row.dataset.trackId) === playing.id);
+    }
+  }
+
+  function followAlbum(playerState, trackId) {
+    const playing = albumQueue.tracks[albumQueue.index];
+    if (!playing) {
+      return;
+    }
+    if (playerState === 'ended' && trackId === playing.id) {
+      playNextInAlbum();
+    } else if (playerState === 'stopped' || playerState === 'error' || trackId !== playing.id) {
+      // Stopped, failed or another track chosen: the album no longer plays.
+      albumQueue.tracks = [];
+      albumQueue.index = -1;
+      renderQueue();
+    }
+  }
+
+  function wireViews() {
+    for (const button of document.querySelectorAll('.views button')) {
+      button.addEventListener('click', () => showView(button.dataset.view));
+    }
   }
 
   // ---------------------------------------------------------------------------------------------
@@ -868,8 +1227,10 @@
       });
     }
 
-    setTrack(id) {
+    /** The selected track; a failed one (nothing decodes) cannot be played, so its buttons are off. */
+    setTrack(id, playable = true) {
       this.trackId = id;
+      this.playable = playable;
       this.render();
     }
 
@@ -1133,7 +1494,7 @@
 
     /** `crossfade`: a preset or intensity change of the playing stream (the old audio plays on until the new arrives). */
     async play(mode, positionS = 0, { crossfade = false } = {}) {
-      if (!this.trackId) {
+      if (!this.trackId || this.playable === false) {
         return;
       }
       this.ensureAudio();
@@ -1329,6 +1690,9 @@
     setState(value) {
       this.status.state = value;
       this.render();
+      if (this.onStateChange) {
+        this.onStateChange(value, this.trackId); // the album queue follows (next track on "ended")
+      }
     }
 
     stateText() {
@@ -1357,8 +1721,11 @@
       stateNode.textContent = this.stateText();
       stateNode.dataset.state = s.state;
       const active = ['connecting', 'preparing', 'playing', 'paused'].includes(s.state);
-      $('play-enhanced').disabled = !this.trackId;
-      $('play-normal').disabled = !this.trackId;
+      const playable = Boolean(this.trackId) && this.playable !== false;
+      for (const button of [$('play-enhanced'), $('play-normal')]) {
+        button.disabled = !playable;
+        button.title = this.trackId && !playable ? 'This track failed: there is no audio to play' : '';
+      }
       $('pause').disabled = !(s.state === 'playing' || s.state === 'paused');
       $('pause').textContent = s.state === 'paused' ? 'Resume' : 'Pause';
       $('stop').disabled = !active;
@@ -1410,6 +1777,7 @@
 
   const player = new StreamPlayer();
   Object.defineProperty(window, 'auralisPlayer', { value: player.view(), enumerable: true });
+  player.onStateChange = (value, trackId) => followAlbum(value, trackId);
 
   function wirePlayer() {
     $('play-enhanced').addEventListener('click', () => player.play('enhanced', 0));
@@ -1450,6 +1818,7 @@
 
   function start() {
     wireTable();
+    wireViews();
     wirePlayer();
     $('scan-button').addEventListener('click', startScan);
     window.addEventListener('hashchange', () => {
@@ -1462,6 +1831,7 @@
     loadHealth();
     loadTracks();
     loadMap();
+    pollHealth();
     const initial = selectionFromAddress();
     if (initial) {
       selectTrack(initial, { updateAddress: false });
