@@ -33,12 +33,13 @@ labels=(after)
 dirs=("$PWD")
 if [ -n "$before" ]; then labels=(before after); dirs=("$before" "$PWD"); fi
 
-dotnet run -c Release --project bench/Auralis.Benchmarks -- make-library "$n" "$work/library.db" > /dev/null
 addresses=()
 for i in "${!labels[@]}"; do
   label=${labels[$i]} dir=${dirs[$i]}
   dotnet build -c Release "$dir/bench/Auralis.Benchmarks" > /dev/null
-  cp "$work/library.db" "$work/$label.db"
+  # Each side makes its own library (same seed, same tracks): an older release cannot open a
+  # database of a newer schema.
+  dotnet run -c Release --no-build --project "$dir/bench/Auralis.Benchmarks" -- make-library "$n" "$work/$label.db" > /dev/null
   "$dir/artifacts/cli/auralis" serve --db "$work/$label.db" --urls http://127.0.0.1:0 --no-sidecars > "$work/$label.log" 2>&1 &
   servers+=($!)
   for _ in $(seq 100); do grep -q 'listening on' "$work/$label.log" && break; sleep 0.1; done
