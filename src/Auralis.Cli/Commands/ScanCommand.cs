@@ -183,6 +183,11 @@ internal static class ScanCommand
             var queue = new ExtractionQueue(database);
             var options = new ExtractionOptions(engine, workers, sidecars) { LeaveUnder = [.. changes.UnreadableFolders.Select(f => f.Path)] };
             var result = RunQueue(queue, options, console, context, json, interrupt.Token);
+            if (!result.Cancelled && options.MeasurePlans)
+            {
+                result = BackfillPlans(context, console, database, options, json, result, interrupt.Token);
+            }
+
             if (!result.Cancelled)
             {
                 RefreshGraph(context, console, database, result, changes, json);
@@ -237,6 +242,48 @@ internal static class ScanCommand
         {
             context.Error.WriteLine($"auralis: warning: removed {changes.Repaired} track rows without a file path (left by an earlier version's scan of a path over the system's limit)");
         }
+    }
+
+    /// <summary>
+    /// Mastering plan data for complete tracks that lack it (fingerprinted before the scan measured
+    /// plans): measured now, without fingerprinting again, so their plays start with no measuring
+    /// pass. Problems join the run's plan errors; Ctrl-C makes the run cancelled.
+    /// </summary>
+    private static ExtractionResult BackfillPlans(
+        CliContext context, IAnsiConsole console, LibraryDatabase database, ExtractionOptions options, bool json, ExtractionResult result, CancellationToken token)
+    {
+        var total = PlanBackfill.WorkList(database).Count;
+        if (total == 0)
+        {
+            return result;
+        }
+
+        if (!json)
+        {
+            console.MarkupLine($"Measuring mastering data for {total} tracks fingerprinted before it was stored (no refingerprinting)...");
+        }
+
+        var sidecars = options.UseSidecars ? options.Sidecars ?? new Auralis.Library.Sidecars.SidecarStore() : null;
+        var backfill = PlanBackfill.RunAsync(database, options.Workers, sidecars, options.Confinement, options.LeaveUnder, null, token).GetAwaiter().GetResult();
+        if (json)
+        {
+            JsonLines.Write(context.Out, w =>
+            {
+                w.WriteString("event", "plan_data");
+                w.WriteNumber("measured", backfill.Measured);
+                w.WriteNumber("total", backfill.Total);
+            });
+        }
+        else
+        {
+            console.MarkupLine($"Mastering data measured for {backfill.Measured} of {backfill.Total} tracks.");
+        }
+
+        return result with
+        {
+            Cancelled = result.Cancelled || backfill.Cancelled,
+            PlanErrors = [.. result.PlanErrors, .. backfill.Errors],
+        };
     }
 
     /// <summary>Keeps the similarity graph equal to a full rebuild after the library changed.</summary>

@@ -191,6 +191,14 @@ internal sealed class ScanJobs(ServerLibrary library) : IDisposable
             };
             var progress = new Progress(p => job.Progress = p);
             var result = queue.RunAsync(options, progress, stopping).GetAwaiter().GetResult();
+            if (!result.Cancelled && options.MeasurePlans)
+            {
+                // Plan data for tracks fingerprinted before it was stored (no refingerprinting).
+                var backfill = PlanBackfill.RunAsync(database, options.Workers, options.UseSidecars ? options.Sidecars : null, options.Confinement, options.LeaveUnder, null, stopping)
+                    .GetAwaiter().GetResult();
+                result = result with { Cancelled = backfill.Cancelled, PlanErrors = [.. result.PlanErrors, .. backfill.Errors] };
+            }
+
             job.Result = result;
             if (!result.Cancelled && new FingerprintRepository(database).Count() > 0)
             {
