@@ -8,7 +8,7 @@ using Spectre.Console;
 namespace Auralis.Cli.Commands;
 
 /// <summary>
-/// <c>auralis scan DIR... [--db PATH] [--workers N] [--no-sidecars] [--forget-missing] [--json]</c>: brings the
+/// <c>auralis scan DIR... [--db PATH] [--workers N] [--no-sidecars] [--forget-missing] [--exclude GLOB]... [--json]</c>: brings the
 /// library in line with the folders and fingerprints every track that needs it.
 /// </summary>
 internal static class ScanCommand
@@ -28,11 +28,17 @@ internal static class ScanCommand
         {
             Description = "Remove the tracks of a DIR that is missing or empty (by default they are kept: an unmounted disk loses nothing).",
         };
+        var exclude = new Option<string[]>("--exclude")
+        {
+            Description = "Leave out files and folders matching GLOB (repeatable; docs/scanning.md). Names starting with \".\" are always left out; DIR/.auralisignore and ~/.config/auralis/ignore add patterns.",
+            Arity = ArgumentArity.OneOrMore,
+            AllowMultipleArgumentsPerToken = false,
+        };
         var json = CommonOptions.Json();
         var engine = CommonOptions.Engine();
         var command = new Command("scan", "Scan music folders: add, update and remove tracks, and fingerprint every track that needs it.")
         {
-            folders, db, workers, noSidecars, forget, json, engine,
+            folders, db, workers, noSidecars, forget, exclude, json, engine,
         };
         command.SetAction(parse => Run(
             context,
@@ -42,11 +48,12 @@ internal static class ScanCommand
             !parse.GetValue(noSidecars),
             parse.GetValue(json),
             parse.GetValue(engine)!,
-            parse.GetValue(forget)));
+            parse.GetValue(forget),
+            parse.GetValue(exclude) ?? []));
         return command;
     }
 
-    private static int Run(CliContext context, string[] folders, string? dbPath, int workers, bool sidecars, bool json, string engineChoice, bool forgetMissing)
+    private static int Run(CliContext context, string[] folders, string? dbPath, int workers, bool sidecars, bool json, string engineChoice, bool forgetMissing, string[] exclude)
     {
         var engine = CommonOptions.SelectEngine(context, engineChoice);
         if (engine is null)
@@ -55,17 +62,18 @@ internal static class ScanCommand
         }
 
         using var database = CommonOptions.OpenDatabase(context, dbPath);
-        return database is null ? ExitCodes.Fatal : Execute(context, database, folders, workers, sidecars, json, engine, forgetMissing);
+        return database is null ? ExitCodes.Fatal : Execute(context, database, folders, workers, sidecars, json, engine, forgetMissing, exclude);
     }
 
     /// <summary>The scan itself (also the first half of `auralis demo`): sync, extract, summarize.</summary>
     internal static int Execute(
         CliContext context, LibraryDatabase database, IReadOnlyList<string> folders, int workers, bool sidecars, bool json,
-        Auralis.Fingerprinting.IFingerprintEngine engine, bool forgetMissing = false)
+        Auralis.Fingerprinting.IFingerprintEngine engine, bool forgetMissing = false, IReadOnlyList<string>? exclude = null)
     {
         var clock = Stopwatch.StartNew();
 
-        var roots = folders.Select(f => Path.TrimEndingDirectorySeparator(Path.GetFullPath(f))).ToList();
+        // Canonical, as the scanner stores tracks: a DIR given through a link counts its real tracks.
+        var roots = folders.Select(CanonicalPath.OfUserPath).Distinct().ToList();
         var console = Consoles.For(context.Out);
         using var interrupt = new CancellationTokenSource();
         ConsoleCancelEventHandler onCancel = (_, e) =>
@@ -91,19 +99,30 @@ internal static class ScanCommand
             ScanChanges changes;
             try
             {
-                changes = new LibraryScanner(database).Sync(roots, forgetMissing);
+                var scanner = new LibraryScanner(database)
+                {
+                    ExcludePatterns = exclude ?? [],
+                    Sidecars = sidecars ? new Auralis.Library.Sidecars.SidecarStore() : null,
+                };
+                changes = scanner.Sync(roots, forgetMissing);
             }
             catch (DirectoryNotFoundException e)
             {
                 return context.Fail(e.Message);
             }
+            catch (ScanExclusionException e)
+            {
+                return context.Fail($"{e.Message}; nothing was scanned");
+            }
 
             ReportUnreadable(context, changes, json);
+            PathReport.Write(context, changes, json);
             if (!json)
             {
+                var moved = changes.Moved.Count > 0 ? $"{changes.Moved.Count} moved, " : "";
                 console.MarkupLine(
                     $"Found {changes.Found} audio files in {Markup.Escape(string.Join(", ", roots))}: " +
-                    $"{changes.Added} new, {changes.Changed} changed, {changes.Removed} removed.");
+                    $"{changes.Added} new, {changes.Changed} changed, {moved}{changes.Removed} removed.");
             }
 
             var queue = new ExtractionQueue(database);
@@ -114,7 +133,8 @@ internal static class ScanCommand
                 RefreshGraph(context, console, database, result, changes, json);
             }
 
-            var code = Summarize(context, console, database, roots, result, json, clock.Elapsed);
+            PathReport.WriteSkipped(context, result, json);
+            var code = Summarize(context, console, database, roots, result, json, clock.Elapsed, changes.Excluded.ToHashSet(StringComparer.Ordinal));
             if (code == ExitCodes.Success && changes.UnreadableFolders.Count > 0)
             {
                 context.Error.WriteLine($"auralis: {changes.UnreadableFolders.Count} folder(s) could not be read; their tracks were kept as they were (exit 3)");
@@ -254,11 +274,17 @@ internal static class ScanCommand
         return queue.RunAsync(options, plain, token).GetAwaiter().GetResult();
     }
 
-    private static int Summarize(CliContext context, IAnsiConsole console, LibraryDatabase database, IReadOnlyList<string> roots, ExtractionResult result, bool json, TimeSpan elapsed)
+    private static int Summarize(
+        CliContext context, IAnsiConsole console, LibraryDatabase database, IReadOnlyList<string> roots, ExtractionResult result, bool json, TimeSpan elapsed,
+        HashSet<string> excluded)
     {
         var tracks = new TrackRepository(database);
         var counts = tracks.CountByStatus(roots);
-        var failures = tracks.Failures(roots);
+
+        // Excluded tracks were reported as such; their old errors are not this library's failures.
+        var allFailures = tracks.Failures(roots);
+        var failures = allFailures.Where(f => !excluded.Contains(f.Path)).ToList();
+        var errors = counts[FingerprintStatus.Error] - (allFailures.Count - failures.Count);
         var total = counts.Values.Sum();
         var skipped = total - result.Total;
         if (json)
@@ -277,15 +303,17 @@ internal static class ScanCommand
             {
                 w.WriteNumber("total", total);
                 w.WriteNumber("complete", counts[FingerprintStatus.Complete]);
-                w.WriteNumber("error", counts[FingerprintStatus.Error]);
+                w.WriteNumber("error", errors);
                 w.WriteNumber("skipped", skipped);
+                w.WriteNumber("too_short", counts[FingerprintStatus.Skipped]);
                 w.WriteNumber("elapsed_s", Math.Round(elapsed.TotalSeconds, 3));
             });
         }
         else
         {
             console.MarkupLine(
-                $"{total} tracks: {counts[FingerprintStatus.Complete]} complete, {counts[FingerprintStatus.Error]} failed, " +
+                $"{total} tracks: {counts[FingerprintStatus.Complete]} complete, {errors} failed, " +
+                (counts[FingerprintStatus.Skipped] > 0 ? $"{counts[FingerprintStatus.Skipped]} too short to analyse, " : "") +
                 $"{skipped} already up to date; this run fingerprinted {result.Completed - result.FromSidecars}, " +
                 $"reused {result.FromSidecars} sidecars, in {elapsed.TotalSeconds:0.0} s.");
             FailureList.Write(console, failures);
@@ -303,7 +331,7 @@ internal static class ScanCommand
             return ExitCodes.Fatal;
         }
 
-        return counts[FingerprintStatus.Error] > 0 ? ExitCodes.SomeTracksFailed : ExitCodes.Success;
+        return errors > 0 ? ExitCodes.SomeTracksFailed : ExitCodes.Success;
     }
 
     /// <summary>IProgress that reports on the calling thread (Progress&lt;T&gt; posts to the thread pool out of order).</summary>

@@ -65,7 +65,7 @@ public sealed record ExtractionResult(int Total, int Completed, int Failed, int 
     /// Tracks this run set to 'skipped' (shorter than the analysis needs), each with the reason
     /// naming the file; they are not failures and are not retried until their file changes.
     /// </summary>
-    public IReadOnlyList<string> Skipped { get; init; } = [];
+    public IReadOnlyList<(string Path, string Reason)> Skipped { get; init; } = [];
 }
 
 /// <summary>
@@ -170,7 +170,7 @@ public sealed class ExtractionQueue(LibraryDatabase database)
         {
             CompletedIds = counts.CompletedIds.ToList(),
             PlanErrors = counts.PlanErrors.ToList(),
-            Skipped = [.. counts.Skipped.Order(StringComparer.Ordinal)],
+            Skipped = [.. counts.Skipped.OrderBy(s => s.Path, StringComparer.Ordinal)],
         };
     }
 
@@ -240,7 +240,7 @@ public sealed class ExtractionQueue(LibraryDatabase database)
                 // Too short to analyse is what the file is, not a failure to read it: reported
                 // once, and left alone until the file changes.
                 var reason = e.Message.StartsWith(path, StringComparison.Ordinal) ? e.Message : $"{path}: {e.Message}";
-                counts.Skipped.Add(reason);
+                counts.Skipped.Add((path, reason));
                 events.TryWrite(new TrackEvent.Skipped(id, reason));
                 return;
             }
@@ -360,7 +360,7 @@ public sealed class ExtractionQueue(LibraryDatabase database)
         public int Returned;
         public System.Collections.Concurrent.ConcurrentBag<long> CompletedIds = [];
         public System.Collections.Concurrent.ConcurrentBag<string> PlanErrors = [];
-        public System.Collections.Concurrent.ConcurrentBag<string> Skipped = [];
+        public System.Collections.Concurrent.ConcurrentBag<(string Path, string Reason)> Skipped = [];
 #pragma warning restore CA1051
     }
 }

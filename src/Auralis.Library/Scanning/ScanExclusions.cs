@@ -61,7 +61,12 @@ public sealed class ScanExclusions
     /// True when <paramref name="path"/> (a full path under <paramref name="root"/>) is excluded:
     /// it or a folder above it (below the root) is named ".*" or matches a pattern.
     /// </summary>
-    public bool IsExcluded(string root, string path)
+    public bool IsExcluded(string root, string path) => IsExcluded(root, path, dotRule: true);
+
+    /// <summary>True when a pattern (not the "." rule) excludes <paramref name="path"/> relative to <paramref name="root"/>.</summary>
+    public bool IsExcludedByPattern(string root, string path) => IsExcluded(root, path, dotRule: false);
+
+    private bool IsExcluded(string root, string path, bool dotRule)
     {
         if (!AudioFiles.IsUnderOrAt(path, root) || path.Length == root.Length)
         {
@@ -72,7 +77,7 @@ public sealed class ScanExclusions
         var parts = relative.Split('/');
         for (var i = 0; i < parts.Length; i++)
         {
-            if (parts[i].StartsWith('.'))
+            if (dotRule && parts[i].StartsWith('.'))
             {
                 return true;
             }

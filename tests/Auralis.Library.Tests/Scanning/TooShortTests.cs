@@ -24,7 +24,8 @@ public sealed class TooShortTests : IDisposable
         var result = Run();
 
         Assert.Equal((1, 0), (result.Completed, result.Failed));
-        var reason = Assert.Single(result.Skipped);
+        var (skippedPath, reason) = Assert.Single(result.Skipped);
+        Assert.Equal(shortFile, skippedPath);
         Assert.StartsWith(shortFile, reason, StringComparison.Ordinal);
         Assert.Contains("too short", reason, StringComparison.Ordinal);
         var track = _lib.Tracks.GetByPath(shortFile)!;
