@@ -22,6 +22,14 @@ public static class ContentSignature
     {
         try
         {
+            // Only non-empty regular files: opening a named pipe (FIFO) would block the scan until
+            // a writer appears, and pipes, devices and empty files all stat as 0 bytes.
+            var info = new FileInfo(path);
+            if (!info.Exists || info.Length == 0)
+            {
+                return null;
+            }
+
             using var stream = new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.ReadWrite | FileShare.Delete, bufferSize: 0);
             return Compute(stream);
         }

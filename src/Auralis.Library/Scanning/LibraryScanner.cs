@@ -184,7 +184,7 @@ public sealed class LibraryScanner(LibraryDatabase database, IReadConfinement? c
                 $"record a scan ({plan.Added.Count + plan.AddedErrors.Count} new, {plan.Changed.Count} changed, {plan.Moved.Count} moved, {plan.Removed.Count} removed)");
         }
 
-        var sidecarProblems = Sidecars is { } store ? plan.Moved.SelectMany(m => MoveSidecars(store, m)).ToList() : [];
+        var sidecarProblems = Sidecars is { } store ? plan.Moved.SelectMany(m => MoveSidecars(store, m).Concat(RewriteSidecar(store, m))).ToList() : [];
         var reported = unreadable
             .Select(u => u with { TracksKept = CountUnder(knownCanonical, u.Path) })
             .OrderBy(u => u.Path, StringComparer.Ordinal)
@@ -334,6 +334,31 @@ public sealed class LibraryScanner(LibraryDatabase database, IReadConfinement? c
         }
 
         return problems;
+    }
+
+    /// <summary>
+    /// A moved track whose sidecar does not serve its file now (a copy has a new mtime, which the
+    /// sidecar checks; or it had none) gets one written from the database's fingerprint and plan
+    /// data, so a new database still reuses it.
+    /// </summary>
+    private List<string> RewriteSidecar(SidecarStore store, ScanMove move)
+    {
+        if (store.TryReadContents(move.NewPath, move.Signature, out _) is not null
+            || new FingerprintRepository(database).Get(move.Id) is not { } stored
+            || stored.Version != Auralis.Fingerprinting.Fingerprint.FingerprintVersion)
+        {
+            return [];
+        }
+
+        try
+        {
+            store.Write(move.NewPath, move.Signature, stored.Fingerprint, new PlanDataRows(database).Get(move.Id, out _));
+            return [];
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            return [$"{move.NewPath}: cannot rewrite its sidecar after the move: {e.Message}"];
+        }
     }
 
     private static bool IsLink(FileSystemInfo info)

@@ -138,6 +138,26 @@ public sealed class PathRulesTests : IDisposable
     }
 
     [Fact]
+    public void A_moved_copy_with_a_new_mtime_gets_a_sidecar_rewritten_from_the_database()
+    {
+        var old = _lib.AddTrack("a.wav");
+        Scanner().Sync([_lib.Music]);
+        var id = _lib.Tracks.GetByPath(old)!.Id;
+        new FingerprintRepository(_lib.Database).StoreCompleted([(id, TestDatabase.Sample(4))]);
+        var copy = Path.Combine(_lib.Music, "b.wav");
+        File.Copy(old, copy);
+        File.SetLastWriteTimeUtc(copy, new DateTime(2021, 1, 1, 0, 0, 0, DateTimeKind.Utc));
+        File.Delete(old);
+
+        var changes = Scanner().Sync([_lib.Music]);
+
+        Assert.Empty(changes.SidecarProblems);
+        var contents = _lib.Sidecars.TryReadContents(copy, AudioFileSignature.Of(copy), out var reason);
+        Assert.True(contents is not null, reason);
+        Assert.Equal(TestDatabase.Sample(4), contents.Fingerprint);
+    }
+
+    [Fact]
     public void A_renamed_file_keeps_its_similarity_graph_edges()
     {
         var a = _lib.AddTrack("a.wav");
