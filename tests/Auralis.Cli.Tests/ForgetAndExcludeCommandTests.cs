@@ -156,6 +156,27 @@ public sealed class ForgetAndExcludeCommandTests : IDisposable
     }
 
     [Fact]
+    public void An_AppleDouble_file_an_earlier_version_stored_as_failed_no_longer_makes_every_rescan_exit_3()
+    {
+        AddTone("a.wav");
+        var junk = Path.Combine(Music, "._a.wav");
+        File.WriteAllBytes(junk, Enumerable.Repeat((byte)7, 4096).ToArray());
+        using (var db = LibraryDatabase.Open(Db))
+        {
+            var tracks = new TrackRepository(db);
+            tracks.SetStatus(tracks.Add(junk, 4096, 1), FingerprintStatus.Error, $"{junk}: not an audio file");
+        }
+
+        var scan = Scan("--json");
+
+        Assert.Equal(0, scan.ExitCode);
+        Assert.Equal(0, Summary(scan).GetProperty("error").GetInt32());
+        Assert.Contains("excluded now", scan.Error, StringComparison.Ordinal);
+        Assert.Equal(0, CliRunner.Run("forget", junk, "--db", Db).ExitCode); // its name starts with "."
+        Assert.Equal(1, Scalar("SELECT COUNT(*) FROM tracks"));
+    }
+
+    [Fact]
     public void A_too_short_file_is_skipped_with_exit_0_reported_once_and_not_retried()
     {
         var blip = AddTone("blip.wav", seconds: 0.2);
