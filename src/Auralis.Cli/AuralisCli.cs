@@ -19,6 +19,7 @@ internal static class AuralisCli
         root.Subcommands.Add(MasterCommand.Create(context));
         root.Subcommands.Add(ServeCommand.Create(context));
         root.Subcommands.Add(DemoCommand.Create(context));
+        root.Subcommands.Add(ForgetCommand.Create(context));
         return root;
     }
 

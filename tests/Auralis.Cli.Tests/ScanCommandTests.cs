@@ -39,7 +39,7 @@ public sealed class ScanCommandTests : IDisposable
         Assert.Equal(3, scan.ExitCode); // finished, but a track failed
         var lines = scan.Out.Split('\n', StringSplitOptions.RemoveEmptyEntries);
         using var summary = JsonDocument.Parse(lines[^1]);
-        Assert.Equal(["total", "complete", "error", "skipped", "elapsed_s"], summary.RootElement.EnumerateObject().Select(p => p.Name));
+        Assert.Equal(["total", "complete", "error", "skipped", "too_short", "elapsed_s"], summary.RootElement.EnumerateObject().Select(p => p.Name));
         Assert.Equal((3, 2, 1, 0), (summary.RootElement.GetProperty("total").GetInt32(), summary.RootElement.GetProperty("complete").GetInt32(),
             summary.RootElement.GetProperty("error").GetInt32(), summary.RootElement.GetProperty("skipped").GetInt32()));
         Assert.Contains(lines, l => l.Contains("\"event\":\"failure\"", StringComparison.Ordinal) && l.Contains("bad.mp3", StringComparison.Ordinal));

@@ -146,6 +146,7 @@ public sealed class RepositoryTests : IDisposable
             [FingerprintStatus.Processing] = 0,
             [FingerprintStatus.Complete] = 0,
             [FingerprintStatus.Error] = 1,
+            [FingerprintStatus.Skipped] = 0,
         }, _db.Tracks.CountByStatus());
     }
 

@@ -8,7 +8,7 @@ using Spectre.Console;
 namespace Auralis.Cli.Commands;
 
 /// <summary>
-/// <c>auralis scan DIR... [--db PATH] [--workers N] [--no-sidecars] [--forget-missing] [--watch] [--json]</c>: brings the
+/// <c>auralis scan DIR... [--db PATH] [--workers N] [--no-sidecars] [--forget-missing] [--exclude GLOB]... [--watch] [--json]</c>: brings the
 /// library in line with the folders and fingerprints every track that needs it.
 /// </summary>
 internal static class ScanCommand
@@ -28,6 +28,12 @@ internal static class ScanCommand
         {
             Description = "Remove the tracks of a DIR that is missing or empty (by default they are kept: an unmounted disk loses nothing).",
         };
+        var exclude = new Option<string[]>("--exclude")
+        {
+            Description = "Leave out files and folders matching GLOB (repeatable; docs/scanning.md). Names starting with \".\" are always left out; DIR/.auralisignore and ~/.config/auralis/ignore add patterns.",
+            Arity = ArgumentArity.OneOrMore,
+            AllowMultipleArgumentsPerToken = false,
+        };
         var watch = new Option<bool>("--watch")
         {
             Description = $"After the scan, keep watching the folders: new, changed, moved and removed files are picked up within seconds (and everything is rescanned every {WatchSafetyInterval.TotalMinutes:0} minutes as a safety net). Ctrl-C stops.",
@@ -36,7 +42,7 @@ internal static class ScanCommand
         var engine = CommonOptions.Engine();
         var command = new Command("scan", "Scan music folders: add, update and remove tracks, and fingerprint every track that needs it.")
         {
-            folders, db, workers, noSidecars, forget, watch, json, engine,
+            folders, db, workers, noSidecars, forget, exclude, watch, json, engine,
         };
         command.SetAction(parse => Run(
             context,
@@ -47,6 +53,7 @@ internal static class ScanCommand
             parse.GetValue(json),
             parse.GetValue(engine)!,
             parse.GetValue(forget),
+            parse.GetValue(exclude) ?? [],
             parse.GetValue(watch)));
         return command;
     }
@@ -57,7 +64,7 @@ internal static class ScanCommand
     /// <summary>A watching scan rescans this often even without events (network shares, lost events).</summary>
     internal static readonly TimeSpan WatchSafetyInterval = TimeSpan.FromMinutes(10);
 
-    private static int Run(CliContext context, string[] folders, string? dbPath, int workers, bool sidecars, bool json, string engineChoice, bool forgetMissing, bool watch)
+    private static int Run(CliContext context, string[] folders, string? dbPath, int workers, bool sidecars, bool json, string engineChoice, bool forgetMissing, string[] exclude, bool watch)
     {
         var engine = CommonOptions.SelectEngine(context, engineChoice);
         if (engine is null)
@@ -73,20 +80,20 @@ internal static class ScanCommand
 
         if (!watch)
         {
-            return Execute(context, database, folders, workers, sidecars, json, engine, forgetMissing);
+            return Execute(context, database, folders, workers, sidecars, json, engine, forgetMissing, exclude);
         }
 
         using var interrupt = new Interruption(context, "finishing the tracks in progress, then no more watching");
         // Watching starts before the first scan: a file that arrives while it runs wakes the next one.
-        var roots = folders.Select(f => Path.TrimEndingDirectorySeparator(Path.GetFullPath(f))).ToList();
+        var roots = folders.Select(CanonicalPath.OfUserPath).Distinct().ToList();
         using var watcher = new LibraryWatcher(roots.Where(Directory.Exists).ToList(), WatchDebounce, WatchSafetyInterval);
-        var code = Execute(context, database, folders, workers, sidecars, json, engine, forgetMissing, interrupt);
+        var code = Execute(context, database, folders, workers, sidecars, json, engine, forgetMissing, exclude, interrupt);
         if (code is ExitCodes.Fatal or ExitCodes.Usage or ExitCodes.Interrupted)
         {
             return code;
         }
 
-        return Watch(context, database, folders, workers, sidecars, json, engine, interrupt, watcher);
+        return Watch(context, database, folders, workers, sidecars, json, engine, exclude, interrupt, watcher);
     }
 
     /// <summary>
@@ -96,9 +103,9 @@ internal static class ScanCommand
     /// reports them.
     /// </summary>
     private static int Watch(CliContext context, LibraryDatabase database, IReadOnlyList<string> folders, int workers, bool sidecars, bool json,
-        Auralis.Fingerprinting.IFingerprintEngine engine, Interruption interrupt, LibraryWatcher watcher)
+        Auralis.Fingerprinting.IFingerprintEngine engine, string[] exclude, Interruption interrupt, LibraryWatcher watcher)
     {
-        var roots = folders.Select(f => Path.TrimEndingDirectorySeparator(Path.GetFullPath(f))).ToList();
+        var roots = folders.Select(CanonicalPath.OfUserPath).Distinct().ToList();
         foreach (var problem in watcher.Problems)
         {
             context.Error.WriteLine($"auralis: warning: cannot watch {problem}; it is rescanned every {WatchSafetyInterval.TotalMinutes:0} minutes instead");
@@ -131,7 +138,7 @@ internal static class ScanCommand
                 context.Out.WriteLine(wake == WatchWake.Changed ? "Files changed; rescanning." : "Periodic rescan.");
             }
 
-            var code = Execute(context, database, folders, workers, sidecars, json, engine, forgetMissing: false, interrupt);
+            var code = Execute(context, database, folders, workers, sidecars, json, engine, forgetMissing: false, exclude, interrupt);
             if (code is ExitCodes.Fatal or ExitCodes.Usage or ExitCodes.Interrupted)
             {
                 return code;
@@ -142,11 +149,12 @@ internal static class ScanCommand
     /// <summary>The scan itself (also the first half of `auralis demo`): sync, extract, summarize.</summary>
     internal static int Execute(
         CliContext context, LibraryDatabase database, IReadOnlyList<string> folders, int workers, bool sidecars, bool json,
-        Auralis.Fingerprinting.IFingerprintEngine engine, bool forgetMissing = false, Interruption? interruption = null)
+        Auralis.Fingerprinting.IFingerprintEngine engine, bool forgetMissing = false, IReadOnlyList<string>? exclude = null, Interruption? interruption = null)
     {
         var clock = Stopwatch.StartNew();
 
-        var roots = folders.Select(f => Path.TrimEndingDirectorySeparator(Path.GetFullPath(f))).ToList();
+        // Canonical, as the scanner stores tracks: a DIR given through a link counts its real tracks.
+        var roots = folders.Select(CanonicalPath.OfUserPath).Distinct().ToList();
         var console = Consoles.For(context.Out);
         // First Ctrl-C: finish cleanly (in-flight tracks return to pending), exit 130. A second one kills.
         using var own = interruption is null ? new Interruption(context, "finishing the tracks in progress") : null;
@@ -163,7 +171,12 @@ internal static class ScanCommand
             ScanChanges changes;
             try
             {
-                changes = new LibraryScanner(database).Sync(roots, forgetMissing);
+                var scanner = new LibraryScanner(database)
+                {
+                    ExcludePatterns = exclude ?? [],
+                    Sidecars = sidecars ? new Auralis.Library.Sidecars.SidecarStore() : null,
+                };
+                changes = scanner.Sync(roots, forgetMissing);
             }
             catch (DirectoryNotFoundException e)
             {
@@ -171,13 +184,19 @@ internal static class ScanCommand
                 context.Error.WriteLine($"auralis: error: {e.Message}");
                 return ExitCodes.Usage;
             }
+            catch (ScanExclusionException e)
+            {
+                return context.Fail($"{e.Message}; nothing was scanned");
+            }
 
             ReportUnreadable(context, changes, json);
+            PathReport.Write(context, changes, json);
             if (!json)
             {
+                var moved = changes.Moved.Count > 0 ? $"{changes.Moved.Count} moved, " : "";
                 console.MarkupLine(
                     $"Found {changes.Found} audio files in {Markup.Escape(string.Join(", ", roots))}: " +
-                    $"{changes.Added} new, {changes.Changed} changed, {changes.Removed} removed.");
+                    $"{changes.Added} new, {changes.Changed} changed, {moved}{changes.Removed} removed.");
             }
 
             var queue = new ExtractionQueue(database);
@@ -193,7 +212,8 @@ internal static class ScanCommand
                 RefreshGraph(context, console, database, result, changes, json);
             }
 
-            var code = Summarize(context, console, database, roots, result, json, clock.Elapsed);
+            PathReport.WriteSkipped(context, result, json);
+            var code = Summarize(context, console, database, roots, result, json, clock.Elapsed, changes.Excluded.ToHashSet(StringComparer.Ordinal));
             if (code == ExitCodes.Success && changes.UnreadableFolders.Count > 0)
             {
                 context.Error.WriteLine($"auralis: {changes.UnreadableFolders.Count} folder(s) could not be read; their tracks were kept as they were (exit 3)");
@@ -372,11 +392,17 @@ internal static class ScanCommand
         return queue.RunAsync(options, plain, token).GetAwaiter().GetResult();
     }
 
-    private static int Summarize(CliContext context, IAnsiConsole console, LibraryDatabase database, IReadOnlyList<string> roots, ExtractionResult result, bool json, TimeSpan elapsed)
+    private static int Summarize(
+        CliContext context, IAnsiConsole console, LibraryDatabase database, IReadOnlyList<string> roots, ExtractionResult result, bool json, TimeSpan elapsed,
+        HashSet<string> excluded)
     {
         var tracks = new TrackRepository(database);
         var counts = tracks.CountByStatus(roots);
-        var failures = tracks.Failures(roots);
+
+        // Excluded tracks were reported as such; their old errors are not this library's failures.
+        var allFailures = tracks.Failures(roots);
+        var failures = allFailures.Where(f => !excluded.Contains(f.Path)).ToList();
+        var errors = counts[FingerprintStatus.Error] - (allFailures.Count - failures.Count);
         var total = counts.Values.Sum();
         var skipped = total - result.Total;
         if (json)
@@ -395,15 +421,17 @@ internal static class ScanCommand
             {
                 w.WriteNumber("total", total);
                 w.WriteNumber("complete", counts[FingerprintStatus.Complete]);
-                w.WriteNumber("error", counts[FingerprintStatus.Error]);
+                w.WriteNumber("error", errors);
                 w.WriteNumber("skipped", skipped);
+                w.WriteNumber("too_short", counts[FingerprintStatus.Skipped]);
                 w.WriteNumber("elapsed_s", Math.Round(elapsed.TotalSeconds, 3));
             });
         }
         else
         {
             console.MarkupLine(
-                $"{total} tracks: {counts[FingerprintStatus.Complete]} complete, {counts[FingerprintStatus.Error]} failed, " +
+                $"{total} tracks: {counts[FingerprintStatus.Complete]} complete, {errors} failed, " +
+                (counts[FingerprintStatus.Skipped] > 0 ? $"{counts[FingerprintStatus.Skipped]} too short to analyse, " : "") +
                 $"{skipped} already up to date; this run fingerprinted {result.Completed - result.FromSidecars}, " +
                 $"reused {result.FromSidecars} sidecars, in {elapsed.TotalSeconds:0.0} s.");
             FailureList.Write(console, failures);
@@ -421,7 +449,7 @@ internal static class ScanCommand
             return ExitCodes.Interrupted;
         }
 
-        return counts[FingerprintStatus.Error] > 0 ? ExitCodes.SomeTracksFailed : ExitCodes.Success;
+        return errors > 0 ? ExitCodes.SomeTracksFailed : ExitCodes.Success;
     }
 
     /// <summary>IProgress that reports on the calling thread (Progress&lt;T&gt; posts to the thread pool out of order).</summary>

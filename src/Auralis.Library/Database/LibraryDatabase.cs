@@ -283,32 +283,58 @@ public sealed class LibraryDatabase : IDisposable
 
         foreach (var migration in Schema.Migrations.Where(m => m.Version > current))
         {
-            Write($"migrate to schema version {migration.Version}", transaction =>
+            // The pragma is a no-op inside a transaction, so it is set around the migration's.
+            if (migration.Prepare is not null)
             {
-                // Two processes opening a new database at once (two scans) both saw it unmigrated;
-                // under the write lock, the one that comes second finds the migration done.
-                using (var applied = Command("SELECT COUNT(*) FROM schema_version WHERE version = $v", transaction))
-                {
-                    applied.Parameters.AddWithValue("$v", migration.Version);
-                    if (Convert.ToInt64(applied.ExecuteScalar(), CultureInfo.InvariantCulture) > 0)
-                    {
-                        return 0;
-                    }
-                }
+                Pragma("PRAGMA foreign_keys = OFF");
+            }
 
-                using (var command = Command(migration.Sql, transaction))
+            try
+            {
+                Migrate(migration);
+            }
+            finally
+            {
+                if (migration.Prepare is not null)
                 {
-                    command.ExecuteNonQuery();
+                    Pragma("PRAGMA foreign_keys = ON");
                 }
-
-                using var record = Command("INSERT INTO schema_version (version, name, applied_at) VALUES ($v, $n, $t)", transaction);
-                record.Parameters.AddWithValue("$v", migration.Version);
-                record.Parameters.AddWithValue("$n", migration.Name);
-                record.Parameters.AddWithValue("$t", Now());
-                return record.ExecuteNonQuery();
-            });
+            }
         }
     }
+
+    private void Pragma(string sql)
+    {
+        using var command = Command(sql);
+        command.ExecuteNonQuery();
+    }
+
+    private void Migrate(Schema.Migration migration) =>
+        Write($"migrate to schema version {migration.Version}", transaction =>
+        {
+            // Two processes opening a new database at once (two scans) both saw it unmigrated;
+            // under the write lock, the one that comes second finds the migration done.
+            using (var applied = Command("SELECT COUNT(*) FROM schema_version WHERE version = $v", transaction))
+            {
+                applied.Parameters.AddWithValue("$v", migration.Version);
+                if (Convert.ToInt64(applied.ExecuteScalar(), CultureInfo.InvariantCulture) > 0)
+                {
+                    return 0;
+                }
+            }
+
+            migration.Prepare?.Invoke(this, transaction);
+            using (var command = Command(migration.Sql, transaction))
+            {
+                command.ExecuteNonQuery();
+            }
+
+            using var record = Command("INSERT INTO schema_version (version, name, applied_at) VALUES ($v, $n, $t)", transaction);
+            record.Parameters.AddWithValue("$v", migration.Version);
+            record.Parameters.AddWithValue("$n", migration.Name);
+            record.Parameters.AddWithValue("$t", Now());
+            return record.ExecuteNonQuery();
+        });
 }
 
 /// <summary>A database operation failed; the message names the database file, the operation and the cause.</summary>

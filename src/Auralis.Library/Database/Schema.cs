@@ -8,7 +8,12 @@ namespace Auralis.Library.Database;
 /// </summary>
 internal static class Schema
 {
-    public sealed record Migration(int Version, string Name, string Sql);
+    /// <param name="Prepare">
+    /// Code run inside the migration's transaction before <paramref name="Sql"/>, with foreign
+    /// keys off (SQLite cannot change a CHECK constraint in place; the table is rebuilt, and
+    /// dropping the old one must not cascade to the rows that reference it).
+    /// </param>
+    public sealed record Migration(int Version, string Name, string Sql, Action<LibraryDatabase, Microsoft.Data.Sqlite.SqliteTransaction>? Prepare = null);
 
     public static IReadOnlyList<Migration> Migrations { get; } =
     [
@@ -81,7 +86,59 @@ internal static class Schema
                 updated_at TEXT NOT NULL
             );
             """),
+        new(6, "skipped status and content signature", """
+            ALTER TABLE tracks ADD COLUMN content_hash INTEGER;
+            """, AllowSkippedStatus),
     ];
+
+    private const string StatusCheck = "IN ('pending', 'processing', 'complete', 'error')";
+
+    /// <summary>
+    /// Rebuilds <c>tracks</c> with 'skipped' added to its status CHECK (SQLite's documented
+    /// procedure: create the new table, copy, drop, rename, recreate the indexes). The new table
+    /// is made from the stored CREATE statement itself, so whatever columns earlier migrations
+    /// added are kept, with their values and storage classes, without this migration naming them.
+    /// </summary>
+    private static void AllowSkippedStatus(LibraryDatabase database, Microsoft.Data.Sqlite.SqliteTransaction transaction)
+    {
+        string Single(string sql)
+        {
+            using var command = database.Command(sql, transaction);
+            return command.ExecuteScalar() as string ?? throw new LibraryDatabaseException(database.Path, "migrate to schema version 6", $"no result for {sql}");
+        }
+
+        var create = Single("SELECT sql FROM sqlite_master WHERE type = 'table' AND name = 'tracks'");
+        var start = create.IndexOf("tracks", StringComparison.Ordinal);
+        var check = create.IndexOf(StatusCheck, StringComparison.Ordinal);
+        if (start < 0 || check < 0)
+        {
+            throw new LibraryDatabaseException(database.Path, "migrate to schema version 6", "the tracks table does not have the status constraint this migration replaces");
+        }
+
+        var rebuilt = create[..start] + "tracks_rebuilt" + create[(start + "tracks".Length)..check]
+            + "IN ('pending', 'processing', 'complete', 'error', 'skipped')" + create[(check + StatusCheck.Length)..];
+        var indexes = new List<string>();
+        using (var list = database.Command("SELECT sql FROM sqlite_master WHERE type = 'index' AND tbl_name = 'tracks' AND sql IS NOT NULL", transaction))
+        using (var reader = list.ExecuteReader())
+        {
+            while (reader.Read())
+            {
+                indexes.Add(reader.GetString(0));
+            }
+        }
+
+        foreach (var sql in new[] { rebuilt, "INSERT INTO tracks_rebuilt SELECT * FROM tracks", "DROP TABLE tracks", "ALTER TABLE tracks_rebuilt RENAME TO tracks" }.Concat(indexes))
+        {
+            using var command = database.Command(sql, transaction);
+            command.ExecuteNonQuery();
+        }
+
+        using var violations = database.Command("PRAGMA foreign_key_check", transaction);
+        if (violations.ExecuteScalar() is not null)
+        {
+            throw new LibraryDatabaseException(database.Path, "migrate to schema version 6", "rebuilding tracks broke a foreign key");
+        }
+    }
 
     /// <summary>The dimension columns, in storage order (docs/fingerprint.md names).</summary>
     public static IReadOnlyList<string> Dimensions => Auralis.Fingerprinting.FingerprintDimensions.Names;

@@ -19,6 +19,9 @@ public abstract record TrackEvent(long TrackId)
 
     public sealed record Failed(long TrackId, string Message) : TrackEvent(TrackId);
 
+    /// <summary>Not fingerprinted on purpose (too short): status 'skipped' with the reason, not a failure.</summary>
+    public sealed record Skipped(long TrackId, string Reason) : TrackEvent(TrackId);
+
     /// <summary>Interrupted (Ctrl-C): back to pending, to be done next time.</summary>
     public sealed record Returned(long TrackId) : TrackEvent(TrackId);
 }
@@ -48,6 +51,9 @@ public sealed class TrackEventWriter(LibraryDatabase database)
                         break;
                     case TrackEvent.Failed f:
                         Status(transaction, f.TrackId, "error", f.Message, now);
+                        break;
+                    case TrackEvent.Skipped k:
+                        Status(transaction, k.TrackId, "skipped", k.Reason, now);
                         break;
                     case TrackEvent.Completed c:
                         Complete(transaction, c, now);

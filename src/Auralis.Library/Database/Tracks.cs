@@ -9,6 +9,13 @@ public enum FingerprintStatus
     Processing,
     Complete,
     Error,
+
+    /// <summary>
+    /// Not fingerprinted, on purpose (migration 6): the audio is shorter than the analysis needs.
+    /// The reason is in the error message column; it is not a failure and is not retried until
+    /// the file changes.
+    /// </summary>
+    Skipped,
 }
 
 /// <summary>A row of <c>tracks</c>.</summary>
@@ -186,13 +193,19 @@ public sealed class TrackRepository(LibraryDatabase database)
     /// file path is empty or relative (no file can match them; an earlier version's scan left them
     /// for paths over PATH_MAX).
     /// </summary>
-    public KnownTracks Known(IReadOnlyList<string> roots) => Known(roots, null);
+    public KnownTracks Known(IReadOnlyList<string> roots) => Known(roots, null, null);
 
-    private KnownTracks Known(IReadOnlyList<string> roots, SqliteTransaction? transaction)
+    /// <summary>
+    /// <see cref="Known(IReadOnlyList{string})"/>, plus the tracks at <paramref name="alsoAt"/>
+    /// (files found under the roots whose real path lies elsewhere: a link out of a root).
+    /// </summary>
+    public KnownTracks Known(IReadOnlyList<string> roots, IReadOnlySet<string>? alsoAt) => Known(roots, alsoAt, null);
+
+    private KnownTracks Known(IReadOnlyList<string> roots, IReadOnlySet<string>? alsoAt, SqliteTransaction? transaction)
     {
         var under = new Dictionary<string, KnownTrack>(StringComparer.Ordinal);
         var invalid = new List<long>();
-        using var command = database.Command("SELECT id, filepath, size_bytes, mtime_ns, fingerprint_status, fingerprint_error_message FROM tracks", transaction);
+        using var command = database.Command("SELECT id, filepath, size_bytes, mtime_ns, fingerprint_status, fingerprint_error_message, content_hash FROM tracks", transaction);
         using var reader = command.ExecuteReader();
         while (reader.Read())
         {
@@ -201,13 +214,14 @@ public sealed class TrackRepository(LibraryDatabase database)
             {
                 invalid.Add(reader.GetInt64(0));
             }
-            else if (IsUnder(path, roots))
+            else if (IsUnder(path, roots) || alsoAt?.Contains(path) == true)
             {
                 under[path] = new KnownTrack(
                     reader.GetInt64(0),
                     new Sidecars.AudioFileSignature(reader.GetInt64(2), reader.GetInt64(3)),
                     ParseStatus(reader.GetString(4)),
-                    reader.IsDBNull(5) ? null : reader.GetString(5));
+                    reader.IsDBNull(5) ? null : reader.GetString(5),
+                    reader.IsDBNull(6) ? null : reader.GetInt64(6));
             }
         }
 
@@ -219,13 +233,81 @@ public sealed class TrackRepository(LibraryDatabase database)
     /// they are inside that transaction, so a change another writer committed since the caller
     /// last looked is planned against, not collided with.
     /// </summary>
-    public ScanPlan ApplyScan(IReadOnlyList<string> roots, Func<KnownTracks, ScanPlan> plan, string operation) => database.Write(operation, transaction =>
+    public ScanPlan ApplyScan(IReadOnlyList<string> roots, Func<KnownTracks, ScanPlan> plan, string operation) =>
+        ApplyScan(roots, null, plan, operation);
+
+    /// <summary><see cref="ApplyScan(IReadOnlyList{string}, Func{KnownTracks, ScanPlan}, string)"/> with the tracks at <paramref name="alsoAt"/> known too.</summary>
+    public ScanPlan ApplyScan(IReadOnlyList<string> roots, IReadOnlySet<string>? alsoAt, Func<KnownTracks, ScanPlan> plan, string operation) => database.Write(operation, transaction =>
     {
         ArgumentNullException.ThrowIfNull(plan);
-        var applied = plan(Known(roots, transaction));
-        Apply(transaction, applied.Added, applied.Changed, [.. applied.Removed, .. applied.Invalid]);
+        var applied = plan(Known(roots, alsoAt, transaction));
+
+        // Removals first and moves before additions: a path is never held by two rows at once.
+        Apply(transaction, [], [], [.. applied.Removed, .. applied.Invalid]);
+        Move(transaction, applied.Moved);
+        Apply(transaction, applied.Added, applied.Changed, []);
         MarkUnreadable(transaction, applied.AddedErrors, applied.Errored);
+        StoreContentHashes(transaction, applied.ContentHashes);
         return applied;
+    });
+
+    /// <summary>
+    /// A moved or renamed file keeps its row (id, fingerprint, plan data, graph edges, status):
+    /// only its path and file signature change.
+    /// </summary>
+    private void Move(SqliteTransaction transaction, IReadOnlyList<ScanMove> moves)
+    {
+        using var update = database.Command("UPDATE tracks SET filepath = $p, size_bytes = $s, mtime_ns = $m, updated_at = $now WHERE id = $id", transaction);
+        update.Parameters.AddWithValue("$now", LibraryDatabase.Now());
+        var p = update.Parameters.Add("$p", SqliteType.Text);
+        var s = update.Parameters.Add("$s", SqliteType.Integer);
+        var m = update.Parameters.Add("$m", SqliteType.Integer);
+        var id = update.Parameters.Add("$id", SqliteType.Integer);
+        foreach (var move in moves)
+        {
+            (p.Value, s.Value, m.Value, id.Value) = (RequirePath(move.NewPath), move.Signature.SizeBytes, move.Signature.MtimeNs, move.Id);
+            Checked.One(database, update.ExecuteNonQuery(), $"move track {move.Id} from {move.OldPath} to {move.NewPath}");
+        }
+    }
+
+    private void StoreContentHashes(SqliteTransaction transaction, IReadOnlyList<(string Path, long Hash)> hashes)
+    {
+        using var update = database.Command("UPDATE tracks SET content_hash = $h WHERE filepath = $p", transaction);
+        var p = update.Parameters.Add("$p", SqliteType.Text);
+        var h = update.Parameters.Add("$h", SqliteType.Integer);
+        foreach (var (path, hash) in hashes)
+        {
+            (p.Value, h.Value) = (path, hash);
+            Checked.One(database, update.ExecuteNonQuery(), $"store the content signature of {path}");
+        }
+    }
+
+    /// <summary>Every track whose file is <paramref name="path"/> or lies under it, in path order.</summary>
+    public IReadOnlyList<TrackRecord> AtOrUnder(string path)
+    {
+        ArgumentException.ThrowIfNullOrEmpty(path);
+        using var command = database.Command($"SELECT {Columns} FROM tracks WHERE filepath = $p OR substr(filepath, 1, length($prefix)) = $prefix ORDER BY filepath");
+        command.Parameters.AddWithValue("$p", path);
+        command.Parameters.AddWithValue("$prefix", path + Path.DirectorySeparatorChar);
+        return Read(command);
+    }
+
+    /// <summary>
+    /// Removes tracks in one transaction: their fingerprints, plan data and graph edges (both
+    /// directions) go with them by ON DELETE CASCADE. Returns how many rows were removed.
+    /// </summary>
+    public int Forget(IReadOnlyList<long> ids) => database.Write($"forget {ids.Count} tracks", transaction =>
+    {
+        using var delete = database.Command("DELETE FROM tracks WHERE id = $id", transaction);
+        var id = delete.Parameters.Add("$id", SqliteType.Integer);
+        var removed = 0;
+        foreach (var track in ids)
+        {
+            id.Value = track;
+            removed += delete.ExecuteNonQuery();
+        }
+
+        return removed;
     });
 
     /// <summary>
@@ -261,7 +343,7 @@ public sealed class TrackRepository(LibraryDatabase database)
         var dropId = drop.Parameters.Add("$id", SqliteType.Integer);
         using var update = database.Command(
             "UPDATE tracks SET size_bytes = $s, mtime_ns = $m, updated_at = $now, fingerprint_status = 'pending', " +
-            "fingerprint_computed_at = NULL, fingerprint_error_message = NULL, fingerprint_attempts = 0 WHERE id = $id", transaction);
+            "fingerprint_computed_at = NULL, fingerprint_error_message = NULL, fingerprint_attempts = 0, content_hash = NULL WHERE id = $id", transaction);
         update.Parameters.AddWithValue("$now", now);
         var us = update.Parameters.Add("$s", SqliteType.Integer);
         var um = update.Parameters.Add("$m", SqliteType.Integer);
@@ -342,6 +424,7 @@ public sealed class TrackRepository(LibraryDatabase database)
         "processing" => FingerprintStatus.Processing,
         "complete" => FingerprintStatus.Complete,
         "error" => FingerprintStatus.Error,
+        "skipped" => FingerprintStatus.Skipped,
         _ => throw new InvalidDataException($"unknown fingerprint_status '{text}'"),
     };
 
@@ -440,7 +523,11 @@ public sealed class TrackRepository(LibraryDatabase database)
 }
 
 /// <summary>A track as a scan compares it with the file on disk.</summary>
-public sealed record KnownTrack(long Id, Sidecars.AudioFileSignature Signature, FingerprintStatus Status, string? ErrorMessage);
+/// <param name="ContentHash">The content signature (docs/scanning.md), null until a scan computed it.</param>
+public sealed record KnownTrack(long Id, Sidecars.AudioFileSignature Signature, FingerprintStatus Status, string? ErrorMessage, long? ContentHash = null);
+
+/// <summary>A track whose file was found at another path with the same content signature.</summary>
+public sealed record ScanMove(long Id, string OldPath, string NewPath, Sidecars.AudioFileSignature Signature);
 
 /// <summary>The tracks under a scan's folders, and the rows no file can match (empty or relative paths).</summary>
 public sealed record KnownTracks(IReadOnlyDictionary<string, KnownTrack> Under, IReadOnlyList<long> Invalid);
@@ -454,7 +541,16 @@ public sealed record ScanPlan(
     IReadOnlyList<(long Id, string Message)> Errored,
     IReadOnlyList<long> Invalid)
 {
-    public bool IsEmpty => Added.Count + Changed.Count + Removed.Count + AddedErrors.Count + Errored.Count + Invalid.Count == 0;
+    /// <summary>Tracks whose file moved (or was reached by another path before): the row is kept, its path changes.</summary>
+    public IReadOnlyList<ScanMove> Moved { get; init; } = [];
+
+    /// <summary>Content signatures to store (new, changed, moved files and rows that had none yet), by path.</summary>
+    public IReadOnlyList<(string Path, long Hash)> ContentHashes { get; init; } = [];
+
+    /// <summary>Tracks under the roots that the exclusions now leave out: kept, and reported.</summary>
+    public IReadOnlyList<string> Excluded { get; init; } = [];
+
+    public bool IsEmpty => Added.Count + Changed.Count + Removed.Count + AddedErrors.Count + Errored.Count + Invalid.Count + Moved.Count + ContentHashes.Count == 0;
 }
 
 /// <summary>Sort keys of <see cref="TrackRepository.Search"/>.</summary>

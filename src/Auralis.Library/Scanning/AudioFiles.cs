@@ -13,7 +13,11 @@ public sealed record UnreadableFolder(string Path, string Cause)
 public sealed record AudioFileEntry(string Path, FileSystemInfo Info);
 
 /// <summary>What a walk of one folder tree found.</summary>
-public sealed record FolderWalk(IReadOnlyList<AudioFileEntry> Files, IReadOnlyList<UnreadableFolder> Unreadable, bool RootIsEmpty);
+public sealed record FolderWalk(IReadOnlyList<AudioFileEntry> Files, IReadOnlyList<UnreadableFolder> Unreadable, bool RootIsEmpty)
+{
+    /// <summary>Entries (files or whole folders) the exclusions left out of the walk.</summary>
+    public int Excluded { get; init; }
+}
 
 /// <summary>Which entries of a folder tree are tracks.</summary>
 public static class AudioFiles
@@ -50,10 +54,13 @@ public static class AudioFiles
     /// regular files, and also directories and broken symbolic links with such names, so that
     /// they end as tracks with a clear error instead of vanishing silently. Symbolic links to
     /// folders are not followed (a link loop would never end). Folders that cannot be listed are
-    /// reported with their cause, never silently skipped.
+    /// reported with their cause, never silently skipped. Entries <paramref name="exclusions"/>
+    /// exclude (by default every name starting with ".") are neither listed nor entered.
     /// </summary>
-    public static FolderWalk Walk(string root)
+    public static FolderWalk Walk(string root, ScanExclusions? exclusions = null)
     {
+        exclusions ??= ScanExclusions.Default;
+        var excluded = 0;
         var pending = new Stack<string>();
         pending.Push(root);
         var found = new List<AudioFileEntry>();
@@ -83,6 +90,12 @@ public static class AudioFiles
             {
                 // .NET leaves FullName empty when the full path exceeds PATH_MAX: build it from the parts.
                 var path = Path.Join(folder, entry.Name);
+                if (exclusions.IsExcluded(root, path))
+                {
+                    excluded++;
+                    continue;
+                }
+
                 if (entry is DirectoryInfo && !HasAudioExtension(entry.Name))
                 {
                     if (PathTooLong(path) is not null || !IsLink(entry))
@@ -97,7 +110,7 @@ public static class AudioFiles
             }
         }
 
-        return new FolderWalk(found.OrderBy(e => e.Path, StringComparer.Ordinal).ToList(), unreadable, rootIsEmpty);
+        return new FolderWalk(found.OrderBy(e => e.Path, StringComparer.Ordinal).ToList(), unreadable, rootIsEmpty) { Excluded = excluded };
     }
 
     /// <summary>A cause in the words of the system, without .NET's sentence around it.</summary>

@@ -60,6 +60,12 @@ public sealed record ExtractionResult(int Total, int Completed, int Failed, int 
     /// cause: they are complete, and their streams plan with a fast measurement instead.
     /// </summary>
     public IReadOnlyList<string> PlanErrors { get; init; } = [];
+
+    /// <summary>
+    /// Tracks this run set to 'skipped' (shorter than the analysis needs), each with the reason
+    /// naming the file; they are not failures and are not retried until their file changes.
+    /// </summary>
+    public IReadOnlyList<(string Path, string Reason)> Skipped { get; init; } = [];
 }
 
 /// <summary>
@@ -164,6 +170,7 @@ public sealed class ExtractionQueue(LibraryDatabase database)
         {
             CompletedIds = counts.CompletedIds.ToList(),
             PlanErrors = counts.PlanErrors.ToList(),
+            Skipped = [.. counts.Skipped.OrderBy(s => s.Path, StringComparer.Ordinal)],
         };
     }
 
@@ -226,6 +233,15 @@ public sealed class ExtractionQueue(LibraryDatabase database)
             {
                 Interlocked.Increment(ref counts.Returned);
                 events.TryWrite(new TrackEvent.Returned(id));
+                return;
+            }
+            catch (FingerprintException e) when (e.Kind == FingerprintErrorKind.TooShort)
+            {
+                // Too short to analyse is what the file is, not a failure to read it: reported
+                // once, and left alone until the file changes.
+                var reason = e.Message.StartsWith(path, StringComparison.Ordinal) ? e.Message : $"{path}: {e.Message}";
+                counts.Skipped.Add((path, reason));
+                events.TryWrite(new TrackEvent.Skipped(id, reason));
                 return;
             }
             catch (Exception e) when (IsTransient(e) && attempt < options.MaxAttempts)
@@ -320,7 +336,7 @@ public sealed class ExtractionQueue(LibraryDatabase database)
                 }
 
                 writer.Apply(batch);
-                done += batch.Count(e => e is TrackEvent.Completed or TrackEvent.Failed);
+                done += batch.Count(e => e is TrackEvent.Completed or TrackEvent.Failed or TrackEvent.Skipped);
                 batch.Clear();
                 progress?.Report(new ExtractionProgress(done, total, Volatile.Read(ref counts.Failed), Volatile.Read(ref counts.FromSidecars), clock.Elapsed));
             }
@@ -344,6 +360,7 @@ public sealed class ExtractionQueue(LibraryDatabase database)
         public int Returned;
         public System.Collections.Concurrent.ConcurrentBag<long> CompletedIds = [];
         public System.Collections.Concurrent.ConcurrentBag<string> PlanErrors = [];
+        public System.Collections.Concurrent.ConcurrentBag<(string Path, string Reason)> Skipped = [];
 #pragma warning restore CA1051
     }
 }

@@ -105,7 +105,7 @@ internal sealed class ScanJobs(ServerLibrary library) : IDisposable
         }
 
         var track = library.Database.Use(db => new TrackRepository(db).GetByPath(path));
-        if (track is null || track.Status is FingerprintStatus.Complete or FingerprintStatus.Error)
+        if (track is null || track.Status is FingerprintStatus.Complete or FingerprintStatus.Error or FingerprintStatus.Skipped)
         {
             return;
         }
@@ -116,7 +116,7 @@ internal sealed class ScanJobs(ServerLibrary library) : IDisposable
         {
             await Task.Delay(50, cancellationToken).ConfigureAwait(false);
             var status = library.Database.Use(db => new TrackRepository(db).Get(track.Id))?.Status;
-            if (status is null or FingerprintStatus.Complete or FingerprintStatus.Error)
+            if (status is null or FingerprintStatus.Complete or FingerprintStatus.Error or FingerprintStatus.Skipped)
             {
                 return;
             }
