@@ -91,18 +91,25 @@ public static class TagReader
         var duration = properties?.Duration ?? TimeSpan.Zero;
         var artist = Text(tag.JoinedPerformers);
         var albumArtist = Text(tag.JoinedAlbumArtists);
-        if (artist is null && file is TagLib.Riff.File && file.GetTag(TagLib.TagTypes.RiffInfo) is TagLib.Riff.InfoTag info)
+        var album = Text(tag.Album);
+        if (file is TagLib.Riff.File && file.GetTag(TagLib.TagTypes.RiffInfo) is TagLib.Riff.InfoTag info)
         {
-            // TagLibSharp maps RIFF INFO's IART to the album artist (and ISTR to performers); ffmpeg,
-            // libsndfile and most taggers write the track's artist as IART.
-            artist = Text(string.Join("; ", info.GetValuesAsStrings("IART")));
-            albumArtist = null;
+            // TagLibSharp maps RIFF INFO's IART to the album artist (and ISTR to performers) and
+            // reads no IPRD; ffmpeg, libsndfile and most taggers write the track's artist as IART
+            // and the album as IPRD (product).
+            if (artist is null)
+            {
+                artist = Text(string.Join("; ", info.GetValuesAsStrings("IART")));
+                albumArtist = null;
+            }
+
+            album ??= Text(string.Join("; ", info.GetValuesAsStrings("IPRD")));
         }
 
         return new TrackTags(
             Text(tag.Title),
             artist,
-            Text(tag.Album),
+            album,
             albumArtist,
             Positive(tag.Track),
             Positive(tag.Disc),

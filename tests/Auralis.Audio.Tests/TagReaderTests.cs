@@ -48,9 +48,9 @@ public sealed class TagReaderTests : IDisposable
     [FfmpegFact]
     public void A_wav_header_gives_its_exact_duration_pcm_codec_and_its_info_tags()
     {
-        var path = ExternalTools.MakeSine(_dir.File("t.wav"), 2, 22_050, 1, "-c:a", "pcm_s16le", "-metadata", "title=Plain", "-metadata", "artist=Someone");
+        var path = ExternalTools.MakeSine(_dir.File("t.wav"), 2, 22_050, 1, "-c:a", "pcm_s16le", "-metadata", "title=Plain", "-metadata", "artist=Someone", "-metadata", "album=Record");
         var tags = Assert.IsType<TagReadResult.Read>(TagReader.Read(path)).Tags;
-        Assert.Equal(("Plain", "Someone"), (tags.Title, tags.Artist));
+        Assert.Equal(("Plain", "Someone", "Record", (string?)null), (tags.Title, tags.Artist, tags.Album, tags.AlbumArtist));
         Assert.Equal(("wav", "pcm", 22_050, 1), (tags.Format, tags.Codec, tags.SampleRate, tags.Channels));
         Assert.Equal(2.0, tags.DurationSeconds!.Value, 3);
         Assert.InRange(tags.BitrateKbps!.Value, 352, 353); // 22 050 * 16 bit = 352.8
