@@ -8,9 +8,14 @@ namespace Auralis.Library.Database;
 /// (docs/database.md, "Search and sort keys"): Unicode NFKD, combining marks removed, invariant
 /// lower case, and '_', '-' and every run of white space made one space. Computed in C# when a row
 /// is written (not by a SQLite function), so the stored keys read the same in any SQLite tool.
+/// The build runs with InvariantGlobalization, where string.Normalize does not decompose, so the
+/// decompositions come from TextFold.data (tools/gen-textfold.py writes it from Python's
+/// unicodedata; embedded in the assembly).
 /// </summary>
 public static class TextFold
 {
+    private static readonly Lazy<Dictionary<int, string>> Table = new(LoadTable);
+
     public static string Fold(string? text)
     {
         if (string.IsNullOrEmpty(text))
@@ -18,21 +23,38 @@ public static class TextFold
             return string.Empty;
         }
 
-        var decomposed = text.Normalize(NormalizationForm.FormKD);
-        var folded = new StringBuilder(decomposed.Length);
+        var table = Table.Value;
+        var folded = new StringBuilder(text.Length);
         var pendingSpace = false;
-        foreach (var c in decomposed)
+        foreach (var rune in text.EnumerateRunes())
         {
-            var category = CharUnicodeInfo.GetUnicodeCategory(c);
+            if (table.TryGetValue(rune.Value, out var decomposed))
+            {
+                foreach (var part in decomposed.EnumerateRunes())
+                {
+                    Append(part);
+                }
+            }
+            else
+            {
+                Append(rune);
+            }
+        }
+
+        return folded.ToString();
+
+        void Append(Rune rune)
+        {
+            var category = Rune.GetUnicodeCategory(rune);
             if (category is UnicodeCategory.NonSpacingMark or UnicodeCategory.SpacingCombiningMark or UnicodeCategory.EnclosingMark)
             {
-                continue; // the accent of a decomposed letter: "é" is "e" + U+0301
+                return; // an accent already decomposed in the input ("e" + U+0301)
             }
 
-            if (c is '_' or '-' || char.IsWhiteSpace(c))
+            if (rune.Value is '_' or '-' || Rune.IsWhiteSpace(rune))
             {
                 pendingSpace = folded.Length > 0;
-                continue;
+                return;
             }
 
             if (pendingSpace)
@@ -41,10 +63,35 @@ public static class TextFold
                 pendingSpace = false;
             }
 
-            folded.Append(char.ToLowerInvariant(c));
+            folded.Append(Rune.ToLowerInvariant(rune).ToString());
+        }
+    }
+
+    private static Dictionary<int, string> LoadTable()
+    {
+        using var stream = typeof(TextFold).Assembly.GetManifestResourceStream("Auralis.Library.TextFold.data")
+            ?? throw new InvalidOperationException("the TextFold.data resource is missing from Auralis.Library");
+        using var reader = new StreamReader(stream, Encoding.UTF8);
+        var table = new Dictionary<int, string>();
+        while (reader.ReadLine() is { } line)
+        {
+            if (line.Length == 0 || line[0] == '#')
+            {
+                continue;
+            }
+
+            var separator = line.IndexOf(';', StringComparison.Ordinal);
+            var key = int.Parse(line.AsSpan(0, separator), NumberStyles.HexNumber, CultureInfo.InvariantCulture);
+            var value = new StringBuilder();
+            foreach (var part in line[(separator + 1)..].Split(' ', StringSplitOptions.RemoveEmptyEntries))
+            {
+                value.Append(char.ConvertFromUtf32(int.Parse(part, NumberStyles.HexNumber, CultureInfo.InvariantCulture)));
+            }
+
+            table[key] = value.ToString();
         }
 
-        return folded.ToString();
+        return table;
     }
 
     /// <summary>The name a track is shown by: its title when tagged, else its file name without the extension.</summary>
