@@ -6,7 +6,7 @@ namespace Auralis.Audio;
 /// What a file's tags and format header say (docs/decoding.md, "Tags and header properties").
 /// Every field is null when the file does not have it; text fields are trimmed and never empty.
 /// </summary>
-/// <param name="Format">The container in the decoders' names ("wav", "aiff", "flac", "ogg-vorbis", "opus", "mp3", "mp4", ...).</param>
+/// <param name="Format">The container in the decoders' names ("wav", "aiff", "flac", "ogg-vorbis", "opus", "mp3", "m4a", ...).</param>
 /// <param name="Codec">The audio codec ("pcm", "pcm-float", "flac", "vorbis", "opus", "mp3", "aac", "alac", ...).</param>
 /// <param name="BitrateKbps">The header's (average) bitrate in kbit/s.</param>
 /// <param name="DurationSeconds">The header's duration: exact for WAV, AIFF and FLAC, an estimate for lossy formats.</param>
@@ -144,7 +144,8 @@ public static class TagReader
             2 => "mp2",
             _ => "mp3",
         },
-        TagLib.Mpeg4.File => "mp4",
+        // ffmpeg's rule for its mov,mp4,m4a,... family (docs/decoding.md): the member the extension names.
+        TagLib.Mpeg4.File => System.IO.Path.GetExtension(file.Name).TrimStart('.').ToLowerInvariant() is "m4a" or "m4b" or "3gp" or "3g2" ? System.IO.Path.GetExtension(file.Name).TrimStart('.').ToLowerInvariant() : "mp4",
         _ => Text(file.MimeType)?.Replace("taglib/", "", StringComparison.Ordinal),
     };
 
