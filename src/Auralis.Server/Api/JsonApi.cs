@@ -229,6 +229,7 @@ internal static class JsonApi
         format = t.Format,
         codec = t.Codec,
         bitrate_kbps = t.BitrateKbps,
+        tags_error = t.MetadataError,
         status = t.Status.ToString().ToLowerInvariant(),
         error = t.FingerprintErrorMessage,
         lufs,

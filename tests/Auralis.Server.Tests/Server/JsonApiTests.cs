@@ -85,7 +85,7 @@ public sealed class JsonApiTests
         Assert.Equal(("wav", "pcm", "frames"), (track.GetProperty("format").GetString(), track.GetProperty("codec").GetString(), track.GetProperty("duration_source").GetString()));
         Assert.Equal(JsonValueKind.Number, track.GetProperty("duration_s").ValueKind);
         Assert.Equal(JsonValueKind.Number, track.GetProperty("bitrate_kbps").ValueKind);
-        foreach (var field in new[] { "title", "artist", "album", "album_artist", "track_number", "disc_number", "year", "genre" })
+        foreach (var field in new[] { "title", "artist", "album", "album_artist", "track_number", "disc_number", "year", "genre", "tags_error" })
         {
             Assert.Equal(JsonValueKind.Null, track.GetProperty(field).ValueKind);
         }
