@@ -144,6 +144,38 @@ public sealed class TrackMetadataTests : IDisposable
     }
 
     [Fact]
+    public async Task The_tag_only_pass_reads_no_file_outside_the_confinement_or_in_a_folder_left_as_it_is()
+    {
+        var paths = MakeTaggedFiles();
+        using var database = LibraryDatabase.Open(Path.Combine(_root.Path, "c.db"));
+        Scan(database);
+        using (var forget = database.Command("UPDATE tracks SET title = NULL, metadata_read_at = NULL"))
+        {
+            forget.ExecuteNonQuery(); // as a library from before migration 5 would be
+        }
+
+        var queue = new ExtractionQueue(database);
+        var options = new ExtractionOptions(FingerprintEngines.Managed, 2, false) { BatchInterval = TimeSpan.FromMilliseconds(20), MeasurePlans = false };
+        var refused = await queue.RunAsync(options with { Confinement = new RefuseAll() });
+        Assert.Equal(0, refused.MetadataFilled);
+        Assert.Equal(paths.Count, refused.MetadataErrors.Count);
+        Assert.All(refused.MetadataErrors, e => Assert.Contains("outside the library roots", e, StringComparison.Ordinal));
+        var left = await queue.RunAsync(options with { LeaveUnder = [Music] });
+        Assert.Equal((0, 0), (left.MetadataFilled, left.MetadataErrors.Count));
+        Assert.All(paths, p => Assert.Null(new TrackRepository(database).GetByPath(p)!.Title)); // nothing read, nothing marked read
+        Assert.Equal(paths.Count, (await queue.RunAsync(options)).MetadataFilled);
+    }
+
+    private sealed class RefuseAll : IReadConfinement
+    {
+        public ReadVerdict Check(string path, out string realPath)
+        {
+            realPath = path;
+            return ReadVerdict.Outside;
+        }
+    }
+
+    [Fact]
     public void A_completion_without_a_tag_never_erases_a_stored_title_and_a_header_never_replaces_a_counted_duration()
     {
         using var db = new TestDatabase();
