@@ -126,6 +126,16 @@ public sealed class TrackSearchTests : IDisposable
         Assert.Equal(["Four", "One", "Three", "Two"], Names(TrackSort.Album, false)); // none has one: by name
     }
 
+    [Fact]
+    public void Sorting_by_artist_ignores_case_and_accents()
+    {
+        Tagged("/music/1.ogg", title: "Z", artist: "Zed");
+        Tagged("/music/2.ogg", title: "E", artist: "Émile");
+        Tagged("/music/3.ogg", title: "A", artist: "abba");
+        Tagged("/music/4.ogg", title: "F", artist: "FOO");
+        Assert.Equal(["A", "E", "F", "Z"], Names(TrackSort.Artist, false));
+    }
+
     [Theory]
     [InlineData("POKÉMON", "pokemon")]
     [InlineData("Ｐｏｋéｍｏｎ", "pokemon")] // full-width letters: NFKD makes them ASCII

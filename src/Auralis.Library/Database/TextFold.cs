@@ -16,6 +16,9 @@ public static class TextFold
 {
     private static readonly Lazy<Dictionary<int, string>> Table = new(LoadTable);
 
+    /// <summary>The SQLite collation every connection registers: ordinal comparison of the folds.</summary>
+    public const string Collation = "auralis_fold";
+
     public static string Fold(string? text)
     {
         if (string.IsNullOrEmpty(text))

@@ -415,8 +415,8 @@ public sealed class TrackRepository(LibraryDatabase database)
         {
             TrackSort.Path => "t.filepath",
             TrackSort.Title => shown,
-            TrackSort.Artist => "t.artist COLLATE NOCASE",
-            TrackSort.Album => "t.album COLLATE NOCASE",
+            TrackSort.Artist => $"t.artist COLLATE {TextFold.Collation}",
+            TrackSort.Album => $"t.album COLLATE {TextFold.Collation}",
             TrackSort.Duration => "t.duration_s",
             TrackSort.Status => "t.fingerprint_status",
             TrackSort.Lufs => "f.lufs",
@@ -425,7 +425,7 @@ public sealed class TrackRepository(LibraryDatabase database)
         };
         var direction = descending ? "DESC" : "ASC";
         // NULLs first in ascending SQLite order, last in descending: the IS NULL term puts them last in both.
-        var order = $"({key.Replace(" COLLATE NOCASE", "", StringComparison.Ordinal)}) IS NULL, {key} {direction}, {shown} {direction}, t.id {direction}";
+        var order = $"({key.Replace($" COLLATE {TextFold.Collation}", "", StringComparison.Ordinal)}) IS NULL, {key} {direction}, {shown} {direction}, t.id {direction}";
 
         using var count = database.Command($"SELECT COUNT(*) FROM tracks t {where}");
         using var page = database.Command(
