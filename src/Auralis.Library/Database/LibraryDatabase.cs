@@ -83,6 +83,9 @@ public sealed class LibraryDatabase : IDisposable
                 DefaultTimeout = (int)Math.Ceiling(busyTimeout.TotalSeconds),
             }.ToString());
             connection.Open();
+            // Sorting by artist or album compares the TextFold of both sides (case, accents and
+            // separators ignored), like search; only queries use it, nothing stored depends on it.
+            connection.CreateCollation(TextFold.Collation, (a, b) => string.CompareOrdinal(TextFold.Fold(a), TextFold.Fold(b)));
             var database = new LibraryDatabase(full, connection);
             try
             {

@@ -86,6 +86,23 @@ internal static class Schema
                 updated_at TEXT NOT NULL
             );
             """),
+        new(5, "track metadata, search and sort keys", """
+            ALTER TABLE tracks ADD COLUMN album_artist TEXT;
+            ALTER TABLE tracks ADD COLUMN track_number INTEGER;
+            ALTER TABLE tracks ADD COLUMN disc_number INTEGER;
+            ALTER TABLE tracks ADD COLUMN year INTEGER;
+            ALTER TABLE tracks ADD COLUMN genre TEXT;
+            ALTER TABLE tracks ADD COLUMN codec TEXT;
+            ALTER TABLE tracks ADD COLUMN bitrate_kbps INTEGER;
+            ALTER TABLE tracks ADD COLUMN duration_source TEXT CHECK (duration_source IN ('frames', 'header'));
+            ALTER TABLE tracks ADD COLUMN metadata_read_at TEXT;
+            ALTER TABLE tracks ADD COLUMN metadata_error TEXT;
+            ALTER TABLE tracks ADD COLUMN search_key TEXT;
+            ALTER TABLE tracks ADD COLUMN sort_name TEXT;
+            -- Until now only a decoded completion wrote duration_s, from the frames it counted.
+            UPDATE tracks SET duration_source = 'frames' WHERE duration_s IS NOT NULL;
+            CREATE INDEX idx_tracks_metadata_read_at ON tracks(metadata_read_at);
+            """),
         new(6, "skipped status and content signature", """
             ALTER TABLE tracks ADD COLUMN content_hash INTEGER;
             """, AllowSkippedStatus),

@@ -36,23 +36,58 @@ public sealed record TrackRecord(
     FingerprintStatus Status,
     string? FingerprintComputedAt,
     string? FingerprintErrorMessage,
-    int FingerprintAttempts);
+    int FingerprintAttempts)
+{
+    // Migration 5's columns (docs/database.md): init-only, so the positional constructor that
+    // callers and tests use stays as it was.
+    public string? AlbumArtist { get; init; }
+
+    public int? TrackNumber { get; init; }
+
+    public int? DiscNumber { get; init; }
+
+    public int? Year { get; init; }
+
+    public string? Genre { get; init; }
+
+    public string? Codec { get; init; }
+
+    public int? BitrateKbps { get; init; }
+
+    /// <summary>"frames" (counted while decoding) or "header" (the format's header, not decoded); null without a duration.</summary>
+    public string? DurationSource { get; init; }
+
+    /// <summary>When the tags were last read (null: not yet; the next scan reads them).</summary>
+    public string? MetadataReadAt { get; init; }
+
+    /// <summary>Why the tags could not be read the last time, naming the file; null when they were.</summary>
+    public string? MetadataError { get; init; }
+
+    /// <summary>The name the track is shown by: its title, else its file name without the extension.</summary>
+    public string ShownName => TextFold.ShownName(FilePath, Title);
+}
 
 /// <summary>Track rows: what the scanner adds, changes and removes, and the status of each fingerprint.</summary>
 public sealed class TrackRepository(LibraryDatabase database)
 {
     private const string Columns =
         "id, filepath, size_bytes, mtime_ns, duration_s, sample_rate, channels, format, title, artist, album, added_at, updated_at, " +
-        "fingerprint_status, fingerprint_computed_at, fingerprint_error_message, fingerprint_attempts";
+        "fingerprint_status, fingerprint_computed_at, fingerprint_error_message, fingerprint_attempts, " +
+        "album_artist, track_number, disc_number, year, genre, codec, bitrate_kbps, duration_source, metadata_read_at, metadata_error";
+
+    /// <summary>How many columns <see cref="Columns"/> names (Search reads its own after them).</summary>
+    private const int ColumnCount = 27;
 
     /// <summary>Adds a new file (status pending) and returns its id.</summary>
     public long Add(string filePath, long sizeBytes, long mtimeNs) => database.Write($"add track {filePath}", transaction =>
     {
         var now = LibraryDatabase.Now();
         using var command = database.Command(
-            "INSERT INTO tracks (filepath, size_bytes, mtime_ns, added_at, updated_at) VALUES ($p, $s, $m, $now, $now) RETURNING id",
+            "INSERT INTO tracks (filepath, size_bytes, mtime_ns, added_at, updated_at, search_key, sort_name) VALUES ($p, $s, $m, $now, $now, $k, $n) RETURNING id",
             transaction);
         command.Parameters.AddWithValue("$p", filePath);
+        command.Parameters.AddWithValue("$k", TextFold.SearchKey(filePath, null, null, null, null));
+        command.Parameters.AddWithValue("$n", TextFold.SortName(filePath, null));
         command.Parameters.AddWithValue("$s", sizeBytes);
         command.Parameters.AddWithValue("$m", mtimeNs);
         command.Parameters.AddWithValue("$now", now);
@@ -328,14 +363,17 @@ public sealed class TrackRepository(LibraryDatabase database)
     {
         var now = LibraryDatabase.Now();
         using var insert = database.Command(
-            "INSERT INTO tracks (filepath, size_bytes, mtime_ns, added_at, updated_at) VALUES ($p, $s, $m, $now, $now)", transaction);
+            "INSERT INTO tracks (filepath, size_bytes, mtime_ns, added_at, updated_at, search_key, sort_name) VALUES ($p, $s, $m, $now, $now, $k, $n)", transaction);
         insert.Parameters.AddWithValue("$now", now);
         var p = insert.Parameters.Add("$p", SqliteType.Text);
         var s = insert.Parameters.Add("$s", SqliteType.Integer);
         var m = insert.Parameters.Add("$m", SqliteType.Integer);
+        var k = insert.Parameters.Add("$k", SqliteType.Text);
+        var n = insert.Parameters.Add("$n", SqliteType.Text);
         foreach (var (path, signature) in added)
         {
             (p.Value, s.Value, m.Value) = (RequirePath(path), signature.SizeBytes, signature.MtimeNs);
+            (k.Value, n.Value) = (TextFold.SearchKey(path, null, null, null, null), TextFold.SortName(path, null));
             Checked.One(database, insert.ExecuteNonQuery(), $"add track {path}");
         }
 
@@ -343,7 +381,10 @@ public sealed class TrackRepository(LibraryDatabase database)
         var dropId = drop.Parameters.Add("$id", SqliteType.Integer);
         using var update = database.Command(
             "UPDATE tracks SET size_bytes = $s, mtime_ns = $m, updated_at = $now, fingerprint_status = 'pending', " +
-            "fingerprint_computed_at = NULL, fingerprint_error_message = NULL, fingerprint_attempts = 0, content_hash = NULL WHERE id = $id", transaction);
+            "fingerprint_computed_at = NULL, fingerprint_error_message = NULL, fingerprint_attempts = 0, content_hash = NULL, " +
+            // Another file now: its duration is measured again, its tags read again (kept until
+            // then, and not replaced by NULL: the completion COALESCEs).
+            "duration_s = NULL, duration_source = NULL, metadata_read_at = NULL, metadata_error = NULL WHERE id = $id", transaction);
         update.Parameters.AddWithValue("$now", now);
         var us = update.Parameters.Add("$s", SqliteType.Integer);
         var um = update.Parameters.Add("$m", SqliteType.Integer);
@@ -381,15 +422,18 @@ public sealed class TrackRepository(LibraryDatabase database)
         // generation keeps the extraction queue from retrying them as if a decoder had failed.
         var now = LibraryDatabase.Now();
         using var insert = database.Command(
-            "INSERT INTO tracks (filepath, size_bytes, mtime_ns, added_at, updated_at, fingerprint_status, fingerprint_error_message, fingerprint_attempts, fingerprint_error_generation) " +
-            "VALUES ($p, 0, 0, $now, $now, 'error', $e, 1, $generation)", transaction);
+            "INSERT INTO tracks (filepath, size_bytes, mtime_ns, added_at, updated_at, fingerprint_status, fingerprint_error_message, fingerprint_attempts, fingerprint_error_generation, search_key, sort_name) " +
+            "VALUES ($p, 0, 0, $now, $now, 'error', $e, 1, $generation, $k, $n)", transaction);
         insert.Parameters.AddWithValue("$now", now);
         insert.Parameters.AddWithValue("$generation", Auralis.Audio.AudioDecoder.Generation);
         var p = insert.Parameters.Add("$p", SqliteType.Text);
         var e = insert.Parameters.Add("$e", SqliteType.Text);
+        var k = insert.Parameters.Add("$k", SqliteType.Text);
+        var n = insert.Parameters.Add("$n", SqliteType.Text);
         foreach (var (path, message) in added)
         {
             (p.Value, e.Value) = (RequirePath(path), message);
+            (k.Value, n.Value) = (TextFold.SearchKey(path, null, null, null, null), TextFold.SortName(path, null));
             Checked.One(database, insert.ExecuteNonQuery(), $"add track {path}");
         }
 
@@ -398,7 +442,9 @@ public sealed class TrackRepository(LibraryDatabase database)
         using var update = database.Command(
             "UPDATE tracks SET size_bytes = 0, mtime_ns = 0, updated_at = $now, fingerprint_status = 'error', fingerprint_error_message = $e, " +
             "fingerprint_attempts = fingerprint_attempts + 1, fingerprint_error_generation = $generation, fingerprint_computed_at = NULL, duration_s = NULL, " +
-            "sample_rate = NULL, channels = NULL, format = NULL, title = NULL, artist = NULL, album = NULL WHERE id = $id", transaction);
+            "sample_rate = NULL, channels = NULL, format = NULL, title = NULL, artist = NULL, album = NULL, album_artist = NULL, track_number = NULL, " +
+            "disc_number = NULL, year = NULL, genre = NULL, codec = NULL, bitrate_kbps = NULL, duration_source = NULL, metadata_error = NULL, " +
+            "metadata_read_at = NULL WHERE id = $id", transaction);
         update.Parameters.AddWithValue("$now", now);
         update.Parameters.AddWithValue("$generation", Auralis.Audio.AudioDecoder.Generation);
         var ue = update.Parameters.Add("$e", SqliteType.Text);
@@ -409,6 +455,7 @@ public sealed class TrackRepository(LibraryDatabase database)
             drop.ExecuteNonQuery();
             (ue.Value, uid.Value) = (message, id);
             Checked.One(database, update.ExecuteNonQuery(), $"mark track {id} unreadable");
+            RefreshKeys(database, transaction, id);
         }
     }
 
@@ -429,27 +476,30 @@ public sealed class TrackRepository(LibraryDatabase database)
     };
 
     /// <summary>
-    /// A page of tracks whose path, title, artist or album contains <paramref name="text"/>
-    /// (case-insensitive; null or empty matches all), sorted by <paramref name="sort"/>, with the
-    /// total number of matches and each track's loudness and crest factor when it has a
-    /// fingerprint (the library map plots those).
+    /// A page of tracks whose title, artist, album, album artist or path contains
+    /// <paramref name="text"/> (null or empty matches all), sorted by <paramref name="sort"/>, with
+    /// the total number of matches and each track's loudness and crest factor when it has a
+    /// fingerprint (the library map plots those). Matching compares <see cref="TextFold"/> folds:
+    /// case, accents and the difference between '_', '-' and spaces do not count. Tracks without
+    /// the sorted value come last in both directions; ties are ordered by the name shown.
     /// </summary>
     public TrackPage Search(string? text, TrackSort sort, bool descending, int limit, int offset)
     {
         ArgumentOutOfRangeException.ThrowIfNegative(limit);
         ArgumentOutOfRangeException.ThrowIfNegative(offset);
-        var where = string.IsNullOrEmpty(text)
+        var query = TextFold.Fold(text);
+        // Rows no scan has given keys yet (written before migration 5) match on their path and tags,
+        // folded by SQLite's ASCII lower(), until the next scan writes their keys.
+        var where = query.Length == 0
             ? ""
-            : "WHERE t.filepath LIKE $q ESCAPE '\\' OR t.title LIKE $q ESCAPE '\\' OR t.artist LIKE $q ESCAPE '\\' OR t.album LIKE $q ESCAPE '\\'";
-        var pattern = string.IsNullOrEmpty(text)
-            ? null
-            : "%" + text.Replace("\\", "\\\\", StringComparison.Ordinal).Replace("%", "\\%", StringComparison.Ordinal).Replace("_", "\\_", StringComparison.Ordinal) + "%";
-        var order = sort switch
+            : "WHERE instr(COALESCE(t.search_key, lower(COALESCE(t.title, '') || ' ' || COALESCE(t.artist, '') || ' ' || COALESCE(t.album, '') || ' ' || t.filepath)), $q) > 0";
+        const string shown = "COALESCE(t.sort_name, lower(COALESCE(t.title, t.filepath)))";
+        var key = sort switch
         {
             TrackSort.Path => "t.filepath",
-            TrackSort.Title => "t.title COLLATE NOCASE",
-            TrackSort.Artist => "t.artist COLLATE NOCASE",
-            TrackSort.Album => "t.album COLLATE NOCASE",
+            TrackSort.Title => shown,
+            TrackSort.Artist => $"t.artist COLLATE {TextFold.Collation}",
+            TrackSort.Album => $"t.album COLLATE {TextFold.Collation}",
             TrackSort.Duration => "t.duration_s",
             TrackSort.Status => "t.fingerprint_status",
             TrackSort.Lufs => "f.lufs",
@@ -457,15 +507,17 @@ public sealed class TrackRepository(LibraryDatabase database)
             _ => "t.id",
         };
         var direction = descending ? "DESC" : "ASC";
+        // NULLs first in ascending SQLite order, last in descending: the IS NULL term puts them last in both.
+        var order = $"({key.Replace($" COLLATE {TextFold.Collation}", "", StringComparison.Ordinal)}) IS NULL, {key} {direction}, {shown} {direction}, t.id {direction}";
 
         using var count = database.Command($"SELECT COUNT(*) FROM tracks t {where}");
         using var page = database.Command(
             $"SELECT {string.Join(", ", Columns.Split(", ").Select(c => "t." + c))}, f.lufs, f.crest_db FROM tracks t " +
-            $"LEFT JOIN track_fingerprints f ON f.track_id = t.id AND {FingerprintRepository.InRangeF} {where} ORDER BY {order} {direction}, t.id {direction} LIMIT $limit OFFSET $offset");
-        if (pattern is not null)
+            $"LEFT JOIN track_fingerprints f ON f.track_id = t.id AND {FingerprintRepository.InRangeF} {where} ORDER BY {order} LIMIT $limit OFFSET $offset");
+        if (query.Length > 0)
         {
-            count.Parameters.AddWithValue("$q", pattern);
-            page.Parameters.AddWithValue("$q", pattern);
+            count.Parameters.AddWithValue("$q", query);
+            page.Parameters.AddWithValue("$q", query);
         }
 
         page.Parameters.AddWithValue("$limit", limit);
@@ -476,12 +528,44 @@ public sealed class TrackRepository(LibraryDatabase database)
         {
             while (r.Read())
             {
-                rows.Add(new TrackSummary(ReadRecord(r), r.IsDBNull(17) ? null : r.GetDouble(17), r.IsDBNull(18) ? null : r.GetDouble(18)));
+                rows.Add(new TrackSummary(ReadRecord(r), r.IsDBNull(ColumnCount) ? null : r.GetDouble(ColumnCount), r.IsDBNull(ColumnCount + 1) ? null : r.GetDouble(ColumnCount + 1)));
             }
         }
 
         return new TrackPage(total, rows);
     }
+
+    /// <summary>
+    /// Writes a track's search and sort keys from its row as it is now, inside the caller's
+    /// transaction: after anything that changed its title, artist, album or album artist.
+    /// </summary>
+    internal static void RefreshKeys(LibraryDatabase database, SqliteTransaction transaction, long id)
+    {
+        string path;
+        string? title, artist, album, albumArtist;
+        using (var read = database.Command("SELECT filepath, title, artist, album, album_artist FROM tracks WHERE id = $id", transaction))
+        {
+            read.Parameters.AddWithValue("$id", id);
+            using var r = read.ExecuteReader();
+            if (!r.Read())
+            {
+                throw new LibraryDatabaseException(database.Path, $"update the search keys of track {id}", "no such track");
+            }
+
+            path = r.GetString(0);
+            (title, artist, album, albumArtist) = (Text(r, 1), Text(r, 2), Text(r, 3), Text(r, 4));
+        }
+
+        using var update = database.Command("UPDATE tracks SET search_key = $k, sort_name = $n WHERE id = $id", transaction);
+        update.Parameters.AddWithValue("$k", TextFold.SearchKey(path, title, artist, album, albumArtist));
+        update.Parameters.AddWithValue("$n", TextFold.SortName(path, title));
+        update.Parameters.AddWithValue("$id", id);
+        Checked.One(database, update.ExecuteNonQuery(), $"update the search keys of track {id}");
+    }
+
+    private static string? Text(SqliteDataReader r, int i) => r.IsDBNull(i) ? null : r.GetString(i);
+
+    private static int? Int(SqliteDataReader r, int i) => r.IsDBNull(i) ? null : r.GetInt32(i);
 
     private TrackRecord? QuerySingle(string where, object value)
     {
@@ -519,7 +603,19 @@ public sealed class TrackRepository(LibraryDatabase database)
         ParseStatus(r.GetString(13)),
         r.IsDBNull(14) ? null : r.GetString(14),
         r.IsDBNull(15) ? null : r.GetString(15),
-        r.GetInt32(16));
+        r.GetInt32(16))
+    {
+        AlbumArtist = Text(r, 17),
+        TrackNumber = Int(r, 18),
+        DiscNumber = Int(r, 19),
+        Year = Int(r, 20),
+        Genre = Text(r, 21),
+        Codec = Text(r, 22),
+        BitrateKbps = Int(r, 23),
+        DurationSource = Text(r, 24),
+        MetadataReadAt = Text(r, 25),
+        MetadataError = Text(r, 26),
+    };
 }
 
 /// <summary>A track as a scan compares it with the file on disk.</summary>

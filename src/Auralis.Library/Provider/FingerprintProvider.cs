@@ -378,6 +378,9 @@ public sealed class FingerprintProvider(FingerprintProviderOptions options)
             {
                 var audio = result.Computed?.Audio;
                 var duration = result.Computed?.DurationSeconds;
+                // Tags only where the file itself was just read (decoded): a fingerprint from a
+                // sidecar or the database leaves them to the scan's tag read.
+                var tags = result.Computed is null ? null : TagReader.Read(result.Path);
                 _options.Database.Use(db =>
                 {
                     // Only when the file is still the one we looked at: a rescan owns changed files.
@@ -388,7 +391,7 @@ public sealed class FingerprintProvider(FingerprintProviderOptions options)
                         return false;
                     }
 
-                    new TrackEventWriter(db).Apply([new TrackEvent.Completed(track.Id, result.Fingerprint, audio, duration, plan)]);
+                    new TrackEventWriter(db).Apply([new TrackEvent.Completed(track.Id, result.Fingerprint, audio, duration, plan, tags)]);
                     stored = true;
                     return true;
                 });

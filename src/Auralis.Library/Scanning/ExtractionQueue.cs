@@ -52,6 +52,15 @@ public sealed record ExtractionProgress(int Done, int Total, int Failed, int Fro
 
 public sealed record ExtractionResult(int Total, int Completed, int Failed, int FromSidecars, int Returned, bool Cancelled, TimeSpan Elapsed)
 {
+    /// <summary>
+    /// Tracks whose fingerprint was current but whose tags had never been read (a library from
+    /// before migration 5) that got them in this run, without being fingerprinted again.
+    /// </summary>
+    public int MetadataFilled { get; init; }
+
+    /// <summary>Files whose tags could not be read in this run (fingerprinted or not), each naming the file and the cause.</summary>
+    public IReadOnlyList<string> MetadataErrors { get; init; } = [];
+
     /// <summary>Tracks fingerprinted (or taken from a sidecar) in this run.</summary>
     public IReadOnlyList<long> CompletedIds { get; init; } = [];
 
@@ -111,6 +120,24 @@ public sealed class ExtractionQueue(LibraryDatabase database)
         return work;
     }
 
+    /// <summary>
+    /// Complete tracks whose tags were never read (metadata_read_at IS NULL: written before
+    /// migration 5, or changed files a decode has not reached): they only need a tag read.
+    /// </summary>
+    public IReadOnlyList<(long Id, string Path)> MetadataWorkList()
+    {
+        using var command = database.Command(
+            "SELECT id, filepath FROM tracks WHERE metadata_read_at IS NULL AND fingerprint_status = 'complete' ORDER BY id");
+        var work = new List<(long, string)>();
+        using var reader = command.ExecuteReader();
+        while (reader.Read())
+        {
+            work.Add((reader.GetInt64(0), reader.GetString(1)));
+        }
+
+        return work;
+    }
+
     public async Task<ExtractionResult> RunAsync(ExtractionOptions options, IProgress<ExtractionProgress>? progress = null, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(options);
@@ -118,6 +145,11 @@ public sealed class ExtractionQueue(LibraryDatabase database)
         // Tracks a crash left in 'processing' go back to 'pending' first: nothing is lost.
         new TrackRepository(database).ResetProcessing();
         var work = WorkList().Where(w => !options.LeaveUnder.Any(folder => AudioFiles.IsUnderOrAt(w.Path, folder))).ToList();
+        // Taken after the fingerprint work (which reads the tags of its own tracks on the way).
+        var inWork = work.Select(w => w.Id).ToHashSet();
+        var metadataWork = MetadataWorkList()
+            .Where(w => !inWork.Contains(w.Id) && !options.LeaveUnder.Any(folder => AudioFiles.IsUnderOrAt(w.Path, folder)))
+            .ToList();
         var sidecars = options.UseSidecars ? options.Sidecars ?? new SidecarStore() : null;
         var events = Channel.CreateUnbounded<TrackEvent>(new UnboundedChannelOptions { SingleReader = true });
         using var stop = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
@@ -125,6 +157,7 @@ public sealed class ExtractionQueue(LibraryDatabase database)
 
         var writer = Task.Run(() => WriteLoop(events.Reader, options, counts, work.Count, clock, progress, stop), CancellationToken.None);
         var next = -1;
+        var nextMetadata = -1;
         var claimed = new System.Collections.Concurrent.ConcurrentDictionary<long, bool>();
         bool TryTake(out (long Id, string Path) item)
         {
@@ -157,6 +190,12 @@ public sealed class ExtractionQueue(LibraryDatabase database)
                 {
                     Process(item.Id, item.Path, options, sidecars, events.Writer, counts, stop.Token);
                 }
+
+                int m;
+                while (!stop.IsCancellationRequested && (m = Interlocked.Increment(ref nextMetadata)) < metadataWork.Count)
+                {
+                    ReadMetadataOnly(metadataWork[m].Id, metadataWork[m].Path, options, events.Writer, counts);
+                }
             },
             CancellationToken.None,
             TaskCreationOptions.LongRunning,
@@ -168,6 +207,8 @@ public sealed class ExtractionQueue(LibraryDatabase database)
 
         return new ExtractionResult(work.Count, counts.Completed, counts.Failed, counts.FromSidecars, counts.Returned, cancellationToken.IsCancellationRequested, clock.Elapsed)
         {
+            MetadataFilled = counts.MetadataFilled,
+            MetadataErrors = counts.MetadataErrors.Order(StringComparer.Ordinal).ToList(),
             CompletedIds = counts.CompletedIds.ToList(),
             PlanErrors = counts.PlanErrors.ToList(),
             Skipped = [.. counts.Skipped.OrderBy(s => s.Path, StringComparer.Ordinal)],
@@ -190,6 +231,9 @@ public sealed class ExtractionQueue(LibraryDatabase database)
             path = realPath; // what the check approved is what is opened, not the link it came through
         }
 
+        // Tags and header for every track, however its fingerprint is obtained below (a sidecar
+        // decodes nothing, so without this its track would have no title, duration or format).
+        var tags = ReadTags(path, counts);
         for (var attempt = 1; ; attempt++)
         {
             try
@@ -213,7 +257,7 @@ public sealed class ExtractionQueue(LibraryDatabase database)
                     Interlocked.Increment(ref counts.FromSidecars);
                     Interlocked.Increment(ref counts.Completed);
                     counts.CompletedIds.Add(id);
-                    events.TryWrite(new TrackEvent.Completed(id, fromSidecar.Fingerprint, null, null, plan));
+                    events.TryWrite(new TrackEvent.Completed(id, fromSidecar.Fingerprint, null, null, plan, WithDecoderHeader(path, tags)));
                     return;
                 }
 
@@ -226,7 +270,7 @@ public sealed class ExtractionQueue(LibraryDatabase database)
 
                 Interlocked.Increment(ref counts.Completed);
                 counts.CompletedIds.Add(id);
-                events.TryWrite(new TrackEvent.Completed(id, result.Fingerprint, result.Audio, result.DurationSeconds, measured));
+                events.TryWrite(new TrackEvent.Completed(id, result.Fingerprint, result.Audio, result.DurationSeconds, measured, tags));
                 return;
             }
             catch (OperationCanceledException) when (token.IsCancellationRequested)
@@ -259,6 +303,78 @@ public sealed class ExtractionQueue(LibraryDatabase database)
                 return;
             }
         }
+    }
+
+    /// <summary>A tag read for a track whose fingerprint is current: nothing is decoded, the status is not touched.</summary>
+    private static void ReadMetadataOnly(long id, string path, ExtractionOptions options, ChannelWriter<TrackEvent> events, Counts counts)
+    {
+        if (options.Confinement is { } confinement)
+        {
+            var verdict = confinement.Check(path, out var realPath);
+            if (verdict != ReadVerdict.Allowed)
+            {
+                // Not read, and not marked read: a later scan whose roots allow it reads it.
+                counts.MetadataErrors.Add(verdict == ReadVerdict.Outside ? ReadRefusals.Outside(path) : ReadRefusals.Unresolved(path));
+                return;
+            }
+
+            path = realPath;
+        }
+
+        var tags = WithDecoderHeader(path, ReadTags(path, counts));
+        if (tags is TagReadResult.Read)
+        {
+            Interlocked.Increment(ref counts.MetadataFilled);
+        }
+
+        events.TryWrite(new TrackEvent.MetadataRead(id, tags));
+    }
+
+    /// <summary>
+    /// For a track that is not decoded: the format, rate, channels and length as the decoder reads
+    /// them from the header when it opens the file (nothing is decoded). TagLibSharp's durations are
+    /// estimates for lossy formats (a LAME-encoded 3 s MP3 reads as 6.11 s); libsndfile counts an
+    /// MP3's frames from its LAME header, an Ogg stream's from its last page. TagLibSharp's own
+    /// values stay where the decoder cannot open the file or does not know the length.
+    /// </summary>
+    private static TagReadResult WithDecoderHeader(string path, TagReadResult tags)
+    {
+        if (tags is not TagReadResult.Read read)
+        {
+            return tags;
+        }
+
+        try
+        {
+            using var reader = AudioDecoder.Open(path);
+            var info = reader.Info;
+            double? seconds = info.FramesHint is { } frames && frames > 0 && info.SampleRate > 0 ? (double)frames / info.SampleRate : null;
+            return read with
+            {
+                Tags = read.Tags with
+                {
+                    Format = info.Format,
+                    SampleRate = info.SampleRate,
+                    Channels = info.Channels,
+                    DurationSeconds = seconds ?? read.Tags.DurationSeconds,
+                },
+            };
+        }
+        catch (AudioDecodeException)
+        {
+            return tags;
+        }
+    }
+
+    private static TagReadResult ReadTags(string path, Counts counts)
+    {
+        var tags = TagReader.Read(path);
+        if (tags is TagReadResult.Unreadable unreadable)
+        {
+            counts.MetadataErrors.Add(unreadable.Message);
+        }
+
+        return tags;
     }
 
     private static bool IsTransient(Exception e) =>
@@ -358,6 +474,8 @@ public sealed class ExtractionQueue(LibraryDatabase database)
         public int Failed;
         public int FromSidecars;
         public int Returned;
+        public int MetadataFilled;
+        public System.Collections.Concurrent.ConcurrentBag<string> MetadataErrors = [];
         public System.Collections.Concurrent.ConcurrentBag<long> CompletedIds = [];
         public System.Collections.Concurrent.ConcurrentBag<string> PlanErrors = [];
         public System.Collections.Concurrent.ConcurrentBag<(string Path, string Reason)> Skipped = [];

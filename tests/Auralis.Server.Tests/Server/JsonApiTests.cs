@@ -72,6 +72,26 @@ public sealed class JsonApiTests
     }
 
     [Fact]
+    public async Task Listed_tracks_carry_the_scans_metadata_and_search_folds_separators()
+    {
+        await using var server = await ServerFixture.StartAsync();
+        server.AddTrack("journeys_end.wav", 3);
+        await server.ScanAsync();
+
+        var found = await server.Http.GetFromJsonAsync<JsonElement>(U("/api/tracks?q=JOURNEYS%20END"));
+        Assert.Equal(1, found.GetProperty("total").GetInt64());
+        var track = found.GetProperty("tracks")[0];
+        Assert.Equal("journeys_end", track.GetProperty("name").GetString()); // untagged: the file name shown
+        Assert.Equal(("wav", "pcm", "frames"), (track.GetProperty("format").GetString(), track.GetProperty("codec").GetString(), track.GetProperty("duration_source").GetString()));
+        Assert.Equal(JsonValueKind.Number, track.GetProperty("duration_s").ValueKind);
+        Assert.Equal(JsonValueKind.Number, track.GetProperty("bitrate_kbps").ValueKind);
+        foreach (var field in new[] { "title", "artist", "album", "album_artist", "track_number", "disc_number", "year", "genre", "tags_error" })
+        {
+            Assert.Equal(JsonValueKind.Null, track.GetProperty(field).ValueKind);
+        }
+    }
+
+    [Fact]
     public async Task A_tracks_fingerprint_comes_from_the_database_after_a_scan_and_is_computed_on_demand_before()
     {
         await using var server = await ServerFixture.StartAsync();

@@ -85,7 +85,8 @@
   }
 
   function trackName(track) {
-    return (track && (track.title || basename(track.path))) || `track ${track ? track.id : '?'}`;
+    // `name` is the server's shown name (title, else file name without extension; the title sort uses it).
+    return (track && (track.name || track.title || basename(track.path))) || `track ${track ? track.id : '?'}`;
   }
 
   function formatTime(seconds) {
