@@ -180,7 +180,8 @@ internal sealed class ScanJobs(ServerLibrary library) : IDisposable
             using var lease = library.Database.Rent();
             var database = lease.Database;
             // Confined to the roots, symlinks resolved: a link in a root is never a way out of it.
-            job.Changes = new LibraryScanner(database, library.Roots).Sync(job.Roots);
+            // Moved tracks' sidecars follow them (docs/scanning.md); both paths are under the roots.
+            job.Changes = new LibraryScanner(database, library.Roots) { Sidecars = library.Settings.Sidecars }.Sync(job.Roots);
             var queue = new ExtractionQueue(database);
             job.Queue = queue;
             var options = new ExtractionOptions(library.Settings.Engine, library.Settings.MaxConcurrentExtractions,
