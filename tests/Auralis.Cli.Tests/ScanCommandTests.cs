@@ -47,7 +47,7 @@ public sealed class ScanCommandTests : IDisposable
         var status = CliRunner.Run("status", "--db", Db, "--json");
         Assert.Equal(0, status.ExitCode);
         using var s = JsonDocument.Parse(status.Out);
-        Assert.Equal(["tracks", "pending", "processing", "complete", "error", "errors"], s.RootElement.EnumerateObject().Select(p => p.Name));
+        Assert.Equal(["tracks", "pending", "processing", "complete", "error", "skipped", "errors"], s.RootElement.EnumerateObject().Select(p => p.Name));
         Assert.Equal((3, 2, 1), (s.RootElement.GetProperty("tracks").GetInt32(), s.RootElement.GetProperty("complete").GetInt32(), s.RootElement.GetProperty("error").GetInt32()));
         var error = Assert.Single(s.RootElement.GetProperty("errors").EnumerateArray());
         Assert.EndsWith("bad.mp3", error.GetProperty("path").GetString(), StringComparison.Ordinal);

@@ -75,8 +75,10 @@ public sealed class WatchCommandTests : IDisposable
             var changedId = before.Single(x => x.Name == "a.wav").Id;
             WaitForLibrary(t => t.Any(x => x.Name == "a.wav" && x.Status == "complete") && Duration(changedId) is > 2.5, "a changed file");
 
+            var bId = before.Single(x => x.Name == "b.wav").Id;
             File.Move(Path.Combine(Music, "album", "b.wav"), Path.Combine(Music, "b moved.wav"));
-            WaitForLibrary(t => t.Any(x => x.Name == "b moved.wav") && t.All(x => x.Name != "b.wav"), "a moved file");
+            var moved = WaitForLibrary(t => t.Any(x => x.Name == "b moved.wav") && t.All(x => x.Name != "b.wav"), "a moved file");
+            Assert.Equal(bId, moved.Single(x => x.Name == "b moved.wav").Id); // a move keeps the track (id, fingerprint)
 
             File.Delete(Path.Combine(Music, "album", "c.wav"));
             WaitForLibrary(t => t.All(x => x.Name != "c.wav"), "a deleted file");

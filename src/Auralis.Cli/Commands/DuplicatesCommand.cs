@@ -95,7 +95,7 @@ internal static class DuplicatesCommand
                     Markup.Escape(TrackNames.TitleAndArtist(track)),
                     Markup.Escape(track.Album ?? ""),
                     TrackNames.Duration(track.DurationSeconds),
-                    Markup.Escape(track.Format ?? Path.GetExtension(track.FilePath).TrimStart('.').ToLowerInvariant()),
+                    Markup.Escape(FormatAndBitrate(track)),
                     (track.SizeBytes / 1_048_576.0).ToString("0.0 MB", CultureInfo.InvariantCulture),
                     Markup.Escape(track.FilePath));
             }
@@ -106,6 +106,13 @@ internal static class DuplicatesCommand
         var copies = groups.Sum(g => g.TrackIds.Count - 1);
         console.MarkupLine($"{groups.Count} groups: {copies} tracks could go if one of each group is kept.");
         return ExitCodes.Success;
+    }
+
+    /// <summary>"vorbis 160 kbit/s", "flac": what tells copies apart when choosing one to keep.</summary>
+    private static string FormatAndBitrate(TrackRecord track)
+    {
+        var format = track.Codec ?? track.Format ?? Path.GetExtension(track.FilePath).TrimStart('.').ToLowerInvariant();
+        return track.BitrateKbps is { } kbps ? $"{format} {kbps} kbit/s" : format;
     }
 
     /// <summary>The stored similarity graph (what every scan keeps current), or one built now when none is stored.</summary>
@@ -130,6 +137,15 @@ internal static class DuplicatesCommand
                     w.WriteStartObject();
                     TrackJson.WriteFields(w, track);
                     w.WriteNumber("size_bytes", track.SizeBytes);
+                    w.WriteString("codec", track.Codec);
+                    if (track.BitrateKbps is { } kbps)
+                    {
+                        w.WriteNumber("bitrate_kbps", kbps);
+                    }
+                    else
+                    {
+                        w.WriteNull("bitrate_kbps");
+                    }
                     w.WriteEndObject();
                 }
 

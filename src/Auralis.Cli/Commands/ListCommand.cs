@@ -28,8 +28,8 @@ internal static class ListCommand
     public static Command Create(CliContext context)
     {
         var search = new Option<string?>("--search") { Description = "Only tracks whose title, artist, album or path contains TEXT.", HelpName = "TEXT" };
-        var artist = new Option<string?>("--artist") { Description = "Only tracks whose artist contains A (case ignored).", HelpName = "A" };
-        var album = new Option<string?>("--album") { Description = "Only tracks whose album contains A (case ignored).", HelpName = "A" };
+        var artist = new Option<string?>("--artist") { Description = "Only tracks whose artist contains A (case and accents ignored).", HelpName = "A" };
+        var album = new Option<string?>("--album") { Description = "Only tracks whose album contains A (case and accents ignored).", HelpName = "A" };
         var status = new Option<string?>("--status") { Description = "Only tracks with this fingerprint status.", HelpName = "STATUS" };
         status.AcceptOnlyFromAmong([.. Enum.GetNames<FingerprintStatus>().Select(n => n.ToLowerInvariant())]);
         var sort = new Option<string>("--sort") { Description = "Sort by title, artist, album, duration, added, path, status or loudness.", DefaultValueFactory = _ => "title" };
@@ -131,7 +131,7 @@ internal static class ListCommand
         }
     });
 
-    /// <summary>What --artist, --album and --status keep; text matches ignore case.</summary>
+    /// <summary>What --artist, --album and --status keep; text matches ignore case and accents, and treat _, - and spaces alike (as --search does).</summary>
     private sealed record Filter(string? Search, string? Artist, string? Album, string? Status)
     {
         public bool Matches(TrackSummary row) =>
@@ -140,6 +140,6 @@ internal static class ListCommand
             && (Status is null || string.Equals(row.Track.Status.ToString(), Status, StringComparison.OrdinalIgnoreCase));
 
         private static bool Contains(string? value, string? wanted) =>
-            string.IsNullOrEmpty(wanted) || (value is not null && value.Contains(wanted, StringComparison.OrdinalIgnoreCase));
+            string.IsNullOrEmpty(wanted) || (value is not null && TextFold.Fold(value).Contains(TextFold.Fold(wanted), StringComparison.Ordinal));
     }
 }

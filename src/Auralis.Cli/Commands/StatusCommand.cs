@@ -38,6 +38,7 @@ internal static class StatusCommand
                 w.WriteNumber("processing", counts[FingerprintStatus.Processing]);
                 w.WriteNumber("complete", counts[FingerprintStatus.Complete]);
                 w.WriteNumber("error", counts[FingerprintStatus.Error]);
+                w.WriteNumber("skipped", counts[FingerprintStatus.Skipped]);
                 w.WriteStartArray("errors");
                 foreach (var (file, message) in failures)
                 {
@@ -56,7 +57,8 @@ internal static class StatusCommand
         console.MarkupLine($"Library: [bold]{Markup.Escape(database.Path)}[/]");
         console.MarkupLine(
             $"{counts.Values.Sum()} tracks: {counts[FingerprintStatus.Complete]} complete, {counts[FingerprintStatus.Pending]} pending, " +
-            $"{counts[FingerprintStatus.Processing]} processing, {counts[FingerprintStatus.Error]} failed");
+            $"{counts[FingerprintStatus.Processing]} processing, {counts[FingerprintStatus.Error]} failed" +
+            (counts[FingerprintStatus.Skipped] > 0 ? $", {counts[FingerprintStatus.Skipped]} skipped (too short)" : ""));
         FailureList.Write(console, failures);
         return ExitCodes.Success;
     }

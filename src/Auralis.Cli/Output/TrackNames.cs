@@ -7,8 +7,7 @@ namespace Auralis.Cli.Output;
 internal static class TrackNames
 {
     /// <summary>The tagged title, else the file name without its extension (what the web table shows too).</summary>
-    public static string Title(TrackRecord track) =>
-        string.IsNullOrWhiteSpace(track.Title) ? Path.GetFileNameWithoutExtension(track.FilePath) : track.Title.Trim();
+    public static string Title(TrackRecord track) => TextFold.ShownName(track.FilePath, track.Title).Trim();
 
     /// <summary>"Title - Artist", or the title alone when the artist is unknown.</summary>
     public static string TitleAndArtist(TrackRecord track) =>
