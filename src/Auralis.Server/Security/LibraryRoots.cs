@@ -1,4 +1,3 @@
-using System.Runtime.InteropServices;
 using Auralis.Library.Scanning;
 
 namespace Auralis.Server.Security;
@@ -19,7 +18,7 @@ public enum PathVerdict
 /// path the kernel would open, so neither "../" nor a symlink planted inside a root can reach
 /// outside it.
 /// </summary>
-public sealed partial class LibraryRoots : IReadConfinement
+public sealed class LibraryRoots : IReadConfinement
 {
     private readonly string[] _roots;
 
@@ -85,50 +84,6 @@ public sealed partial class LibraryRoots : IReadConfinement
             ? path.StartsWith(root, StringComparison.Ordinal) && (path[root.Length] == Path.DirectorySeparatorChar || root.EndsWith(Path.DirectorySeparatorChar))
             : string.Equals(path, root, StringComparison.Ordinal);
 
-    /// <summary>The canonical path (symlinks and dots resolved), or null when it does not exist.</summary>
-    internal static string? RealPath(string path)
-    {
-        if (OperatingSystem.IsWindows())
-        {
-            // Windows: resolve the final link only (no realpath(3) there); the lexical check above still holds.
-            try
-            {
-                var info = new FileInfo(path);
-                if (!info.Exists && !Directory.Exists(path))
-                {
-                    return null;
-                }
-
-                return info.ResolveLinkTarget(returnFinalTarget: true)?.FullName ?? Path.GetFullPath(path);
-            }
-            catch (IOException)
-            {
-                return null;
-            }
-        }
-
-        var resolved = Native.realpath(path, IntPtr.Zero);
-        if (resolved == IntPtr.Zero)
-        {
-            return null;
-        }
-
-        try
-        {
-            return Marshal.PtrToStringUTF8(resolved);
-        }
-        finally
-        {
-            Native.free(resolved);
-        }
-    }
-
-    private static partial class Native
-    {
-        [LibraryImport("libc", StringMarshalling = StringMarshalling.Utf8)]
-        public static partial IntPtr realpath(string path, IntPtr resolved);
-
-        [LibraryImport("libc")]
-        public static partial void free(IntPtr pointer);
-    }
+    /// <summary>The canonical path (symlinks and dots resolved), or null when it does not exist: the scanner's own rule, so the server confines exactly the paths the library stores.</summary>
+    internal static string? RealPath(string path) => CanonicalPath.Resolve(path);
 }
