@@ -87,6 +87,27 @@ public class FfmpegFallbackTests : IDisposable
     }
 
     [FfmpegFact("aac")]
+    public void A_remembered_probe_is_not_used_for_a_file_that_changed()
+    {
+        string path = ExternalTools.MakeSine(_dir.File("probe.m4a"), 1, 32000, 2, "-c:a", "aac");
+        Assert.Equal((32000, 2), Probe(path));
+        Assert.Equal((32000, 2), Probe(path)); // remembered: the same answer
+
+        // Another file at the same path (new size and mtime): probed again, never the old answer.
+        string other = ExternalTools.MakeSine(_dir.File("other.m4a"), 2, 22050, 1, "-c:a", "aac");
+        File.Move(other, path, overwrite: true);
+        File.SetLastWriteTimeUtc(path, DateTime.UtcNow.AddMinutes(1));
+        Assert.Equal((22050, 1), Probe(path));
+
+        static (int, int) Probe(string path)
+        {
+            FfmpegStreamInfo? info = FfmpegProbe.Run(path, ExternalTools.Ffmpeg!, out string failure);
+            Assert.True(info is not null, failure);
+            return (info.SampleRate, info.Channels);
+        }
+    }
+
+    [FfmpegFact("aac")]
     public void Ffmpeg_stderr_banner_gives_the_same_rate_and_channels_as_ffprobe()
     {
         string path = ExternalTools.MakeSine(_dir.File("s.m4a"), 1, 32000, 2, "-c:a", "aac");

@@ -15,11 +15,48 @@ internal static partial class FfmpegProbe
 {
     private static readonly TimeSpan Timeout = TimeSpan.FromSeconds(30);
 
+    /// <summary>Probes kept per file identity; each is a few hundred bytes, so this bounds memory.</summary>
+    private const int MaxRemembered = 512;
+
+    /// <summary>
+    /// Successful probes by (full path, size, mtime): a stream that seeks, or changes its preset
+    /// or intensity, opens the same file again, and a probe is another process (~0.1 s). The same
+    /// path, size and modification time are the same file for the scanner too.
+    /// </summary>
+    private static readonly System.Collections.Concurrent.ConcurrentDictionary<(string Path, long Size, long MtimeTicks), FfmpegStreamInfo> Remembered = new();
+
     /// <summary>Probes <paramref name="path"/>; null with the reason when ffmpeg cannot read it.</summary>
     internal static FfmpegStreamInfo? Run(string path, string ffmpeg, out string failure)
     {
+        (string, long, long)? key = null;
+        try
+        {
+            var file = new FileInfo(path);
+            key = (file.FullName, file.Length, file.LastWriteTimeUtc.Ticks);
+            if (Remembered.TryGetValue(key.Value, out var known))
+            {
+                failure = "";
+                return known;
+            }
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            // Not cacheable; the probe itself reports what is wrong with the file.
+        }
+
         string? ffprobe = FfmpegTools.Find("ffprobe");
-        return ffprobe is not null ? WithFfprobe(ffprobe, path, out failure) : WithFfmpeg(ffmpeg, path, out failure);
+        var probed = ffprobe is not null ? WithFfprobe(ffprobe, path, out failure) : WithFfmpeg(ffmpeg, path, out failure);
+        if (probed is not null && key is { } identity)
+        {
+            if (Remembered.Count >= MaxRemembered)
+            {
+                Remembered.Clear();
+            }
+
+            Remembered[identity] = probed;
+        }
+
+        return probed;
     }
 
     internal static FfmpegStreamInfo? WithFfprobe(string ffprobe, string path, out string failure)
