@@ -77,7 +77,12 @@ public sealed class ScanLock : IDisposable
     {
         try
         {
-            File.WriteAllText(OwnerPath(databasePath), string.Create(CultureInfo.InvariantCulture, $"pid {Environment.ProcessId}, {owner}, since {DateTime.UtcNow:yyyy-MM-dd HH:mm:ss} UTC\n"));
+            // Written beside and renamed over: a scan that reads it while it is being written sees
+            // the whole old text or the whole new one, never an empty file.
+            var path = OwnerPath(databasePath);
+            var temporary = string.Create(CultureInfo.InvariantCulture, $"{path}.{Environment.ProcessId}.tmp");
+            File.WriteAllText(temporary, string.Create(CultureInfo.InvariantCulture, $"pid {Environment.ProcessId}, {owner}, since {DateTime.UtcNow:yyyy-MM-dd HH:mm:ss} UTC\n"));
+            File.Move(temporary, path, overwrite: true);
         }
         catch (Exception e) when (e is IOException or UnauthorizedAccessException)
         {
@@ -87,14 +92,31 @@ public sealed class ScanLock : IDisposable
 
     private static string ReadOwner(string databasePath)
     {
-        try
+        // The holder writes its name just after it takes the lock: give it a moment when the lock
+        // was taken by a first scan that has not written the file yet.
+        for (var attempt = 0; attempt < 25; attempt++)
         {
-            return File.ReadAllText(OwnerPath(databasePath)).Trim();
+            try
+            {
+                var text = File.ReadAllText(OwnerPath(databasePath)).Trim();
+                if (text.Length > 0)
+                {
+                    return text;
+                }
+            }
+            catch (FileNotFoundException)
+            {
+                // not written yet
+            }
+            catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+            {
+                return "holder unknown";
+            }
+
+            Thread.Sleep(20);
         }
-        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
-        {
-            return "holder unknown";
-        }
+
+        return "holder unknown";
     }
 
     /// <summary>The database's own path when it is a symbolic link, so every way of naming it shares one lock.</summary>
