@@ -34,8 +34,8 @@ mkdir -p "$work/vorbis" "$work/flac" "$work/mp3" "$work/opus"
 ls "$wesnoth"/*.ogg | grep -v silence | head -n "$vorbis" | while read -r f; do
   b=$(basename "$f" .ogg)
   cp "$f" "$work/vorbis/"
-  ffmpeg -v error -i "$f" -c:a flac "$work/flac/$b.flac"
-  ffmpeg -v error -i "$f" -c:a libmp3lame -b:a 192k "$work/mp3/$b.mp3"
+  ffmpeg -nostdin -v error -i "$f" -c:a flac "$work/flac/$b.flac"
+  ffmpeg -nostdin -v error -i "$f" -c:a libmp3lame -b:a 192k "$work/mp3/$b.mp3"
 done
 if [ -d "$warzone" ]; then
   find "$warzone" -name '*.opus' | sort | head -n "$opus" | while read -r f; do cp "$f" "$work/opus/$(basename "$(dirname "$f")")-$(basename "$f")"; done
@@ -51,7 +51,7 @@ for format in vorbis opus flac mp3; do
   audio=$(find "$dir" -type f -print0 | xargs -0 -n1 ffprobe -v error -show_entries format=duration -of csv=p=0 | python3 -c "import sys; print(sum(float(l) for l in sys.stdin if l.strip()) / 60)")
   # Decode-only first: it also warms the page cache for the two others.
   t0=$(date +%s%N)
-  find "$dir" -type f -print0 | xargs -0 -n1 -P "$workers" sh -c 'ffmpeg -v error -i "$0" -f f32le - > /dev/null'
+  find "$dir" -type f -print0 | xargs -0 -n1 -P "$workers" sh -c 'ffmpeg -nostdin -v error -i "$0" -f f32le - > /dev/null'
   t1=$(date +%s%N)
   ./auralis scan "$dir" --db "$work/$format.db" --no-sidecars --workers "$workers" --json > "$work/$format.json"
   t2=$(date +%s%N)

@@ -93,4 +93,19 @@ public sealed class PlanBackfillCommandTests : IDisposable
         var again = CliRunner.Run("scan", Music, "--db", old, "--json");
         Assert.DoesNotContain("plan_data", again.Out, StringComparison.Ordinal);
     }
+
+    [Fact]
+    public void A_scan_without_plan_data_stores_none_and_the_next_full_scan_measures_it()
+    {
+        AddTone("a.wav", 330, 15);
+        var db = _temp.File("quick.db");
+        var quick = CliRunner.Run("scan", Music, "--db", db, "--no-plan-data", "--no-sidecars", "--json");
+        Assert.True(quick.ExitCode == 0, quick.Error);
+        Assert.All(Rows(db), row => Assert.Null(row.Value.Plan));
+        Assert.All(Rows(db), row => Assert.NotNull(row.Value.ComputedAt)); // fingerprinted all the same
+
+        var full = CliRunner.Run("scan", Music, "--db", db, "--no-sidecars", "--json");
+        Assert.Contains("\"event\":\"plan_data\",\"measured\":1,\"total\":1", full.Out, StringComparison.Ordinal);
+        Assert.All(Rows(db), row => Assert.NotNull(row.Value.Plan));
+    }
 }

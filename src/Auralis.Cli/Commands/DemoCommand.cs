@@ -68,7 +68,7 @@ internal static class DemoCommand
         }
 
         console.MarkupLine($"Scanning it into [bold]{Markup.Escape(database.Path)}[/] with the {selected.Name} engine:");
-        var exit = ScanCommand.Execute(context, database, [folder], Environment.ProcessorCount, sidecars: true, json: false, selected);
+        var exit = ScanCommand.Execute(context, database, [folder], Environment.ProcessorCount, ScanOutputs.All, json: false, selected);
         if (exit is ExitCodes.Fatal or ExitCodes.Usage or ExitCodes.Interrupted)
         {
             return exit;

@@ -8,7 +8,7 @@ using Spectre.Console;
 namespace Auralis.Cli.Commands;
 
 /// <summary>
-/// <c>auralis scan DIR... [--db PATH] [--workers N] [--no-sidecars] [--forget-missing] [--exclude GLOB]... [--watch] [--json]</c>: brings the
+/// <c>auralis scan DIR... [--db PATH] [--workers N] [--no-sidecars] [--no-plan-data] [--forget-missing] [--exclude GLOB]... [--watch] [--json]</c>: brings the
 /// library in line with the folders and fingerprints every track that needs it.
 /// </summary>
 internal static class ScanCommand
@@ -24,6 +24,10 @@ internal static class ScanCommand
         };
         CommonOptions.AtLeastOne(workers, "--workers must be at least 1");
         var noSidecars = new Option<bool>("--no-sidecars") { Description = "Neither read nor write .25d sidecar files." };
+        var noPlanData = new Option<bool>("--no-plan-data")
+        {
+            Description = "Do not measure mastering plan data (most of a scan's time today): similarity and loudness as usual, and enhanced playback plans from a fast measurement until a scan without this option measures it.",
+        };
         var forget = new Option<bool>("--forget-missing")
         {
             Description = "Remove the tracks of a DIR that is missing or empty (by default they are kept: an unmounted disk loses nothing).",
@@ -42,14 +46,14 @@ internal static class ScanCommand
         var engine = CommonOptions.Engine();
         var command = new Command("scan", "Scan music folders: add, update and remove tracks, and fingerprint every track that needs it.")
         {
-            folders, db, workers, noSidecars, forget, exclude, watch, json, engine,
+            folders, db, workers, noSidecars, noPlanData, forget, exclude, watch, json, engine,
         };
         command.SetAction(parse => Run(
             context,
             parse.GetValue(folders)!,
             parse.GetValue(db),
             parse.GetValue(workers),
-            !parse.GetValue(noSidecars),
+            new ScanOutputs(!parse.GetValue(noSidecars), !parse.GetValue(noPlanData)),
             parse.GetValue(json),
             parse.GetValue(engine)!,
             parse.GetValue(forget),
@@ -64,7 +68,7 @@ internal static class ScanCommand
     /// <summary>A watching scan rescans this often even without events (network shares, lost events).</summary>
     internal static readonly TimeSpan WatchSafetyInterval = TimeSpan.FromMinutes(10);
 
-    private static int Run(CliContext context, string[] folders, string? dbPath, int workers, bool sidecars, bool json, string engineChoice, bool forgetMissing, string[] exclude, bool watch)
+    private static int Run(CliContext context, string[] folders, string? dbPath, int workers, ScanOutputs outputs, bool json, string engineChoice, bool forgetMissing, string[] exclude, bool watch)
     {
         var engine = CommonOptions.SelectEngine(context, engineChoice);
         if (engine is null)
@@ -80,20 +84,20 @@ internal static class ScanCommand
 
         if (!watch)
         {
-            return Execute(context, database, folders, workers, sidecars, json, engine, forgetMissing, exclude);
+            return Execute(context, database, folders, workers, outputs, json, engine, forgetMissing, exclude);
         }
 
         using var interrupt = new Interruption(context, "finishing the tracks in progress, then no more watching");
         // Watching starts before the first scan: a file that arrives while it runs wakes the next one.
         var roots = folders.Select(CanonicalPath.OfUserPath).Distinct().ToList();
         using var watcher = new LibraryWatcher(roots.Where(Directory.Exists).ToList(), WatchDebounce, WatchSafetyInterval);
-        var code = Execute(context, database, folders, workers, sidecars, json, engine, forgetMissing, exclude, interrupt);
+        var code = Execute(context, database, folders, workers, outputs, json, engine, forgetMissing, exclude, interrupt);
         if (code is ExitCodes.Fatal or ExitCodes.Usage or ExitCodes.Interrupted)
         {
             return code;
         }
 
-        return Watch(context, database, folders, workers, sidecars, json, engine, exclude, interrupt, watcher);
+        return Watch(context, database, folders, workers, outputs, json, engine, exclude, interrupt, watcher);
     }
 
     /// <summary>
@@ -102,7 +106,7 @@ internal static class ScanCommand
     /// until Ctrl-C (exit 130) or a fatal error. Failed tracks do not end the watch: each rescan
     /// reports them.
     /// </summary>
-    private static int Watch(CliContext context, LibraryDatabase database, IReadOnlyList<string> folders, int workers, bool sidecars, bool json,
+    private static int Watch(CliContext context, LibraryDatabase database, IReadOnlyList<string> folders, int workers, ScanOutputs outputs, bool json,
         Auralis.Fingerprinting.IFingerprintEngine engine, string[] exclude, Interruption interrupt, LibraryWatcher watcher)
     {
         var roots = folders.Select(CanonicalPath.OfUserPath).Distinct().ToList();
@@ -138,7 +142,7 @@ internal static class ScanCommand
                 context.Out.WriteLine(wake == WatchWake.Changed ? "Files changed; rescanning." : "Periodic rescan.");
             }
 
-            var code = Execute(context, database, folders, workers, sidecars, json, engine, forgetMissing: false, exclude, interrupt);
+            var code = Execute(context, database, folders, workers, outputs, json, engine, forgetMissing: false, exclude, interrupt);
             if (code is ExitCodes.Fatal or ExitCodes.Usage or ExitCodes.Interrupted)
             {
                 return code;
@@ -148,7 +152,7 @@ internal static class ScanCommand
 
     /// <summary>The scan itself (also the first half of `auralis demo`): sync, extract, summarize.</summary>
     internal static int Execute(
-        CliContext context, LibraryDatabase database, IReadOnlyList<string> folders, int workers, bool sidecars, bool json,
+        CliContext context, LibraryDatabase database, IReadOnlyList<string> folders, int workers, ScanOutputs outputs, bool json,
         Auralis.Fingerprinting.IFingerprintEngine engine, bool forgetMissing = false, IReadOnlyList<string>? exclude = null, Interruption? interruption = null)
     {
         var clock = Stopwatch.StartNew();
@@ -174,7 +178,7 @@ internal static class ScanCommand
                 var scanner = new LibraryScanner(database)
                 {
                     ExcludePatterns = exclude ?? [],
-                    Sidecars = sidecars ? new Auralis.Library.Sidecars.SidecarStore() : null,
+                    Sidecars = outputs.Sidecars ? new Auralis.Library.Sidecars.SidecarStore() : null,
                 };
                 changes = scanner.Sync(roots, forgetMissing);
             }
@@ -200,7 +204,11 @@ internal static class ScanCommand
             }
 
             var queue = new ExtractionQueue(database);
-            var options = new ExtractionOptions(engine, workers, sidecars) { LeaveUnder = [.. changes.UnreadableFolders.Select(f => f.Path)] };
+            var options = new ExtractionOptions(engine, workers, outputs.Sidecars)
+            {
+                LeaveUnder = [.. changes.UnreadableFolders.Select(f => f.Path)],
+                MeasurePlans = outputs.PlanData,
+            };
             var result = RunQueue(queue, options, console, context, json, interrupt.Token);
             if (!result.Cancelled && options.MeasurePlans)
             {
@@ -465,4 +473,10 @@ internal static class ScanCommand
             }
         }
     }
+}
+
+/// <summary>What a scan writes besides fingerprints: sidecars (--no-sidecars) and mastering plan data (--no-plan-data).</summary>
+internal sealed record ScanOutputs(bool Sidecars, bool PlanData)
+{
+    public static ScanOutputs All { get; } = new(true, true);
 }
