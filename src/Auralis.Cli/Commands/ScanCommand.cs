@@ -445,6 +445,12 @@ internal static class ScanCommand
             FailureList.Write(console, failures);
         }
 
+        // A library from before tags were stored got them without being fingerprinted again.
+        if (result.MetadataFilled > 0 && !json)
+        {
+            console.MarkupLine($"Tags and durations read for {result.MetadataFilled} tracks fingerprinted before they were stored.");
+        }
+
         // Complete tracks whose mastering plan data could not be measured: they play, with a fast plan.
         foreach (var problem in result.PlanErrors)
         {
