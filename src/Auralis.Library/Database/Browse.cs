@@ -95,17 +95,16 @@ public sealed class LibraryBrowser(LibraryDatabase database)
     }
 
     /// <summary>
-    /// An album's order: by track number when known, else by the name shown (title, or the file
-    /// name of an untagged track), then by path so that the order never depends on ids.
+    /// An album's order: by disc, then track number when known (unnumbered tracks after the
+    /// numbered ones), then by the name shown (title, or the file name of an untagged track, folded
+    /// as the title sort folds it), then by path so that the order never depends on ids.
     /// </summary>
     public static IReadOnlyList<TrackSummary> PlayingOrder(IEnumerable<TrackSummary> tracks) =>
-        // When the tracks table gains disc_number/track_number, order by disc, then track number
-        // (missing numbers after the numbered ones) before the name: .OrderBy(t => t.Track.TrackNumber ?? int.MaxValue).
-        [.. tracks.OrderBy(t => ShownName(t.Track), NameOrder).ThenBy(t => t.Track.FilePath, StringComparer.Ordinal)];
-
-    /// <summary>The name the views show for a track: its title, or its file name without the folder.</summary>
-    public static string ShownName(TrackRecord track) =>
-        string.IsNullOrWhiteSpace(track.Title) ? Path.GetFileName(track.FilePath) : track.Title.Trim();
+        [.. tracks
+            .OrderBy(t => t.Track.DiscNumber ?? int.MaxValue)
+            .ThenBy(t => t.Track.TrackNumber ?? int.MaxValue)
+            .ThenBy(t => TextFold.SortName(t.Track.FilePath, t.Track.Title), StringComparer.Ordinal)
+            .ThenBy(t => t.Track.FilePath, StringComparer.Ordinal)];
 
     private static readonly StringComparer NameOrder = StringComparer.Create(CultureInfo.InvariantCulture, CompareOptions.IgnoreCase | CompareOptions.IgnoreNonSpace);
 
