@@ -13,6 +13,10 @@ internal static class TrackNames
     public static string TitleAndArtist(TrackRecord track) =>
         string.IsNullOrWhiteSpace(track.Artist) ? Title(track) : $"{Title(track)} - {track.Artist.Trim()}";
 
+    /// <summary>"Artist - Title" (the form players show in playlists), or the title alone when the artist is unknown.</summary>
+    public static string ArtistAndTitle(TrackRecord track) =>
+        string.IsNullOrWhiteSpace(track.Artist) ? Title(track) : $"{track.Artist.Trim()} - {Title(track)}";
+
     /// <summary>m:ss (h:mm:ss past an hour), or "-" when the duration is unknown.</summary>
     public static string Duration(double? seconds)
     {
