@@ -21,7 +21,8 @@ public readonly record struct DuplicateCandidate(long TrackId, Fingerprint Finge
 /// <summary>
 /// Finds duplicates in a library. Identical audio is exact (equal fingerprints, the fingerprint being
 /// a pure function of the decoded samples); near-identical joins tracks whose similarity-graph link
-/// is at most the threshold, transitively (A~B and B~C put A, B and C in one group), and reports a
+/// is at most the threshold, or at most <see cref="SameLengthFactor"/> times it between tracks of
+/// the same length, transitively (A~B and B~C put A, B and C in one group), and reports a
 /// group only when it is more than an identical-audio group already reported.
 /// </summary>
 public static class Duplicates
@@ -29,14 +30,23 @@ public static class Duplicates
     /// <summary>
     /// Default distance (the library's normalized, weighted distance) under which two tracks count as
     /// the same music. Measured on 41 Vorbis tracks with MP3, FLAC and Opus transcodes of six
-    /// (docs/similarity.md, "Duplicates"): the closest two different pieces were 0.135 apart, and
-    /// 26 of the 36 same-piece pairs lay under 0.08; the rest (up to 0.198) differ in spectral
-    /// flatness and crest factor, which version-1 fingerprints do not hold steady across encoders.
+    /// (docs/similarity.md, "Duplicates"): the closest two different pieces were 0.135 apart, 26 of
+    /// the 36 same-piece pairs lay under 0.08, and all 36 under 0.198 with lengths equal to 3 ms,
+    /// which the same-length rule (up to 0.24) joins. Version-1 fingerprints do not hold spectral
+    /// flatness and crest factor steady across encoders, hence the spread.
     /// </summary>
     public const double DefaultThreshold = 0.08;
 
-    /// <summary>Durations closer than this are "the same length" for identical audio.</summary>
+    /// <summary>Durations closer than this are "the same length" (identical audio, and the same-length rule).</summary>
     public const double DurationToleranceSeconds = 0.010;
+
+    /// <summary>
+    /// Tracks of the same length (within <see cref="DurationToleranceSeconds"/>) join at up to this
+    /// many times the threshold: gapless decoders give every encoding of a recording its exact
+    /// length (measured: within 3 ms), while other pieces of nearly equal fingerprints rarely match
+    /// it to 10 ms, so a length match vouches for a larger fingerprint difference.
+    /// </summary>
+    public const double SameLengthFactor = 3.0;
 
     public static IReadOnlyList<DuplicateGroup> Find(
         IReadOnlyList<DuplicateCandidate> tracks, IReadOnlyDictionary<long, IReadOnlyList<Neighbor>> graph, double threshold = DefaultThreshold)
@@ -49,9 +59,14 @@ public static class Duplicates
         var groups = new List<DuplicateGroup>(identical);
         var reported = identical.Select(g => Key(g.TrackIds)).ToHashSet(StringComparer.Ordinal);
 
-        var known = tracks.Select(t => t.TrackId).ToHashSet();
+        var lengths = tracks.ToDictionary(t => t.TrackId, t => t.DurationSeconds);
+        bool Joins(long from, Neighbor to) =>
+            lengths.ContainsKey(to.TrackId)
+            && (to.Distance <= threshold
+                || (to.Distance <= SameLengthFactor * threshold && lengths[from] is { } a && lengths[to.TrackId] is { } b && Math.Abs(a - b) <= DurationToleranceSeconds));
+        var known = lengths.Keys.ToHashSet();
         var links = graph.Where(p => known.Contains(p.Key))
-            .SelectMany(p => p.Value.Where(n => n.Distance <= threshold && known.Contains(n.TrackId)).Select(n => (From: p.Key, To: n.TrackId, n.Distance)))
+            .SelectMany(p => p.Value.Where(n => Joins(p.Key, n)).Select(n => (From: p.Key, To: n.TrackId, n.Distance)))
             .ToList();
         var parent = known.ToDictionary(id => id, id => id);
         foreach (var (from, to, _) in links)

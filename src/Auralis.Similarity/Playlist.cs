@@ -8,7 +8,8 @@ public readonly record struct PlaylistEntry(long TrackId, double StepDistance);
 /// (song to song, not only to the seed), so every step is a small change. A track never comes
 /// twice, nor does a duplicate of one (identical audio or a near-identical encoding, as
 /// <see cref="Duplicates"/> groups them); the next track avoids the albums of the last
-/// <see cref="AlbumSpacing"/> tracks while any other candidate is left, so one album does not run.
+/// <see cref="AlbumSpacing"/> tracks when a track off them is nearly as near
+/// (<see cref="AlbumDetour"/>), so one album does not run.
 /// Candidates come from the stored k-NN graph first (cheap), then from an exact search of the
 /// index when every graph neighbour is used.
 /// </summary>
@@ -16,6 +17,9 @@ public static class Playlist
 {
     /// <summary>How many of the latest tracks' albums the next one avoids when it can.</summary>
     public const int AlbumSpacing = 2;
+
+    /// <summary>How much farther a track off the recent albums may be than the nearest track on them and still be chosen over it.</summary>
+    public const double AlbumDetour = 1.5;
 
     /// <summary>How many nearest tracks the exact search looks at when the graph lists are used up.</summary>
     private const int SearchWidth = 64;
@@ -88,10 +92,15 @@ public static class Playlist
 
     private static double Between(SimilarityIndex index, long a, long b) => Math.Sqrt(index.Explain(a, b).Sum(c => c.Contribution));
 
-    /// <summary>The nearest free candidate off the recent albums, else the nearest free one; null when none is free.</summary>
+    /// <summary>
+    /// The nearest free candidate; when it is on one of the recent albums, the nearest free one off
+    /// them instead if that is at most <see cref="AlbumDetour"/> times as far (a library of one
+    /// album, or an album with nothing near it elsewhere, still plays its nearest tracks). Null
+    /// when no candidate is free.
+    /// </summary>
     private static Neighbor? Choose(IReadOnlyList<Neighbor> nearestFirst, Func<long, bool> free, Func<long, string?> albumOf, HashSet<string> recentAlbums)
     {
-        Neighbor? fallback = null;
+        Neighbor? nearest = null;
         foreach (var candidate in nearestFirst)
         {
             if (!free(candidate.TrackId))
@@ -99,14 +108,26 @@ public static class Playlist
                 continue;
             }
 
-            if (albumOf(candidate.TrackId) is not { } album || !recentAlbums.Contains(album))
+            var offAlbum = albumOf(candidate.TrackId) is not { } album || !recentAlbums.Contains(album);
+            if (nearest is null)
+            {
+                if (offAlbum)
+                {
+                    return candidate;
+                }
+
+                nearest = candidate;
+            }
+            else if (candidate.Distance > AlbumDetour * nearest.Value.Distance)
+            {
+                break; // nearest first: every later candidate is farther still
+            }
+            else if (offAlbum)
             {
                 return candidate;
             }
-
-            fallback ??= candidate;
         }
 
-        return fallback;
+        return nearest;
     }
 }

@@ -59,4 +59,20 @@ public sealed class DuplicatesTests
         DuplicateCandidate[] tracks = [new(1, Values(1), 60), new(2, Values(2), 60)];
         Assert.Empty(Duplicates.Find(tracks, Graph((1, 99, 0.01), (99, 2, 0.01)), threshold: 0.1));
     }
+
+    [Fact]
+    public void Tracks_of_the_same_length_join_at_up_to_three_times_the_threshold_and_others_do_not()
+    {
+        DuplicateCandidate[] tracks =
+        [
+            new(1, Values(1), 318.021), new(2, Values(2), 318.023), // another encoding: the same length
+            new(3, Values(3), 200.000), new(4, Values(4), 200.050), // 50 ms apart: other pieces
+        ];
+        var graph = Graph((1, 2, 0.2), (3, 4, 0.2));
+
+        var group = Assert.Single(Duplicates.Find(tracks, graph, threshold: 0.08));
+        Assert.Equal([1L, 2L], group.TrackIds);
+        Assert.Empty(Duplicates.Find(tracks, graph, threshold: 0.05)); // 0.2 > 3 x 0.05
+        Assert.Empty(Duplicates.Find(tracks, graph, threshold: 0)); // identical audio only
+    }
 }

@@ -56,7 +56,7 @@ public sealed class PlaylistTests
     }
 
     [Fact]
-    public void The_next_track_avoids_the_albums_of_the_last_two_while_others_are_left()
+    public void The_next_track_avoids_the_albums_of_the_last_two_when_another_is_nearly_as_near()
     {
         var (index, graph) = Library(RandomTracks(300, 11));
         string Album(long id) => $"album {id % 30}";
