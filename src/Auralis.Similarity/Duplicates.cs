@@ -15,8 +15,11 @@ public enum DuplicateKind
 /// <summary>Tracks that are the same music; <see cref="MaxDistance"/> is the largest link that joined the group.</summary>
 public sealed record DuplicateGroup(DuplicateKind Kind, IReadOnlyList<long> TrackIds, double MaxDistance);
 
-/// <summary>A track as duplicate finding sees it.</summary>
-public readonly record struct DuplicateCandidate(long TrackId, Fingerprint Fingerprint, double? DurationSeconds);
+/// <summary>
+/// A track as duplicate finding sees it. <paramref name="TitleKey"/> is its folded title tag (null
+/// when untagged): two tagged tracks of different titles are never joined by the same-length rule.
+/// </summary>
+public readonly record struct DuplicateCandidate(long TrackId, Fingerprint Fingerprint, double? DurationSeconds, string? TitleKey = null);
 
 /// <summary>
 /// Finds duplicates in a library. Identical audio is exact (equal fingerprints, the fingerprint being
@@ -41,10 +44,12 @@ public static class Duplicates
     public const double DurationToleranceSeconds = 0.010;
 
     /// <summary>
-    /// Tracks of the same length (within <see cref="DurationToleranceSeconds"/>) join at up to this
-    /// many times the threshold: gapless decoders give every encoding of a recording its exact
-    /// length (measured: within 3 ms), while other pieces of nearly equal fingerprints rarely match
-    /// it to 10 ms, so a length match vouches for a larger fingerprint difference.
+    /// Tracks of the same length (within <see cref="DurationToleranceSeconds"/>, and the same title
+    /// when both are tagged) join at up to this many times the threshold: gapless decoders give
+    /// every encoding of a recording its exact length (measured: within 3 ms), while other pieces
+    /// of nearly equal fingerprints rarely match it to 10 ms. In a large untagged library some
+    /// different pieces will (roughly one top-10 neighbour pair in a few thousand has equal
+    /// lengths), so a group is a place to look, not a verdict.
     /// </summary>
     public const double SameLengthFactor = 3.0;
 
@@ -59,12 +64,14 @@ public static class Duplicates
         var groups = new List<DuplicateGroup>(identical);
         var reported = identical.Select(g => Key(g.TrackIds)).ToHashSet(StringComparer.Ordinal);
 
-        var lengths = tracks.ToDictionary(t => t.TrackId, t => t.DurationSeconds);
+        var byId = tracks.ToDictionary(t => t.TrackId);
+        bool SameLength(DuplicateCandidate a, DuplicateCandidate b) =>
+            a.DurationSeconds is { } x && b.DurationSeconds is { } y && Math.Abs(x - y) <= DurationToleranceSeconds
+            && (a.TitleKey is null || b.TitleKey is null || string.Equals(a.TitleKey, b.TitleKey, StringComparison.Ordinal));
         bool Joins(long from, Neighbor to) =>
-            lengths.ContainsKey(to.TrackId)
-            && (to.Distance <= threshold
-                || (to.Distance <= SameLengthFactor * threshold && lengths[from] is { } a && lengths[to.TrackId] is { } b && Math.Abs(a - b) <= DurationToleranceSeconds));
-        var known = lengths.Keys.ToHashSet();
+            byId.TryGetValue(to.TrackId, out var other)
+            && (to.Distance <= threshold || (to.Distance <= SameLengthFactor * threshold && SameLength(byId[from], other)));
+        var known = byId.Keys.ToHashSet();
         var links = graph.Where(p => known.Contains(p.Key))
             .SelectMany(p => p.Value.Where(n => Joins(p.Key, n)).Select(n => (From: p.Key, To: n.TrackId, n.Distance)))
             .ToList();

@@ -74,5 +74,11 @@ public sealed class DuplicatesTests
         Assert.Equal([1L, 2L], group.TrackIds);
         Assert.Empty(Duplicates.Find(tracks, graph, threshold: 0.05)); // 0.2 > 3 x 0.05
         Assert.Empty(Duplicates.Find(tracks, graph, threshold: 0)); // identical audio only
+
+        // Two tagged tracks of different titles are other pieces, whatever their lengths.
+        DuplicateCandidate[] titled = [new(1, Values(1), 318.021, "intro"), new(2, Values(2), 318.023, "outro")];
+        Assert.Empty(Duplicates.Find(titled, graph, threshold: 0.08));
+        DuplicateCandidate[] sameTitle = [new(1, Values(1), 318.021, "intro"), new(2, Values(2), 318.023, "intro")];
+        Assert.Single(Duplicates.Find(sameTitle, graph, threshold: 0.08));
     }
 }

@@ -63,7 +63,7 @@ internal static class DuplicatesCommand
         var candidates = records.Values
             .Select(t => (Track: t, Stored: fingerprints.Get(t.Id)))
             .Where(p => p.Stored is not null)
-            .Select(p => new DuplicateCandidate(p.Track.Id, p.Stored!.Fingerprint, p.Track.DurationSeconds))
+            .Select(p => new DuplicateCandidate(p.Track.Id, p.Stored!.Fingerprint, p.Track.DurationSeconds, string.IsNullOrWhiteSpace(p.Track.Title) ? null : Auralis.Library.Database.TextFold.Fold(p.Track.Title)))
             .ToList();
         var groups = Duplicates.Find(candidates, Neighbors(database, loaded.Index), threshold);
 

@@ -128,7 +128,7 @@ internal static class PlaylistCommand
         var candidates = records.Values
             .Select(t => (Track: t, Stored: fingerprints.Get(t.Id)))
             .Where(p => p.Stored is not null)
-            .Select(p => new DuplicateCandidate(p.Track.Id, p.Stored!.Fingerprint, p.Track.DurationSeconds))
+            .Select(p => new DuplicateCandidate(p.Track.Id, p.Stored!.Fingerprint, p.Track.DurationSeconds, string.IsNullOrWhiteSpace(p.Track.Title) ? null : Auralis.Library.Database.TextFold.Fold(p.Track.Title)))
             .ToList();
         var map = new Dictionary<long, int>();
         var number = 0;
