@@ -1,4 +1,5 @@
 using Auralis.Fingerprinting;
+using Auralis.Library.Database;
 
 namespace Auralis.Similarity;
 
@@ -98,6 +99,18 @@ public static class Duplicates
         }
 
         return groups.OrderBy(g => g.Kind).ThenBy(g => g.TrackIds[0]).ToList();
+    }
+
+    /// <summary>The tracks with their stored fingerprints, lengths and folded titles, as duplicate finding takes them.</summary>
+    public static IReadOnlyList<DuplicateCandidate> Candidates(LibraryDatabase database, IEnumerable<TrackRecord> tracks)
+    {
+        ArgumentNullException.ThrowIfNull(database);
+        ArgumentNullException.ThrowIfNull(tracks);
+        var fingerprints = new FingerprintRepository(database);
+        return [.. tracks
+            .Select(t => (Track: t, Stored: fingerprints.Get(t.Id)))
+            .Where(p => p.Stored is not null)
+            .Select(p => new DuplicateCandidate(p.Track.Id, p.Stored!.Fingerprint, p.Track.DurationSeconds, string.IsNullOrWhiteSpace(p.Track.Title) ? null : TextFold.Fold(p.Track.Title)))];
     }
 
     private static List<DuplicateGroup> IdenticalAudio(IReadOnlyList<DuplicateCandidate> tracks)

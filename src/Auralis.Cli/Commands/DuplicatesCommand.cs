@@ -59,12 +59,7 @@ internal static class DuplicatesCommand
 
         var tracks = new TrackRepository(database);
         var records = loaded.Index.TrackIds.Select(tracks.Get).OfType<TrackRecord>().ToDictionary(t => t.Id);
-        var fingerprints = new FingerprintRepository(database);
-        var candidates = records.Values
-            .Select(t => (Track: t, Stored: fingerprints.Get(t.Id)))
-            .Where(p => p.Stored is not null)
-            .Select(p => new DuplicateCandidate(p.Track.Id, p.Stored!.Fingerprint, p.Track.DurationSeconds, string.IsNullOrWhiteSpace(p.Track.Title) ? null : Auralis.Library.Database.TextFold.Fold(p.Track.Title)))
-            .ToList();
+        var candidates = Duplicates.Candidates(database, records.Values);
         var groups = Duplicates.Find(candidates, Neighbors(database, loaded.Index), threshold);
 
         if (json)

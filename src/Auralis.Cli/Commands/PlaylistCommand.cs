@@ -67,11 +67,7 @@ internal static class PlaylistCommand
             seeds.Add(track.Id);
         }
 
-        var records = loaded.Index.TrackIds.Select(tracks.Get).OfType<TrackRecord>().ToDictionary(t => t.Id);
-        var graph = SimilarityGraph.Load(database) is { Count: > 0 } stored ? stored : SimilarityGraph.Build(loaded.Index);
-        var groups = DuplicateGroups(database, records, graph);
-        var walk = Playlist.Walk(loaded.Index, graph, seeds, length, id => AlbumKey(records.GetValueOrDefault(id)), id => groups.TryGetValue(id, out var g) ? g : null);
-        var entries = walk.Select(e => (Track: records[e.TrackId], e.StepDistance)).ToList();
+        var entries = LibraryPlaylist.Make(database, loaded, seeds, length);
 
         if (m3uPath is not null && WriteM3u(context, m3uPath, entries.Select(e => e.Track).ToList()) is { } failure)
         {
@@ -114,34 +110,6 @@ internal static class PlaylistCommand
             ? $"{entries.Count} track."
             : $"{entries.Count} tracks, {TrackNames.Duration(entries.Sum(e => e.Track.DurationSeconds ?? 0))}; mean step {steps.Average().ToString("0.0000", CultureInfo.InvariantCulture)}{(m3uPath is null ? "" : $"; written to {Markup.Escape(m3uPath)}")}.");
         return ExitCodes.Success;
-    }
-
-    /// <summary>Album and artist (album artist when tagged): tracks of one album share it; null without an album tag.</summary>
-    private static string? AlbumKey(TrackRecord? track) =>
-        track is null || string.IsNullOrWhiteSpace(track.Album) ? null
-            : $"{Auralis.Library.Database.TextFold.Fold(track.AlbumArtist ?? track.Artist)}\u0001{Auralis.Library.Database.TextFold.Fold(track.Album)}";
-
-    /// <summary>Each track of a duplicate group (identical audio or near-identical encodings) mapped to its group's number.</summary>
-    private static Dictionary<long, int> DuplicateGroups(LibraryDatabase database, Dictionary<long, TrackRecord> records, IReadOnlyDictionary<long, IReadOnlyList<Neighbor>> graph)
-    {
-        var fingerprints = new FingerprintRepository(database);
-        var candidates = records.Values
-            .Select(t => (Track: t, Stored: fingerprints.Get(t.Id)))
-            .Where(p => p.Stored is not null)
-            .Select(p => new DuplicateCandidate(p.Track.Id, p.Stored!.Fingerprint, p.Track.DurationSeconds, string.IsNullOrWhiteSpace(p.Track.Title) ? null : Auralis.Library.Database.TextFold.Fold(p.Track.Title)))
-            .ToList();
-        var map = new Dictionary<long, int>();
-        var number = 0;
-        foreach (var group in Duplicates.Find(candidates, graph))
-        {
-            number++;
-            foreach (var id in group.TrackIds)
-            {
-                map.TryAdd(id, number);
-            }
-        }
-
-        return map;
     }
 
     /// <summary>

@@ -39,6 +39,7 @@ internal static class JsonApi
                 : Error(StatusCodes.Status404NotFound, $"no track {id}"));
         api.MapGet("/tracks/{id:long}/fingerprint", (long id, CancellationToken token) => TrackFingerprint(library, id, token));
         api.MapGet("/tracks/{id:long}/similar", (long id, HttpRequest request) => Similar(library, id, request));
+        api.MapGet("/playlist", (HttpRequest request) => MakePlaylist(library, request));
         api.MapGet("/artists", () => Ok(new
         {
             artists = library.Database.Use(db => new LibraryBrowser(db).Artists())
@@ -208,6 +209,57 @@ internal static class JsonApi
             return neighbours.Select(n => tracks.Get(n.TrackId)?.FilePath).ToList();
         });
         return Ok(neighbours.Select((n, i) => new { track_id = n.TrackId, path = paths[i], distance = Math.Round(n.Distance, 6) }));
+    }
+
+    /// <summary>
+    /// <c>GET /api/playlist?seed=ID[&amp;seed=ID...]&amp;n=30</c>: the playlist `auralis playlist`
+    /// makes (docs/similarity.md, "Playlists"): <c>{"tracks": [{"track", "step_distance"}]}</c>.
+    /// </summary>
+    private static IResult MakePlaylist(ServerLibrary library, HttpRequest request)
+    {
+        if (!TryInt(request.Query["n"], 30, 1, 1000, out var length))
+        {
+            return Error(StatusCodes.Status400BadRequest, "n must be between 1 and 1000");
+        }
+
+        var seeds = new List<long>();
+        foreach (var value in request.Query["seed"])
+        {
+            if (!long.TryParse(value, System.Globalization.NumberStyles.None, System.Globalization.CultureInfo.InvariantCulture, out var id))
+            {
+                return Error(StatusCodes.Status400BadRequest, $"seed must be a track id, got '{value}'");
+            }
+
+            seeds.Add(id);
+        }
+
+        if (seeds.Count is 0 or > 100)
+        {
+            return Error(StatusCodes.Status400BadRequest, "give 1 to 100 seed track ids (seed=ID, repeatable)");
+        }
+
+        LibrarySimilarity.Loaded loaded;
+        try
+        {
+            loaded = library.Similarity();
+        }
+        catch (InvalidOperationException)
+        {
+            return Error(StatusCodes.Status409Conflict, "the library has no fingerprints yet");
+        }
+
+        foreach (var missing in seeds.Where(id => !loaded.Index.Contains(id)).Take(1))
+        {
+            return library.Database.Use(db => new TrackRepository(db).Get(missing)) is null
+                ? Error(StatusCodes.Status404NotFound, $"no track {missing}")
+                : Error(StatusCodes.Status409Conflict, $"track {missing} has no fingerprint yet");
+        }
+
+        var entries = library.Database.Use(db => LibraryPlaylist.Make(db, loaded, seeds, length));
+        return Ok(new
+        {
+            tracks = entries.Select(e => new { track = TrackJson(e.Track, null, null), step_distance = Math.Round(e.StepDistance, 6) }),
+        });
     }
 
     private static async Task<IResult> StartScan(ServerLibrary library, HttpRequest request)

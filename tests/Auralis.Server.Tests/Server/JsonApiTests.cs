@@ -141,6 +141,33 @@ public sealed class JsonApiTests
     }
 
     [Fact]
+    public async Task A_playlist_starts_at_its_seed_lists_every_track_once_and_refuses_bad_seeds()
+    {
+        await using var server = await ServerFixture.StartAsync(tracks: 6);
+        await server.ScanAsync();
+        var tracks = await server.Http.GetFromJsonAsync<JsonElement>(U("/api/tracks"));
+        var id = tracks.GetProperty("tracks")[2].GetProperty("id").GetInt64();
+
+        var playlist = await server.Http.GetFromJsonAsync<JsonElement>(U($"/api/playlist?seed={id}&n=4"));
+        var entries = playlist.GetProperty("tracks").EnumerateArray().ToList();
+        Assert.Equal(4, entries.Count);
+        Assert.Equal(id, entries[0].GetProperty("track").GetProperty("id").GetInt64());
+        Assert.Equal(0, entries[0].GetProperty("step_distance").GetDouble());
+        Assert.Equal(4, entries.Select(e => e.GetProperty("track").GetProperty("id").GetInt64()).Distinct().Count());
+        Assert.All(entries.Skip(1), e => Assert.True(e.GetProperty("step_distance").GetDouble() > 0));
+
+        foreach (var (query, status) in new[]
+        {
+            ("", HttpStatusCode.BadRequest), ("?seed=abc", HttpStatusCode.BadRequest), ($"?seed={id}&n=0", HttpStatusCode.BadRequest),
+            ("?seed=999999", HttpStatusCode.NotFound),
+        })
+        {
+            using var refused = await server.Http.GetAsync(U("/api/playlist" + query));
+            Assert.Equal(status, refused.StatusCode);
+        }
+    }
+
+    [Fact]
     public async Task Scanning_outside_the_roots_is_forbidden_whether_by_path_dot_dot_or_symlink()
     {
         await using var server = await ServerFixture.StartAsync();
