@@ -280,7 +280,8 @@ internal static class ScanCommand
     private static ExtractionResult BackfillPlans(
         CliContext context, IAnsiConsole console, LibraryDatabase database, ExtractionOptions options, bool json, ExtractionResult result, CancellationToken token)
     {
-        var total = PlanBackfill.WorkList(database).Count;
+        var work = PlanBackfill.WorkList(database);
+        var total = work.Count;
         if (total == 0)
         {
             return result;
@@ -292,7 +293,7 @@ internal static class ScanCommand
         }
 
         var sidecars = options.UseSidecars ? options.Sidecars ?? new Auralis.Library.Sidecars.SidecarStore() : null;
-        var backfill = PlanBackfill.RunAsync(database, options.Workers, sidecars, options.Confinement, options.LeaveUnder, null, token).GetAwaiter().GetResult();
+        var backfill = PlanBackfill.RunAsync(database, options.Workers, sidecars, options.Confinement, options.LeaveUnder, work, null, token).GetAwaiter().GetResult();
         if (json)
         {
             JsonLines.Write(context.Out, w =>

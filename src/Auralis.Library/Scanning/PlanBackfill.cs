@@ -50,15 +50,17 @@ public static class PlanBackfill
     /// Measures the work list with <paramref name="workers"/> in parallel; one writer (the caller's
     /// thread) stores the results, as the extraction queue does.
     /// </summary>
+    /// <param name="work">The <see cref="WorkList"/> to measure, when the caller has taken it already (null: taken here).</param>
     public static async Task<PlanBackfillResult> RunAsync(
         LibraryDatabase database, int workers, SidecarStore? sidecars, IReadConfinement? confinement,
-        IReadOnlyList<string> leaveUnder, IProgress<(int Done, int Total)>? progress = null, CancellationToken cancellationToken = default)
+        IReadOnlyList<string> leaveUnder, IReadOnlyList<(long Id, string Path, Fingerprint Fingerprint)>? work = null,
+        IProgress<(int Done, int Total)>? progress = null, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(database);
         ArgumentNullException.ThrowIfNull(leaveUnder);
-        var work = WorkList(database).Where(w => !leaveUnder.Any(folder => AudioFiles.IsUnderOrAt(w.Path, folder))).ToList();
+        var todo = (work ?? WorkList(database)).Where(w => !leaveUnder.Any(folder => AudioFiles.IsUnderOrAt(w.Path, folder))).ToList();
         var errors = new System.Collections.Concurrent.ConcurrentBag<string>();
-        if (work.Count == 0)
+        if (todo.Count == 0)
         {
             return new PlanBackfillResult(0, 0, [], false);
         }
@@ -66,7 +68,7 @@ public static class PlanBackfill
         using var stop = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
         var results = Channel.CreateBounded<(long Id, StoredPlanData Data)>(new BoundedChannelOptions(Math.Max(1, workers) * 2) { SingleReader = true });
         var producer = Parallel.ForEachAsync(
-            work,
+            todo,
             new ParallelOptions { MaxDegreeOfParallelism = Math.Max(1, workers), CancellationToken = stop.Token },
             async (item, token) =>
             {
@@ -86,7 +88,7 @@ public static class PlanBackfill
             {
                 plans.Upsert(id, data);
                 measured++;
-                progress?.Report((++done, work.Count));
+                progress?.Report((++done, todo.Count));
             }
         }
         catch
@@ -106,7 +108,7 @@ public static class PlanBackfill
             cancelled = true;
         }
 
-        return new PlanBackfillResult(work.Count, measured, [.. errors.Order(StringComparer.Ordinal)], cancelled);
+        return new PlanBackfillResult(todo.Count, measured, [.. errors.Order(StringComparer.Ordinal)], cancelled);
     }
 
     private static StoredPlanData? Measure(

@@ -195,7 +195,7 @@ internal sealed class ScanJobs(ServerLibrary library) : IDisposable
             if (!result.Cancelled && options.MeasurePlans)
             {
                 // Plan data for tracks fingerprinted before it was stored (no refingerprinting).
-                var backfill = PlanBackfill.RunAsync(database, options.Workers, options.UseSidecars ? options.Sidecars : null, options.Confinement, options.LeaveUnder, null, stopping)
+                var backfill = PlanBackfill.RunAsync(database, options.Workers, options.UseSidecars ? options.Sidecars : null, options.Confinement, options.LeaveUnder, null, null, stopping)
                     .GetAwaiter().GetResult();
                 result = result with { Cancelled = backfill.Cancelled, PlanErrors = [.. result.PlanErrors, .. backfill.Errors] };
             }
