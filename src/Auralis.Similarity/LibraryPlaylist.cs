@@ -16,7 +16,7 @@ public static class LibraryPlaylist
         ArgumentNullException.ThrowIfNull(loaded);
         var tracks = new TrackRepository(database);
         var records = loaded.Index.TrackIds.Select(tracks.Get).OfType<TrackRecord>().ToDictionary(t => t.Id);
-        var graph = SimilarityGraph.Load(database) is { Count: > 0 } stored ? stored : SimilarityGraph.Build(loaded.Index);
+        var graph = SimilarityGraph.LoadOrBuild(database, loaded.Index);
         var groups = DuplicateGroups(database, records, graph);
         var walk = Playlist.Walk(loaded.Index, graph, seeds, length, id => AlbumKey(records.GetValueOrDefault(id)), id => groups.TryGetValue(id, out var g) ? g : null);
         return [.. walk.Where(e => records.ContainsKey(e.TrackId)).Select(e => (records[e.TrackId], e.StepDistance))];

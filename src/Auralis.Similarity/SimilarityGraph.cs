@@ -93,6 +93,10 @@ public static class SimilarityGraph
         new SimilarityGraphRows(database).Replace(edges);
     }
 
+    /// <summary>The stored graph (what every scan keeps current), or one built from <paramref name="index"/> when none is stored.</summary>
+    public static Dictionary<long, IReadOnlyList<Neighbor>> LoadOrBuild(LibraryDatabase database, SimilarityIndex index) =>
+        Load(database) is { Count: > 0 } stored ? stored : Build(index);
+
     public static Dictionary<long, IReadOnlyList<Neighbor>> Load(LibraryDatabase database) =>
         new SimilarityGraphRows(database).Load()
             .GroupBy(e => e.TrackId)

@@ -112,4 +112,10 @@ internal static class CliRunner
 
         return Process.Start(start)!;
     }
+
+    /// <summary>Sends <paramref name="signal"/> (2 SIGINT, 15 SIGTERM) to a process; 0 on success, as kill(2).</summary>
+    public static int Signal(int pid, int signal) => Kill(pid, signal);
+
+    [System.Runtime.InteropServices.DllImport("libc", EntryPoint = "kill")]
+    private static extern int Kill(int pid, int signal);
 }

@@ -21,7 +21,7 @@ public sealed class InterruptionTests : IDisposable
         {
             await CliRunner.ListeningAddressAsync(process);
             var output = process.StandardOutput.ReadToEndAsync();
-            Assert.Equal(0, Kill(process.Id, Sigint));
+            Assert.Equal(0, CliRunner.Signal(process.Id, Sigint));
             Assert.True(process.WaitForExit(20_000), "serve must stop within 20 s of Ctrl-C");
             Assert.Equal(130, process.ExitCode);
             Assert.Contains("auralis: stopping", await output, StringComparison.Ordinal);
@@ -51,7 +51,7 @@ public sealed class InterruptionTests : IDisposable
             {
             }
 
-            Assert.Equal(0, Kill(process.Id, Sigint));
+            Assert.Equal(0, CliRunner.Signal(process.Id, Sigint));
             Assert.True(process.WaitForExit(60_000), "scan must stop within 60 s of Ctrl-C");
             Assert.Equal(130, process.ExitCode);
             var stderr = await errors;
@@ -92,7 +92,4 @@ public sealed class InterruptionTests : IDisposable
             process.Kill(entireProcessTree: true);
         }
     }
-
-    [System.Runtime.InteropServices.DllImport("libc", EntryPoint = "kill")]
-    private static extern int Kill(int pid, int signal);
 }

@@ -55,7 +55,7 @@ public sealed class ServeCommandTests : IDisposable
             await socket.ConnectAsync(new Uri(address.Replace("http://", "ws://", StringComparison.Ordinal) + "/ws"), CancellationToken.None);
             var clock = System.Diagnostics.Stopwatch.StartNew();
 
-            Assert.Equal(0, Kill(process.Id, 15));
+            Assert.Equal(0, CliRunner.Signal(process.Id, 15));
             var closing = await socket.ReceiveAsync(new byte[1024], CancellationToken.None).WaitAsync(TimeSpan.FromSeconds(5));
             Assert.Equal(System.Net.WebSockets.WebSocketMessageType.Close, closing.MessageType);
             Assert.Equal(System.Net.WebSockets.WebSocketCloseStatus.EndpointUnavailable, socket.CloseStatus);
@@ -145,13 +145,10 @@ public sealed class ServeCommandTests : IDisposable
     /// <summary>SIGTERM, as a service manager sends it: serve stops within 20 s with exit 0.</summary>
     private static void AssertSigtermStopsCleanly(System.Diagnostics.Process process)
     {
-        Assert.Equal(0, Kill(process.Id, 15));
+        Assert.Equal(0, CliRunner.Signal(process.Id, 15));
         Assert.True(process.WaitForExit(20_000), "serve must stop within 20 s of SIGTERM");
         Assert.Equal(0, process.ExitCode);
     }
-
-    [System.Runtime.InteropServices.DllImport("libc", EntryPoint = "kill")]
-    private static extern int Kill(int pid, int signal);
 }
 
 /// <summary>A number option given a non-number is a usage error (exit 2), never a crash.</summary>

@@ -83,7 +83,7 @@ public sealed class WatchCommandTests : IDisposable
             File.Delete(Path.Combine(Music, "album", "c.wav"));
             WaitForLibrary(t => t.All(x => x.Name != "c.wav"), "a deleted file");
 
-            Assert.Equal(0, Kill(process.Id, 2));
+            Assert.Equal(0, CliRunner.Signal(process.Id, 2));
             Assert.True(process.WaitForExit(30_000), "a watching scan must stop within 30 s of Ctrl-C");
             Assert.Equal(130, process.ExitCode);
             Assert.Contains("\"event\":\"rescan\"", output.Result, StringComparison.Ordinal);
@@ -104,7 +104,4 @@ public sealed class WatchCommandTests : IDisposable
         var track = doc.RootElement.EnumerateArray().Single(t => t.GetProperty("id").GetInt64() == id);
         return track.GetProperty("duration_s").ValueKind == JsonValueKind.Number ? track.GetProperty("duration_s").GetDouble() : null;
     }
-
-    [System.Runtime.InteropServices.DllImport("libc", EntryPoint = "kill")]
-    private static extern int Kill(int pid, int signal);
 }

@@ -46,6 +46,20 @@ internal static class CommonOptions
         return OpenDatabase(context, file);
     }
 
+    /// <summary>The library's fingerprints as a similarity index, or null after a clear error (no fingerprints yet: run a scan).</summary>
+    public static Auralis.Similarity.LibrarySimilarity.Loaded? LoadSimilarity(CliContext context, Auralis.Library.Database.LibraryDatabase database, bool refit = false)
+    {
+        try
+        {
+            return Auralis.Similarity.LibrarySimilarity.Load(database, refit: refit);
+        }
+        catch (InvalidOperationException e)
+        {
+            context.Fail(e.Message);
+            return null;
+        }
+    }
+
     /// <summary>
     /// Refuses values below 1 with <paramref name="message"/>. Reads the token, not the converted
     /// value: a token that is no number already has its parse error (exit 2), and asking for its

@@ -47,20 +47,15 @@ internal static class DuplicatesCommand
             return refused;
         }
 
-        LibrarySimilarity.Loaded loaded;
-        try
+        if (CommonOptions.LoadSimilarity(context, database) is not { } loaded)
         {
-            loaded = LibrarySimilarity.Load(database);
-        }
-        catch (InvalidOperationException e)
-        {
-            return context.Fail(e.Message);
+            return ExitCodes.Fatal;
         }
 
         var tracks = new TrackRepository(database);
         var records = loaded.Index.TrackIds.Select(tracks.Get).OfType<TrackRecord>().ToDictionary(t => t.Id);
         var candidates = Duplicates.Candidates(database, records.Values);
-        var groups = Duplicates.Find(candidates, Neighbors(database, loaded.Index), threshold);
+        var groups = Duplicates.Find(candidates, SimilarityGraph.LoadOrBuild(database, loaded.Index), threshold);
 
         if (json)
         {
@@ -108,13 +103,6 @@ internal static class DuplicatesCommand
     {
         var format = track.Codec ?? track.Format ?? Path.GetExtension(track.FilePath).TrimStart('.').ToLowerInvariant();
         return track.BitrateKbps is { } kbps ? $"{format} {kbps} kbit/s" : format;
-    }
-
-    /// <summary>The stored similarity graph (what every scan keeps current), or one built now when none is stored.</summary>
-    private static Dictionary<long, IReadOnlyList<Neighbor>> Neighbors(LibraryDatabase database, SimilarityIndex index)
-    {
-        var stored = SimilarityGraph.Load(database);
-        return stored.Count > 0 ? stored : SimilarityGraph.Build(index);
     }
 
     /// <summary>The `duplicates --json` contract (README): an array of groups.</summary>

@@ -39,14 +39,9 @@ internal static class PlaylistCommand
             return refused;
         }
 
-        LibrarySimilarity.Loaded loaded;
-        try
+        if (CommonOptions.LoadSimilarity(context, database) is not { } loaded)
         {
-            loaded = LibrarySimilarity.Load(database);
-        }
-        catch (InvalidOperationException e)
-        {
-            return context.Fail(e.Message);
+            return ExitCodes.Fatal;
         }
 
         var tracks = new TrackRepository(database);

@@ -148,7 +148,7 @@ internal static class ServeCommand
 
             foreach (var problem in server.WatchProblems)
             {
-                context.Error.WriteLine($"auralis: warning: cannot watch {problem}; it is rescanned every 10 minutes instead");
+                context.Error.WriteLine($"auralis: warning: cannot watch {problem}; it is rescanned every {settings.WatchSafetyInterval.TotalMinutes:0} minutes instead");
             }
             if (access.Hosts.Length > 0 || access.Origins.Length > 0)
             {

@@ -34,14 +34,9 @@ internal static class SimilarCommand
         }
 
         var tracks = new TrackRepository(database);
-        LibrarySimilarity.Loaded loaded;
-        try
+        if (CommonOptions.LoadSimilarity(context, database, refit: refit) is not { } loaded)
         {
-            loaded = LibrarySimilarity.Load(database, refit: refit);
-        }
-        catch (InvalidOperationException e)
-        {
-            return context.Fail(e.Message);
+            return ExitCodes.Fatal;
         }
 
         IReadOnlyList<Neighbor> neighbors;
