@@ -101,6 +101,19 @@ public static class MasteringPlanner
     }
 
     /// <summary>
+    /// What the scan stores for a track (<see cref="StoredPlanData"/>): every preset's measurement
+    /// and the unprocessed audio's <see cref="TrackLoudness"/>. The scan passes the loudness it
+    /// measured while decoding for the fingerprint; without it (a fingerprint from a sidecar or an
+    /// older library) it is measured here from the source.
+    /// </summary>
+    public static StoredPlanData MeasureForStorage(Fingerprint fingerprint, IPcmSource source, TrackLoudness? loudness, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(source);
+        loudness ??= TrackLoudness.Measure(source, cancellationToken);
+        return Measure(fingerprint, source, MasteringPresets.All, ScanMeasurement, cancellationToken) with { Loudness = loudness };
+    }
+
+    /// <summary>
     /// Measures the source for several presets with one read per pass: pass 1 (EQ, dynamics, band
     /// limit) for all of them, then pass 2 (the whole chain) for those whose limiter will work.
     /// </summary>

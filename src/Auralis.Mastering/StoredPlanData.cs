@@ -1,4 +1,5 @@
 using Auralis.Fingerprinting;
+using Auralis.Mastering.Measurement;
 
 namespace Auralis.Mastering;
 
@@ -24,7 +25,13 @@ public sealed record StoredPlanData(int DataVersion, uint FingerprintHash, int S
     public const int CurrentVersion = (MasteringAlgorithm.Version * 100) + MeasurementVersion;
 
     /// <summary>Bump when the scan's measurement (its <see cref="MasteringPlanner.ScanMeasurement"/>) changes.</summary>
-    public const int MeasurementVersion = 1;
+    public const int MeasurementVersion = 2;
+
+    /// <summary>
+    /// The unprocessed track's loudness statistics (version 2 on), measured during the scan's
+    /// decode: what loudness tags need, and what the planner estimates the chain's loudness from.
+    /// </summary>
+    public TrackLoudness? Loudness { get; init; }
 
     public bool IsCurrent => DataVersion == CurrentVersion;
 
@@ -36,7 +43,7 @@ public sealed record StoredPlanData(int DataVersion, uint FingerprintHash, int S
     /// scan measures again.
     /// </summary>
     public bool Serves(Fingerprint fingerprint) =>
-        IsCurrent && FingerprintHash == HashOf(fingerprint) && MasteringPresets.Names.All(name => For(name) is not null);
+        IsCurrent && Loudness is not null && FingerprintHash == HashOf(fingerprint) && MasteringPresets.Names.All(name => For(name) is not null);
 
     /// <summary>FNV-1a over the bits of the fingerprint's 25 float32 values, in storage order.</summary>
     public static uint HashOf(Fingerprint fingerprint)

@@ -45,6 +45,47 @@ public static unsafe partial class LibEbur128
         return (integrated, peak > 0 ? 20 * Math.Log10(peak) : -200);
     }
 
+    /// <summary>
+    /// libebur128's integrated loudness of several tracks together (ebur128_loudness_global_multiple:
+    /// BS.1770 gating over all their blocks), as album gain calculators use it.
+    /// </summary>
+    public static double AlbumLoudness(IReadOnlyList<float[]> tracks, int sampleRate, int channels)
+    {
+        Assert.True(IsAvailable, "libebur128.so.1 is not installed (Debian: libebur128-1; build.sh installs it for the tests)");
+        var states = new nint[tracks.Count];
+        try
+        {
+            for (var i = 0; i < tracks.Count; i++)
+            {
+                states[i] = ebur128_init((uint)channels, (nuint)sampleRate, ModeI);
+                Assert.True(states[i] != nint.Zero, "ebur128_init failed");
+                fixed (float* p = tracks[i])
+                {
+                    Assert.Equal(0, ebur128_add_frames_float(states[i], p, (nuint)(tracks[i].Length / channels)));
+                }
+            }
+
+            double integrated;
+            fixed (nint* all = states)
+            {
+                Assert.Equal(0, ebur128_loudness_global_multiple(all, (nuint)states.Length, &integrated));
+            }
+
+            return integrated;
+        }
+        finally
+        {
+            for (var i = 0; i < states.Length; i++)
+            {
+                var state = states[i];
+                if (state != nint.Zero)
+                {
+                    ebur128_destroy(&state);
+                }
+            }
+        }
+    }
+
     /// <summary>Feeds the samples to a new state of <paramref name="mode"/>, lets <paramref name="read"/> query it, returns the integrated loudness.</summary>
     private static double Measure(ReadOnlySpan<float> interleaved, int sampleRate, int channels, int mode, Action<nint> read)
     {
@@ -77,6 +118,9 @@ public static unsafe partial class LibEbur128
 
     [LibraryImport(Library)]
     private static partial int ebur128_loudness_global(nint state, double* output);
+
+    [LibraryImport(Library)]
+    private static partial int ebur128_loudness_global_multiple(nint* states, nuint size, double* output);
 
     [LibraryImport(Library)]
     private static partial int ebur128_loudness_range(nint state, double* output);

@@ -9,6 +9,16 @@ public sealed record FileFingerprint(string Path, string Engine, AudioInfo Audio
     public double DurationSeconds => (double)Frames / Audio.SampleRate;
 }
 
+/// <summary>
+/// Something else that wants the decoded audio while the fingerprint is taken (the scan measures
+/// loudness statistics this way, so that a file is decoded once).
+/// </summary>
+public interface IPcmTap
+{
+    /// <summary>The next interleaved block, in order.</summary>
+    void Push(ReadOnlySpan<float> interleaved);
+}
+
 /// <summary>Decodes a file block by block and streams it through an engine.</summary>
 public static class FileFingerprinter
 {
@@ -20,16 +30,25 @@ public static class FileFingerprinter
     /// The audio cannot be analysed (too short, NaN samples...), or the analysis produced a value
     /// outside its dimension's range; the message names the file (and the dimension and value).
     /// </exception>
-    public static FileFingerprint Compute(string path, IFingerprintEngine engine, CancellationToken cancellationToken = default)
+    public static FileFingerprint Compute(string path, IFingerprintEngine engine, CancellationToken cancellationToken = default) =>
+        Compute(path, engine, tap: null, cancellationToken);
+
+    /// <summary>
+    /// As <see cref="Compute(string, IFingerprintEngine, CancellationToken)"/>, and every decoded
+    /// block also goes to a tap made by <paramref name="tap"/> for the stream's format. When a
+    /// decoder fails mid-stream and the next one starts over, a new tap is made: the last tap made
+    /// is the one that saw the audio the fingerprint came from.
+    /// </summary>
+    public static FileFingerprint Compute(string path, IFingerprintEngine engine, Func<AudioInfo, IPcmTap>? tap, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(path);
         ArgumentNullException.ThrowIfNull(engine);
         // Decode, not Open: if a decoder fails mid-stream, the analysis starts over with the next
         // one, so the fingerprint always comes from a single decoder (named in Audio.Decoder).
-        return AudioDecoder.Decode(path, reader => Compute(path, reader, engine, cancellationToken));
+        return AudioDecoder.Decode(path, reader => Compute(path, reader, engine, tap?.Invoke(reader.Info), cancellationToken));
     }
 
-    private static FileFingerprint Compute(string path, IAudioReader reader, IFingerprintEngine engine, CancellationToken cancellationToken)
+    private static FileFingerprint Compute(string path, IAudioReader reader, IFingerprintEngine engine, IPcmTap? tap, CancellationToken cancellationToken)
     {
         var info = reader.Info;
         IFingerprintAnalyzer analyzer;
@@ -53,6 +72,7 @@ public static class FileFingerprinter
                 {
                     cancellationToken.ThrowIfCancellationRequested();
                     analyzer.Push(buffer.AsSpan(0, read * info.Channels));
+                    tap?.Push(buffer.AsSpan(0, read * info.Channels));
                     frames += read;
                 }
 

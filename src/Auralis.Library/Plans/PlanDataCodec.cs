@@ -2,6 +2,7 @@ using System.Buffers.Binary;
 using System.Diagnostics.CodeAnalysis;
 using System.Text;
 using Auralis.Mastering;
+using Auralis.Mastering.Measurement;
 
 namespace Auralis.Library.Plans;
 
@@ -17,6 +18,12 @@ public static class PlanDataCodec
 
     /// <summary>Bytes of a preset entry after its name.</summary>
     internal const int EntryFixedLength = 45;
+
+    /// <summary>Bytes of the loudness block before its bins (docs/sidecar.md, "Plan payload").</summary>
+    internal const int LoudnessFixedLength = 34;
+
+    /// <summary>Bytes of one histogram bin: index u16, count u32, energy sum f64.</summary>
+    internal const int BinLength = 14;
 
     /// <summary>The most presets a payload may carry (there are five; room for more, not for garbage).</summary>
     public const int MaxPresets = 32;
@@ -38,7 +45,9 @@ public static class PlanDataCodec
             throw new ArgumentException($"preset names are 1 to {MaxNameLength} ASCII characters", nameof(data));
         }
 
-        var bytes = new byte[HeaderLength + names.Sum(n => 1 + n.Length + EntryFixedLength)];
+        var loudness = data.Loudness;
+        var loudnessLength = loudness is null ? 0 : LoudnessFixedLength + (BinLength * loudness.Histogram.Bins.Count);
+        var bytes = new byte[HeaderLength + names.Sum(n => 1 + n.Length + EntryFixedLength) + loudnessLength];
         var span = bytes.AsSpan();
         BinaryPrimitives.WriteInt32LittleEndian(span, data.DataVersion);
         BinaryPrimitives.WriteUInt32LittleEndian(span[4..], data.FingerprintHash);
@@ -60,6 +69,11 @@ public static class PlanDataCodec
             BinaryPrimitives.WriteInt32LittleEndian(entry[40..], m.WindowEvery);
             entry[44] = checked((byte)m.Passes);
             at += 1 + names[i].Length + EntryFixedLength;
+        }
+
+        if (loudness is not null)
+        {
+            WriteLoudness(span[at..], loudness);
         }
 
         return bytes;
@@ -132,13 +146,77 @@ public static class PlanDataCodec
             at += 1 + nameLength + EntryFixedLength;
         }
 
-        if (at != bytes.Length)
+        TrackLoudness? loudness = null;
+        if (at != bytes.Length && !TryReadLoudness(bytes[at..], out loudness, out var loudnessReason))
         {
-            reason = $"payload is {bytes.Length} bytes, its {count} entries end at byte {at}";
+            reason = $"payload is {bytes.Length} bytes, its {count} entries end at byte {at}, and what follows is not a loudness block: {loudnessReason}";
             return false;
         }
 
-        data = new StoredPlanData(version, hash, rate, channels, presets);
+        data = new StoredPlanData(version, hash, rate, channels, presets) { Loudness = loudness };
+        reason = "valid";
+        return true;
+    }
+
+    private static void WriteLoudness(Span<byte> span, TrackLoudness loudness)
+    {
+        BinaryPrimitives.WriteInt64LittleEndian(span, loudness.Frames);
+        BinaryPrimitives.WriteDoubleLittleEndian(span[8..], loudness.IntegratedLufs);
+        BinaryPrimitives.WriteDoubleLittleEndian(span[16..], loudness.TruePeakDbtp);
+        BinaryPrimitives.WriteDoubleLittleEndian(span[24..], loudness.SamplePeakDbfs);
+        BinaryPrimitives.WriteUInt16LittleEndian(span[32..], checked((ushort)loudness.Histogram.Bins.Count));
+        var at = LoudnessFixedLength;
+        foreach (var bin in loudness.Histogram.Bins)
+        {
+            BinaryPrimitives.WriteUInt16LittleEndian(span[at..], bin.Index);
+            BinaryPrimitives.WriteUInt32LittleEndian(span[(at + 2)..], bin.Count);
+            BinaryPrimitives.WriteDoubleLittleEndian(span[(at + 6)..], bin.EnergySum);
+            at += BinLength;
+        }
+    }
+
+    private static bool TryReadLoudness(ReadOnlySpan<byte> bytes, [NotNullWhen(true)] out TrackLoudness? loudness, out string reason)
+    {
+        loudness = null;
+        if (bytes.Length < LoudnessFixedLength)
+        {
+            reason = $"{bytes.Length} bytes, shorter than its {LoudnessFixedLength}-byte header";
+            return false;
+        }
+
+        var frames = BinaryPrimitives.ReadInt64LittleEndian(bytes);
+        var lufs = BinaryPrimitives.ReadDoubleLittleEndian(bytes[8..]);
+        var truePeak = BinaryPrimitives.ReadDoubleLittleEndian(bytes[16..]);
+        var samplePeak = BinaryPrimitives.ReadDoubleLittleEndian(bytes[24..]);
+        var count = BinaryPrimitives.ReadUInt16LittleEndian(bytes[32..]);
+        if (bytes.Length != LoudnessFixedLength + (count * BinLength))
+        {
+            reason = $"{bytes.Length} bytes, {count} bins need {LoudnessFixedLength + (count * BinLength)}";
+            return false;
+        }
+
+        if (frames < 0 || !double.IsFinite(lufs) || !double.IsFinite(truePeak) || !double.IsFinite(samplePeak))
+        {
+            reason = "frames negative, or loudness or a peak not finite";
+            return false;
+        }
+
+        var bins = new LoudnessBin[count];
+        for (var i = 0; i < count; i++)
+        {
+            var at = LoudnessFixedLength + (i * BinLength);
+            bins[i] = new LoudnessBin(
+                BinaryPrimitives.ReadUInt16LittleEndian(bytes[at..]),
+                BinaryPrimitives.ReadUInt32LittleEndian(bytes[(at + 2)..]),
+                BinaryPrimitives.ReadDoubleLittleEndian(bytes[(at + 6)..]));
+            if (bins[i].Index >= LoudnessHistogram.BinCount || (i > 0 && bins[i].Index <= bins[i - 1].Index) || bins[i].Count == 0 || !(bins[i].EnergySum > 0.0) || !double.IsFinite(bins[i].EnergySum))
+            {
+                reason = $"bin {i} is out of range, out of order, empty or has an impossible energy";
+                return false;
+            }
+        }
+
+        loudness = new TrackLoudness(frames, lufs, truePeak, samplePeak, new LoudnessHistogram(bins));
         reason = "valid";
         return true;
     }

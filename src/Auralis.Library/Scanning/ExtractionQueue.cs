@@ -5,6 +5,7 @@ using Auralis.Fingerprinting;
 using Auralis.Library.Database;
 using Auralis.Library.Sidecars;
 using Auralis.Mastering;
+using Auralis.Mastering.Measurement;
 using Auralis.Mastering.Rendering;
 
 namespace Auralis.Library.Scanning;
@@ -247,7 +248,7 @@ public sealed class ExtractionQueue(LibraryDatabase database)
                     var plan = fromSidecar.Plan is { } stored && stored.Serves(fromSidecar.Fingerprint) ? stored : null;
                     if (plan is null && options.MeasurePlans)
                     {
-                        plan = MeasurePlans(path, fromSidecar.Fingerprint, counts, token);
+                        plan = MeasurePlans(path, fromSidecar.Fingerprint, null, counts, token);
                         if (plan is not null)
                         {
                             WriteSidecar(sidecars, path, cached, fromSidecar.Fingerprint, plan);
@@ -261,8 +262,10 @@ public sealed class ExtractionQueue(LibraryDatabase database)
                     return;
                 }
 
-                var result = FileFingerprinter.Compute(path, options.Engine, token);
-                var measured = options.MeasurePlans ? MeasurePlans(path, result.Fingerprint, counts, token) : null;
+                // The loudness statistics come from the fingerprint's own decode.
+                TrackLoudnessMeter? loudness = null;
+                var result = FileFingerprinter.Compute(path, options.Engine, options.MeasurePlans ? info => loudness = new TrackLoudnessMeter(info.SampleRate, info.Channels) : null, token);
+                var measured = options.MeasurePlans ? MeasurePlans(path, result.Fingerprint, loudness?.Finish(), counts, token) : null;
                 if (sidecars is not null && signature is { } current)
                 {
                     WriteSidecar(sidecars, path, current, result.Fingerprint, measured);
@@ -396,14 +399,14 @@ public sealed class ExtractionQueue(LibraryDatabase database)
     /// The planner's measurements for every preset (<see cref="MasteringPlanner.ScanMeasurement"/>:
     /// sampled windows, one read per pass for all presets). A file the fingerprint could be taken
     /// from but that does not decode for this (rare: the decoder failed mid-file) is recorded in
-    /// the run's plan errors; the track is still complete.
+    /// the run's plan errors; the track is still complete. <paramref name="loudness"/> is what the
+    /// fingerprint's decode measured (null when the fingerprint came from a sidecar).
     /// </summary>
-    private static StoredPlanData? MeasurePlans(string path, Fingerprint fingerprint, Counts counts, CancellationToken token)
+    private static StoredPlanData? MeasurePlans(string path, Fingerprint fingerprint, TrackLoudness? loudness, Counts counts, CancellationToken token)
     {
         try
         {
-            var source = new AudioFilePcmSource(path);
-            return MasteringPlanner.Measure(fingerprint, source, MasteringPresets.All, MasteringPlanner.ScanMeasurement, token);
+            return MasteringPlanner.MeasureForStorage(fingerprint, new AudioFilePcmSource(path), loudness, token);
         }
         catch (AudioDecodeException e)
         {

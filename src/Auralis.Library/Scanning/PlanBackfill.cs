@@ -130,7 +130,7 @@ public static class PlanBackfill
         try
         {
             var signature = AudioFileSignature.Of(path);
-            var data = MasteringPlanner.Measure(fingerprint, new AudioFilePcmSource(path), MasteringPresets.All, MasteringPlanner.ScanMeasurement, token);
+            var data = MasteringPlanner.MeasureForStorage(fingerprint, new AudioFilePcmSource(path), null, token);
             if (sidecars is not null)
             {
                 try

@@ -41,6 +41,12 @@ public sealed class LoudnessMeter
     /// <summary>Gating blocks (400 ms) measured so far.</summary>
     public int Blocks => _blocks.Count;
 
+    /// <summary>
+    /// The mean-square (channel-weighted, K-weighted) energy of every 400 ms block so far, in
+    /// order: block i starts i x 100 ms after the start of its run (a <see cref="Break"/> starts a run).
+    /// </summary>
+    public IReadOnlyList<double> BlockEnergies => _blocks;
+
     /// <summary>Adds interleaved audio.</summary>
     public void Push(ReadOnlySpan<float> interleaved)
     {

@@ -16,6 +16,9 @@ public sealed record ProgrammeMeasurement(double IntegratedLufs, double TruePeak
 /// </summary>
 public sealed class ProgrammeMeter
 {
+    /// <summary>The loudness meter's 400 ms block energies so far (<see cref="LoudnessMeter.BlockEnergies"/>).</summary>
+    public IReadOnlyList<double> BlockEnergies => _loudness.BlockEnergies;
+
     /// <summary>Stands for -inf dB in reports (JSON has no infinity).</summary>
     public const double SilenceDb = -200.0;
 

@@ -57,8 +57,42 @@ public sealed class PlanSectionTests
         Assert.Equal("adaptive"u8.ToArray(), payload.Slice(17, 8).ToArray());
         Assert.Equal(-23.456789, BinaryPrimitives.ReadDoubleLittleEndian(payload[25..]));
         Assert.Equal(1, payload[16 + 1 + 8 + 44]); // passes of the first entry
-        Assert.Equal(16 + MasteringPresets.Names.Sum(n => 1 + n.Length + 45), payloadLength);
-        Assert.Equal(420, WithPlan.Length); // the size docs/sidecar.md gives for the five presets
+        var entriesEnd = 16 + MasteringPresets.Names.Sum(n => 1 + n.Length + 45);
+        Assert.Equal(entriesEnd + 34 + (3 * 14), payloadLength);
+        var loudness = payload[entriesEnd..];
+        Assert.Equal(7_938_000, BinaryPrimitives.ReadInt64LittleEndian(loudness));
+        Assert.Equal(-14.123456789, BinaryPrimitives.ReadDoubleLittleEndian(loudness[8..]));
+        Assert.Equal(3, BinaryPrimitives.ReadUInt16LittleEndian(loudness[32..]));
+        Assert.Equal(555, BinaryPrimitives.ReadUInt16LittleEndian(loudness[(34 + 14)..]));
+        Assert.Equal(1_000_000u, BinaryPrimitives.ReadUInt32LittleEndian(loudness[(34 + 14 + 2)..]));
+        Assert.Equal(1234.5678, BinaryPrimitives.ReadDoubleLittleEndian(loudness[(34 + 14 + 6)..]));
+        Assert.Equal(420 + 34 + (3 * 14), WithPlan.Length); // the size docs/sidecar.md gives for five presets and three bins
+    }
+
+    /// <summary>A payload written before track loudness existed (entries only) decodes, without loudness, and serves no fingerprint.</summary>
+    [Fact]
+    public void A_payload_without_a_loudness_block_decodes_and_is_not_enough_for_the_scan()
+    {
+        var old = Plan with { Loudness = null };
+        Assert.True(PlanDataCodec.TryDecode(PlanDataCodec.Encode(old), out var decoded, out var reason), reason);
+        Assert.Null(decoded.Loudness);
+        Assert.False(decoded.Serves(Print));
+        Assert.True(Plan.Serves(Print));
+    }
+
+    /// <summary>A loudness block cut short, or with bins out of order, refuses the plan data with the cause.</summary>
+    [Fact]
+    public void A_damaged_loudness_block_is_refused_with_its_cause()
+    {
+        var payload = PlanDataCodec.Encode(Plan);
+        Assert.False(PlanDataCodec.TryDecode(payload.AsSpan(0, payload.Length - 1), out _, out var reason));
+        Assert.Contains("not a loudness block", reason);
+
+        var swapped = payload.ToArray();
+        var firstBin = payload.Length - (3 * 14);
+        BinaryPrimitives.WriteUInt16LittleEndian(swapped.AsSpan(firstBin), 600);
+        Assert.False(PlanDataCodec.TryDecode(swapped, out _, out reason));
+        Assert.Contains("out of order", reason);
     }
 
     /// <summary>A reader of the plain format (exactly 132 bytes) rejects a sidecar with a section by its length, never misreads it.</summary>
