@@ -2,6 +2,7 @@ using System.Diagnostics;
 using System.Globalization;
 using Auralis.Fingerprinting;
 using Auralis.Mastering;
+using Auralis.Mastering.Measurement;
 using Auralis.Mastering.Rendering;
 
 namespace Auralis.Benchmarks;
@@ -31,12 +32,13 @@ internal static class PlanTiming
         foreach (var file in files)
         {
             var clock = Stopwatch.StartNew();
-            var fingerprint = FileFingerprinter.Compute(file, Engine).Fingerprint;
+            TrackLoudnessMeter? meter = null;
+            var fingerprint = FileFingerprinter.Compute(file, Engine, info => meter = new TrackLoudnessMeter(info.SampleRate, info.Channels)).Fingerprint;
             var fingerprintSeconds = clock.Elapsed.TotalSeconds;
 
             clock.Restart();
             var source = new AudioFilePcmSource(file);
-            var stored = MasteringPlanner.Measure(fingerprint, source, MasteringPresets.All, MasteringPlanner.ScanMeasurement);
+            var stored = MasteringPlanner.MeasureForStorage(fingerprint, source, meter!.Finish());
             var measureSeconds = clock.Elapsed.TotalSeconds;
 
             clock.Restart();

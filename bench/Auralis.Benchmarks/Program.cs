@@ -70,5 +70,12 @@ if (args.Length > 0 && args[0] == "plan-timing")
     return PlanTiming.Run(args[1..]);
 }
 
+// `plan-accuracy FILE...`: the scan's stored plan (previous and current measurement) against
+// full measuring passes, per preset, with the time each took.
+if (args.Length > 0 && args[0] == "plan-accuracy")
+{
+    return PlanAccuracy.Run(args[1..]);
+}
+
 BenchmarkSwitcher.FromAssembly(typeof(ExtractionBenchmarks).Assembly).Run(args);
 return 0;

@@ -16,6 +16,12 @@ public sealed record ProgrammeMeasurement(double IntegratedLufs, double TruePeak
 /// </summary>
 public sealed class ProgrammeMeter
 {
+    /// <summary>
+    /// Where the true peak so far is: the frame (counted from the first pushed, across breaks)
+    /// that starts the interval it was found in; 0 before any.
+    /// </summary>
+    public long TruePeakFrame { get; private set; }
+
     /// <summary>The loudness meter's 400 ms block energies so far (<see cref="LoudnessMeter.BlockEnergies"/>).</summary>
     public IReadOnlyList<double> BlockEnergies => _loudness.BlockEnergies;
 
@@ -29,6 +35,7 @@ public sealed class ProgrammeMeter
     private readonly float[] _intervals = new float[DetectorBlock];
     private const int DetectorBlock = 1024;
     private float _truePeak;
+    private long _intervalsSeen;
     private float _samplePeak;
     private double _sumSquares;
     private long _frames;
@@ -105,7 +112,13 @@ public sealed class ProgrammeMeter
                     continue;
                 }
 
-                _truePeak = MathF.Max(_truePeak, interval);
+                if (interval > _truePeak)
+                {
+                    _truePeak = interval;
+                    TruePeakFrame = _intervalsSeen;
+                }
+
+                _intervalsSeen++;
             }
         }
     }

@@ -22,6 +22,9 @@ public sealed record TrackLoudness(long Frames, double IntegratedLufs, double Tr
     /// </summary>
     public IReadOnlyList<double>? Blocks { get; init; }
 
+    /// <summary>The frame where the true peak was found (with <see cref="Blocks"/>; not stored).</summary>
+    public long TruePeakFrame { get; init; }
+
     /// <summary>Measures a whole source (for tracks whose fingerprint was not decoded now: old libraries).</summary>
     public static TrackLoudness Measure(IPcmSource source, CancellationToken cancellationToken = default)
     {
@@ -57,6 +60,7 @@ public sealed class TrackLoudnessMeter(int sampleRate, int channels) : IPcmTap
         return new TrackLoudness(measured.Frames, measured.IntegratedLufs, measured.TruePeakDbtp, measured.SamplePeakDbfs, LoudnessHistogram.Of(blocks))
         {
             Blocks = blocks,
+            TruePeakFrame = _meter.TruePeakFrame,
         };
     }
 }
