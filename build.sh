@@ -56,6 +56,8 @@ ensure_packages() {
     [ -x /usr/bin/chromium ] || need+=(chromium)
     # libebur128: the reference loudness library the tests compare against.
     ldconfig -p 2>/dev/null | grep -q 'libebur128\.so\.1 ' || need+=(libebur128-1)
+    # Debian's loudgain: the reference `auralis tag` is checked against (tests skip without it).
+    command -v loudgain >/dev/null || need+=(loudgain)
   fi
   if [ "$MODE" = test ] || [ "$MODE" = interop ]; then
     # Node runs grpc-js, the independent gRPC client and server of the interop tests.

@@ -17,6 +17,7 @@ internal static class AuralisCli
         root.Subcommands.Add(ListCommand.Create(context));
         root.Subcommands.Add(DuplicatesCommand.Create(context));
         root.Subcommands.Add(PlaylistCommand.Create(context));
+        root.Subcommands.Add(TagCommand.Create(context));
         root.Subcommands.Add(MasterCommand.Create(context));
         root.Subcommands.Add(ServeCommand.Create(context));
         root.Subcommands.Add(DemoCommand.Create(context));
