@@ -30,7 +30,9 @@ public sealed record TrackLoudness(long Frames, double IntegratedLufs, double Tr
     {
         ArgumentNullException.ThrowIfNull(source);
         var meter = new TrackLoudnessMeter(source.SampleRate, source.Channels);
-        var buffer = new float[16_384 * source.Channels];
+        // The fingerprint's block size: the meter's sums depend (in the last bits) on how the audio
+        // is cut, and a backfill must store the bytes a fresh scan stores.
+        var buffer = new float[FileFingerprinter.BlockFrames * source.Channels];
         using var reader = source.OpenAt(0);
         int read;
         while ((read = reader.Read(buffer)) > 0)
