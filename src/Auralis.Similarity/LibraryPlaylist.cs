@@ -22,6 +22,28 @@ public static class LibraryPlaylist
         return [.. walk.Where(e => records.ContainsKey(e.TrackId)).Select(e => (records[e.TrackId], e.StepDistance))];
     }
 
+    /// <summary>
+    /// The whole-album playlist (<see cref="AlbumPlaylist"/>): albums as the artist and album views
+    /// group them (album artist, else artist, plus album, folded), a track without an album tag in
+    /// the album of its folder; tracks in playing order (disc, track number, title).
+    /// </summary>
+    public static IReadOnlyList<(TrackRecord Track, double StepDistance)> MakeAlbums(LibraryDatabase database, LibrarySimilarity.Loaded loaded, IReadOnlyList<long> seeds, int length)
+    {
+        ArgumentNullException.ThrowIfNull(database);
+        ArgumentNullException.ThrowIfNull(loaded);
+        var tracks = new TrackRepository(database);
+        var records = loaded.Index.TrackIds.Select(tracks.Get).OfType<TrackRecord>().ToDictionary(t => t.Id);
+        var graph = SimilarityGraph.LoadOrBuild(database, loaded.Index);
+        var groups = DuplicateGroups(database, records, graph);
+        var albums = records.Values
+            .GroupBy(t => AlbumKey(t) is { } tagged ? $"tags\u0001{tagged}" : $"folder\u0001{Path.GetDirectoryName(t.FilePath)}", StringComparer.Ordinal)
+            .OrderBy(g => g.Key, StringComparer.Ordinal)
+            .Select(g => new PlaylistAlbum(g.Key, [.. LibraryBrowser.PlayingOrder(g.Select(t => new TrackSummary(t, null, null))).Select(s => s.Track.Id)]))
+            .ToList();
+        var walk = AlbumPlaylist.Walk(loaded.Index, albums, seeds, length, id => groups.TryGetValue(id, out var g) ? g : null);
+        return [.. walk.Select(e => (records[e.TrackId], e.StepDistance))];
+    }
+
     /// <summary>Album and artist (album artist when tagged): tracks of one album share it; null without an album tag.</summary>
     private static string? AlbumKey(TrackRecord? track) =>
         track is null || string.IsNullOrWhiteSpace(track.Album) ? null

@@ -112,7 +112,8 @@ public sealed class SimilarityIndex
         return contributions.OrderByDescending(c => c.Contribution).ThenBy(c => c.Dimension, StringComparer.Ordinal).ToList();
     }
 
-    private ReadOnlySpan<float> Row(long trackId) =>
+    /// <summary>A track's projected row (normalized, weight-scaled, padded to <see cref="Stride"/>): plain Euclidean space.</summary>
+    internal ReadOnlySpan<float> Row(long trackId) =>
         _rowOf.TryGetValue(trackId, out var row) ? _rows.AsSpan(row * Stride, Stride) : throw new KeyNotFoundException($"Track {trackId} is not in the similarity index.");
 
     /// <summary>Distances between every pair of the given tracks (a symmetric matrix, zero diagonal).</summary>

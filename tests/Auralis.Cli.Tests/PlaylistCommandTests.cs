@@ -14,9 +14,9 @@ public sealed class PlaylistCommandTests : IDisposable
 
     private string Db => _temp.File("library.db");
 
-    private string AddTrack(string name, double hz, string title)
+    private string AddTrack(string name, double hz, string title, string? album = "Tones")
     {
-        Directory.CreateDirectory(Music);
+        Directory.CreateDirectory(Path.GetDirectoryName(Path.Combine(Music, name))!);
         var frames = 44_100 * 3;
         var pcm = new float[frames * 2];
         for (var i = 0; i < frames; i++)
@@ -26,7 +26,7 @@ public sealed class PlaylistCommandTests : IDisposable
         }
 
         var path = Path.Combine(Music, name);
-        AudioFileWriter.Write(path, pcm, 44_100, 2, AudioSampleFormat.Pcm16, new AudioTags(title, "Tester", "Tones"));
+        AudioFileWriter.Write(path, pcm, 44_100, 2, AudioSampleFormat.Pcm16, new AudioTags(title, "Tester", album));
         return path;
     }
 
@@ -57,6 +57,31 @@ public sealed class PlaylistCommandTests : IDisposable
         Assert.Equal("#EXTINF:3,Tester - A", lines[1]);
         Assert.Equal(Path.Combine("music", "a.wav"), lines[2]); // relative to the playlist's folder
         Assert.Equal(1 + (2 * paths.Count), lines.Length);
+    }
+
+    [Fact]
+    public void With_album_whole_albums_play_in_their_order_the_seeds_album_first_until_n_is_reached()
+    {
+        // Three untagged albums (one per folder); titles sort in playing order, file names do not.
+        foreach (var (folder, baseHz) in new[] { ("low", 200.0), ("mid", 700.0), ("high", 2500.0) })
+        {
+            AddTrack(Path.Combine(folder, "z.wav"), baseHz, $"{folder} 1", album: null);
+            AddTrack(Path.Combine(folder, "y.wav"), baseHz * 1.1, $"{folder} 2", album: null);
+            AddTrack(Path.Combine(folder, "x.wav"), baseHz * 1.2, $"{folder} 3", album: null);
+        }
+
+        Assert.Equal(0, CliRunner.Run("scan", Music, "--db", Db, "--no-sidecars", "--no-plan-data").ExitCode);
+        var seed = Path.Combine(Music, "mid", "y.wav");
+        var result = CliRunner.Run("playlist", seed, "--album", "-n", "4", "--db", Db, "--json");
+        Assert.True(result.ExitCode == 0, result.Error);
+        using var doc = JsonDocument.Parse(result.Out);
+        var titles = doc.RootElement.EnumerateArray().Select(t => t.GetProperty("title").GetString()!).ToList();
+
+        // The seed's album from its first track, whole, then one more whole album (4 > 3 tracks).
+        Assert.Equal(["mid 1", "mid 2", "mid 3"], titles.Take(3));
+        Assert.Equal(6, titles.Count);
+        var second = titles[3].Split(' ')[0];
+        Assert.Equal([$"{second} 1", $"{second} 2", $"{second} 3"], titles.Skip(3));
     }
 
     [Fact]

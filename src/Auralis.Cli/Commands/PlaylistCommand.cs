@@ -9,9 +9,9 @@ using Spectre.Console;
 namespace Auralis.Cli.Commands;
 
 /// <summary>
-/// <c>auralis playlist SEED... [-n N] [--m3u FILE] [--json] [--db PATH]</c>: a playlist that flows
-/// from the seeds (track ids or library files), each step a small change (docs/similarity.md,
-/// "Playlists").
+/// <c>auralis playlist SEED... [-n N] [--album] [--m3u FILE] [--json] [--db PATH]</c>: a playlist
+/// that flows from the seeds (track ids or library files), each step a small change; with
+/// <c>--album</c> whole albums, each next one nearest the last (docs/similarity.md, "Playlists").
 /// </summary>
 internal static class PlaylistCommand
 {
@@ -21,17 +21,18 @@ internal static class PlaylistCommand
         var length = new Option<int>("-n") { Description = "How many tracks, seeds included.", DefaultValueFactory = _ => 30, HelpName = "N" };
         CommonOptions.AtLeastOne(length, "-n must be at least 1");
         var m3u = new Option<string?>("--m3u") { Description = "Also write the playlist as an extended M3U8 file (paths relative to its folder where they can be).", HelpName = "FILE" };
+        var albums = new Option<bool>("--album") { Description = "Whole albums in their order: the seeds' albums first, then each next album the one that sounds nearest the last (-n: albums are added until there are at least N tracks)." };
         var db = CommonOptions.Database();
         var json = CommonOptions.Json();
         var command = new Command("playlist", "Make a playlist that flows from one or more seed tracks: each next track is the nearest to the one before, never a repeat or a copy of one.")
         {
-            seeds, length, m3u, db, json,
+            seeds, length, albums, m3u, db, json,
         };
-        command.SetAction(parse => Run(context, parse.GetValue(seeds)!, parse.GetValue(length), parse.GetValue(m3u), parse.GetValue(db), parse.GetValue(json)));
+        command.SetAction(parse => Run(context, parse.GetValue(seeds)!, parse.GetValue(length), parse.GetValue(albums), parse.GetValue(m3u), parse.GetValue(db), parse.GetValue(json)));
         return command;
     }
 
-    private static int Run(CliContext context, string[] seedArguments, int length, string? m3uPath, string? dbPath, bool json)
+    private static int Run(CliContext context, string[] seedArguments, int length, bool wholeAlbums, string? m3uPath, string? dbPath, bool json)
     {
         using var database = CommonOptions.OpenExistingDatabase(context, dbPath, out var refused);
         if (database is null)
@@ -62,7 +63,7 @@ internal static class PlaylistCommand
             seeds.Add(track.Id);
         }
 
-        var entries = LibraryPlaylist.Make(database, loaded, seeds, length);
+        var entries = wholeAlbums ? LibraryPlaylist.MakeAlbums(database, loaded, seeds, length) : LibraryPlaylist.Make(database, loaded, seeds, length);
 
         if (m3uPath is not null && WriteM3u(context, m3uPath, entries.Select(e => e.Track).ToList()) is { } failure)
         {

@@ -212,14 +212,21 @@ internal static class JsonApi
     }
 
     /// <summary>
-    /// <c>GET /api/playlist?seed=ID[&amp;seed=ID...]&amp;n=30</c>: the playlist `auralis playlist`
-    /// makes (docs/similarity.md, "Playlists"): <c>{"tracks": [{"track", "step_distance"}]}</c>.
+    /// <c>GET /api/playlist?seed=ID[&amp;seed=ID...]&amp;n=30[&amp;album=true]</c>: the playlist
+    /// `auralis playlist [--album]` makes (docs/similarity.md, "Playlists"):
+    /// <c>{"tracks": [{"track", "step_distance"}]}</c>.
     /// </summary>
     private static IResult MakePlaylist(ServerLibrary library, HttpRequest request)
     {
         if (!TryInt(request.Query["n"], 30, 1, 1000, out var length))
         {
             return Error(StatusCodes.Status400BadRequest, "n must be between 1 and 1000");
+        }
+
+        var album = request.Query["album"].ToString();
+        if (album is not ("" or "true" or "false"))
+        {
+            return Error(StatusCodes.Status400BadRequest, $"album must be true or false, got '{album}'");
         }
 
         var seeds = new List<long>();
@@ -255,7 +262,7 @@ internal static class JsonApi
                 : Error(StatusCodes.Status409Conflict, $"track {missing} has no fingerprint yet");
         }
 
-        var entries = library.Database.Use(db => LibraryPlaylist.Make(db, loaded, seeds, length));
+        var entries = library.Database.Use(db => album == "true" ? LibraryPlaylist.MakeAlbums(db, loaded, seeds, length) : LibraryPlaylist.Make(db, loaded, seeds, length));
         return Ok(new
         {
             tracks = entries.Select(e => new { track = TrackJson(e.Track, null, null), step_distance = Math.Round(e.StepDistance, 6) }),

@@ -156,9 +156,18 @@ public sealed class JsonApiTests
         Assert.Equal(4, entries.Select(e => e.GetProperty("track").GetProperty("id").GetInt64()).Distinct().Count());
         Assert.All(entries.Skip(1), e => Assert.True(e.GetProperty("step_distance").GetDouble() > 0));
 
+        // album=true: the seed's whole album even for n=1: here the one folder of untagged tracks,
+        // so every track the plain playlist reaches when it uses up the library (copies left out in both).
+        static List<long> Ids(JsonElement list) => [.. list.GetProperty("tracks").EnumerateArray().Select(e => e.GetProperty("track").GetProperty("id").GetInt64())];
+        var album = Ids(await server.Http.GetFromJsonAsync<JsonElement>(U($"/api/playlist?seed={id}&n=1&album=true")));
+        var everything = Ids(await server.Http.GetFromJsonAsync<JsonElement>(U($"/api/playlist?seed={id}&n=1000")));
+        Assert.True(album.Count > 1);
+        Assert.Equal(everything.Order(), album.Order());
+
         foreach (var (query, status) in new[]
         {
             ("", HttpStatusCode.BadRequest), ("?seed=abc", HttpStatusCode.BadRequest), ($"?seed={id}&n=0", HttpStatusCode.BadRequest),
+            ($"?seed={id}&album=yes", HttpStatusCode.BadRequest),
             ("?seed=999999", HttpStatusCode.NotFound),
         })
         {
