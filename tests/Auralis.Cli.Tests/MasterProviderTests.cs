@@ -38,15 +38,20 @@ public sealed class MasterProviderTests : IDisposable
     }
 
     [Fact]
-    public void The_first_master_computes_the_fingerprint_and_the_next_one_reads_its_sidecar()
+    public void A_loose_file_gets_no_sidecar_unless_asked_and_the_next_master_reads_the_one_it_asked_for()
     {
         var input = Input();
         var first = CliRunner.RunProcess(Environment(), "master", input, _temp.File("a.wav"));
         Assert.True(first.ExitCode == 0, first.Error);
         Assert.Contains("(fingerprint: computed)", first.Out, StringComparison.Ordinal);
-        Assert.True(File.Exists(input + ".25d"), "the computed fingerprint is stored as a sidecar");
+        Assert.False(File.Exists(input + ".25d"), "a file that is not in the library gets nothing written beside it");
 
-        var second = CliRunner.RunProcess(Environment(), "master", input, _temp.File("b.wav"));
+        var asked = CliRunner.RunProcess(Environment(), "master", input, _temp.File("b.wav"), "--write-sidecar");
+        Assert.True(asked.ExitCode == 0, asked.Error);
+        Assert.Contains("(fingerprint: computed)", asked.Out, StringComparison.Ordinal);
+        Assert.True(File.Exists(input + ".25d"), "--write-sidecar stores the computed fingerprint beside the input");
+
+        var second = CliRunner.RunProcess(Environment(), "master", input, _temp.File("c.wav"));
         Assert.True(second.ExitCode == 0, second.Error);
         Assert.Contains("(fingerprint: sidecar)", second.Out, StringComparison.Ordinal);
         Assert.False(File.Exists(_temp.File("no-library.db")), "master never creates a library database");

@@ -63,10 +63,10 @@ internal static class TagTestFiles
         return [.. all];
     }
 
-    /// <summary>The file's format and stream tags as ffprobe (an independent reader) sees them, keys upper-cased.</summary>
+    /// <summary>The file's format and audio stream tags as ffprobe (an independent reader) sees them, keys upper-cased.</summary>
     public static Dictionary<string, string> ProbeTags(string path)
     {
-        var output = Run("ffprobe", ["-v", "error", "-show_entries", "format_tags:stream_tags", "-of", "json", path]);
+        var output = Run("ffprobe", ["-v", "error", "-select_streams", "a", "-show_entries", "format_tags:stream_tags", "-of", "json", path]); // audio streams: a cover is a stream with tags of its own
         var tags = new Dictionary<string, string>(StringComparer.Ordinal);
         using var json = JsonDocument.Parse(output);
         void Add(JsonElement holder)

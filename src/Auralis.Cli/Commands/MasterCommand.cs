@@ -2,39 +2,30 @@ using System.CommandLine;
 using System.Globalization;
 using Auralis.Audio;
 using Auralis.Cli.Output;
-using Auralis.Fingerprinting;
-using Auralis.Library.Database;
 using Auralis.Library.Provider;
-using Auralis.Library.Sidecars;
-using Auralis.Server.Fingerprints;
 using Auralis.Mastering;
-using Auralis.Mastering.Measurement;
-using Auralis.Mastering.Rendering;
 
 namespace Auralis.Cli.Commands;
 
 /// <summary>
-/// <c>auralis master IN OUT [--preset NAME] [--intensity X] [--json] [--engine auto|native|managed]</c>:
-/// fingerprint IN, plan (LWRP decision, preset, normalization), render in 15 s chunks to OUT
-/// (WAV or FLAC by extension) and report the decision and what the output measures.
+/// <c>auralis master IN OUT [--preset NAME] [--intensity X] [--format F] [--jobs N] [--force]
+/// [--db FILE] [--write-sidecar] [--json] [--engine auto|native|managed]</c>: fingerprint IN,
+/// plan (LWRP decision, preset, normalization), render in 15 s chunks to OUT with IN's tags, and
+/// report the decision and what the output measures. IN a folder: every audio file under it,
+/// mirrored into the folder OUT (<see cref="MasterBatch"/>).
 /// </summary>
 internal static class MasterCommand
 {
-    private static readonly string[] OutputExtensions = [".wav", ".flac"];
+    /// <summary>What `master` writes, by the name --format takes (the file extension without its dot).</summary>
+    public static readonly string[] Formats = ["flac", "wav", "ogg", "mp3"];
 
     public static Command Create(CliContext context)
     {
-        var input = new Argument<string>("IN") { Description = "Audio file to master (any format `auralis fingerprint` reads)." };
-        var output = new Argument<string>("OUT") { Description = "Mastered file to write: .wav (32-bit float) or .flac (24-bit)." };
-        output.Validators.Add(r =>
+        var input = new Argument<string>("IN") { Description = "Audio file to master (any format `auralis fingerprint` reads), or a folder of them." };
+        var output = new Argument<string>("OUT")
         {
-            var path = r.GetValueOrDefault<string>() ?? "";
-            var extension = Path.GetExtension(path).ToLowerInvariant();
-            if (!OutputExtensions.Contains(extension))
-            {
-                r.AddError($"cannot write {path}: the output must end in .wav or .flac (got \"{extension}\")");
-            }
-        });
+            Description = "Mastered file to write: .flac (24-bit), .wav (32-bit float), .ogg (Vorbis) or .mp3; or, when IN is a folder, the folder to mirror it into.",
+        };
         var preset = new Option<string>("--preset")
         {
             Description = $"Mastering preset: {string.Join(", ", MasteringPresets.Names)}.",
@@ -58,30 +49,73 @@ internal static class MasterCommand
                 r.AddError($"--intensity must be between 0 and 1, got {token}");
             }
         });
+        var format = new Option<string?>("--format")
+        {
+            Description = "Output format for a folder: flac (default), wav, ogg or mp3. A single OUT file takes the format its extension names.",
+        };
+        format.AcceptOnlyFromAmong(Formats);
+        var jobs = new Option<int>("--jobs", "-j")
+        {
+            Description = "Files mastered at once when IN is a folder (default: one per core).",
+            DefaultValueFactory = _ => Environment.ProcessorCount,
+        };
+        CommonOptions.AtLeastOne(jobs, "--jobs must be at least 1");
+        var force = new Option<bool>("--force") { Description = "With a folder: master again files whose output already exists (without it they are skipped)." };
+        var database = CommonOptions.Database();
+        database.Description = "Library database to take fingerprints from (default: $AURALIS_DB or ~/.local/share/auralis/library.db, when it exists; master never creates one).";
+        var writeSidecar = new Option<bool>("--write-sidecar")
+        {
+            Description = "Store a computed fingerprint as a .25d sidecar beside an input that is not in the library (library tracks get theirs as in a scan).",
+        };
         var json = CommonOptions.Json();
         var engine = CommonOptions.Engine();
-        var command = new Command("master", "Master a file adaptively: LWRP decision, preset EQ and dynamics, loudness normalization, true-peak limiting.")
+        var command = new Command("master", "Master a file, or a folder of them, adaptively: LWRP decision, preset EQ and dynamics, loudness normalization, true-peak limiting; tags copied.")
         {
-            input, output, preset, intensity, json, engine,
+            input, output, preset, intensity, format, jobs, force, database, writeSidecar, json, engine,
         };
-        command.SetAction(parse => Run(
-            context, parse.GetValue(input)!, parse.GetValue(output)!, parse.GetValue(preset)!, parse.GetValue(intensity), parse.GetValue(json), parse.GetValue(engine)!));
+        command.SetAction(parse =>
+        {
+            var settings = new MasterSettings(
+                parse.GetValue(preset)!, parse.GetValue(intensity), parse.GetValue(format), parse.GetValue(jobs), parse.GetValue(force),
+                parse.GetValue(database), parse.GetValue(writeSidecar), parse.GetValue(json), parse.GetValue(engine)!);
+            var inputPath = parse.GetValue(input)!;
+            return Directory.Exists(inputPath)
+                ? MasterBatch.Run(context, inputPath, parse.GetValue(output)!, settings)
+                : Run(context, inputPath, parse.GetValue(output)!, settings);
+        });
         return command;
     }
 
-    private static int Run(CliContext context, string inputPath, string outputPath, string presetName, double intensity, bool json, string engineChoice)
+    private static int Run(CliContext context, string inputPath, string outputPath, MasterSettings settings)
     {
-        if (string.Equals(Path.GetFullPath(inputPath), Path.GetFullPath(outputPath), StringComparison.Ordinal))
+        if (!File.Exists(inputPath))
         {
-            context.Error.WriteLine($"auralis: error: {outputPath} is also the input; write the mastered file somewhere else");
+            context.Error.WriteLine($"auralis: error: {inputPath}: no such file or folder");
             return ExitCodes.Usage;
         }
 
-        if (!File.Exists(inputPath))
+        if (Directory.Exists(outputPath))
         {
-            context.Error.WriteLine(Directory.Exists(inputPath)
-                ? $"auralis: error: {inputPath} is a folder; master takes one audio file"
-                : $"auralis: error: {inputPath}: no such file");
+            // A folder for one file: the file goes into it under its own name.
+            outputPath = Path.Combine(outputPath, Path.GetFileNameWithoutExtension(inputPath) + "." + (settings.Format ?? "flac"));
+        }
+
+        var extension = Path.GetExtension(outputPath).TrimStart('.').ToLowerInvariant();
+        if (!Formats.Contains(extension))
+        {
+            context.Error.WriteLine($"auralis: error: cannot write {outputPath}: the output must end in .flac, .wav, .ogg or .mp3 (got \"{Path.GetExtension(outputPath)}\")");
+            return ExitCodes.Usage;
+        }
+
+        if (settings.Format is { } wanted && wanted != extension)
+        {
+            context.Error.WriteLine($"auralis: error: --format {wanted} but {outputPath} is a .{extension} file; the extension of a single OUT file chooses its format");
+            return ExitCodes.Usage;
+        }
+
+        if (string.Equals(Path.GetFullPath(inputPath), Path.GetFullPath(outputPath), StringComparison.Ordinal))
+        {
+            context.Error.WriteLine($"auralis: error: {outputPath} is also the input; write the mastered file somewhere else");
             return ExitCodes.Usage;
         }
 
@@ -92,136 +126,56 @@ internal static class MasterCommand
             return ExitCodes.Usage;
         }
 
-        if (FingerprintInput(context, inputPath, engineChoice) is not var (fingerprint, fingerprintSource))
+        using var pipeline = MasterPipeline.Open(context, settings.Engine, settings.DatabasePath, settings.WriteSidecar, out var exitCode);
+        if (pipeline is null)
         {
-            return ExitCodes.Fatal;
+            return exitCode;
         }
 
-        MasteringPlan plan;
-        ProgrammeMeasurement measured;
+        MasteredFile mastered;
         using var interrupt = new Interruption(context, $"{outputPath} will not be written");
         try
         {
-            var source = new AudioFilePcmSource(inputPath);
-            plan = MasteringPlanner.Plan(fingerprint, source, presetName);
-            measured = Render(source, plan, intensity, outputPath, interrupt.Token);
+            mastered = pipeline.Master(inputPath, outputPath, settings.Preset, settings.Intensity, interrupt.Token);
         }
         catch (OperationCanceledException) when (interrupt.Requested)
         {
             context.Error.WriteLine($"auralis: interrupted: {outputPath} was not written");
             return ExitCodes.Interrupted;
         }
+        catch (FingerprintUnavailableException e)
+        {
+            return context.Fail(e.InnerException?.Message ?? e.Message);
+        }
         catch (Exception e) when (e is AudioDecodeException or IOException or NotSupportedException or UnauthorizedAccessException)
         {
             return context.Fail(e.Message);
         }
 
-        if (json)
+        foreach (var warning in mastered.Warnings)
         {
-            WriteJson(context.Out, fingerprint, plan, intensity, measured);
+            context.Notice(warning);
+        }
+
+        if (settings.Json)
+        {
+            WriteJson(context.Out, mastered);
         }
         else
         {
-            WriteSummary(context.Out, inputPath, outputPath, fingerprint, fingerprintSource, plan, intensity, measured);
+            WriteSummary(context.Out, mastered);
         }
 
         return ExitCodes.Success;
     }
 
-    /// <summary>
-    /// The input's fingerprint through the lookup order of docs/server.md: the library database
-    /// (when it exists; `master` never creates one), the file's sidecar, the fingerprint server
-    /// named by $AURALIS_SERVER (its gRPC address; $AURALIS_TOKEN when it wants one), then local
-    /// extraction. A server that did not answer is reported, never silently skipped (the tool Auralis replaces lost a day of work to exactly that).
-    /// Null after an error message.
-    /// </summary>
-    private static (Fingerprint Fingerprint, string Source)? FingerprintInput(CliContext context, string path, string engineChoice)
-    {
-        var engine = CommonOptions.SelectEngine(context, engineChoice);
-        if (engine is null)
-        {
-            return null;
-        }
-
-        var databasePath = LibraryDatabase.DefaultPath;
-        using var pool = File.Exists(databasePath) ? TryPool(context, databasePath) : null;
-        var serverAddress = Environment.GetEnvironmentVariable("AURALIS_SERVER");
-        using var server = string.IsNullOrWhiteSpace(serverAddress) ? null
-            : new RemoteFingerprinter(new Uri(serverAddress.Contains("://", StringComparison.Ordinal) ? serverAddress : "http://" + serverAddress), Environment.GetEnvironmentVariable("AURALIS_TOKEN"));
-        var provider = new FingerprintProvider(new FingerprintProviderOptions
-        {
-            Database = pool,
-            Sidecars = new SidecarStore(),
-            Server = server,
-            Engine = engine,
-        });
-        try
-        {
-            var provided = provider.GetAsync(path).GetAwaiter().GetResult();
-            foreach (var note in provided.Trail.Where(t => t.StartsWith("server ", StringComparison.Ordinal)).Concat(provided.Warnings))
-            {
-                context.Notice(note);
-            }
-
-            return (provided.Fingerprint, provided.Source.Name());
-        }
-        catch (FingerprintUnavailableException e)
-        {
-            context.Fail(e.InnerException?.Message ?? e.Message);
-            return null;
-        }
-    }
-
-    private static LibraryDatabasePool? TryPool(CliContext context, string path)
-    {
-        try
-        {
-            return new LibraryDatabasePool(path);
-        }
-        catch (LibraryDatabaseException e)
-        {
-            context.Notice($"library database not used: {e.Message}");
-            return null;
-        }
-    }
-
-    /// <summary>
-    /// Renders chunk by chunk into a temporary file beside OUT, measuring as it goes, and moves it
-    /// into place only when complete: a failed or interrupted render never leaves a truncated OUT.
-    /// </summary>
-    private static ProgrammeMeasurement Render(IPcmSource source, MasteringPlan plan, double intensity, string outputPath, CancellationToken cancellationToken)
-    {
-        var directory = Path.GetDirectoryName(Path.GetFullPath(outputPath))!;
-        var partial = Path.Combine(directory, $".{Path.GetFileNameWithoutExtension(outputPath)}.partial{Path.GetExtension(outputPath)}");
-        var meter = new ProgrammeMeter(plan.SampleRate, plan.Channels);
-        try
-        {
-            using (var sink = AudioFileWriter.Create(partial, plan.SampleRate, plan.Channels))
-            using (var renderer = MasteringRenderer.Open(source, plan, intensity))
-            {
-                while (renderer.RenderNext(cancellationToken: cancellationToken) is { } chunk)
-                {
-                    sink.Write(chunk.Samples);
-                    meter.Push(chunk.Samples);
-                }
-            }
-
-            File.Move(partial, outputPath, overwrite: true);
-        }
-        finally
-        {
-            File.Delete(partial);
-        }
-
-        return meter.Finish();
-    }
-
     private static double Round(double value) => Math.Round(value, 6);
 
     /// <summary>The `master --json` contract of the README: {"input", "lwrp", "preset", "intensity", "output"}.</summary>
-    private static void WriteJson(TextWriter output, Fingerprint fingerprint, MasteringPlan plan, double intensity, ProgrammeMeasurement measured) =>
+    private static void WriteJson(TextWriter output, MasteredFile mastered) =>
         JsonLines.Write(output, json =>
         {
+            var (fingerprint, plan, intensity, measured) = (mastered.Fingerprint, mastered.Plan, mastered.Intensity, mastered.Measured);
             json.WriteStartObject("input");
             json.WriteNumber("lufs", Round(fingerprint["lufs"]));
             json.WriteNumber("crest_db", Round(fingerprint["crest_db"]));
@@ -239,8 +193,10 @@ internal static class MasterCommand
             json.WriteEndObject();
         }, indented: true);
 
-    private static void WriteSummary(TextWriter output, string inputPath, string outputPath, Fingerprint fingerprint, string source, MasteringPlan plan, double intensity, ProgrammeMeasurement measured)
+    private static void WriteSummary(TextWriter output, MasteredFile mastered)
     {
+        var (inputPath, outputPath, fingerprint, source) = (mastered.Input, mastered.Output, mastered.Fingerprint, mastered.FingerprintSource);
+        var (plan, intensity, measured) = (mastered.Plan, mastered.Intensity, mastered.Measured);
         var i = CultureInfo.InvariantCulture;
         var lwrp = plan.Lwrp;
         var decision = lwrp.Zone switch
@@ -268,3 +224,7 @@ internal static class MasterCommand
         output.Flush();
     }
 }
+
+/// <summary>The options of `auralis master`, as parsed.</summary>
+internal sealed record MasterSettings(
+    string Preset, double Intensity, string? Format, int Jobs, bool Force, string? DatabasePath, bool WriteSidecar, bool Json, string Engine);

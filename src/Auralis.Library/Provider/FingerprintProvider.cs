@@ -41,6 +41,12 @@ public sealed class FingerprintProviderOptions
     /// <summary>Sidecars to read and write; null to use neither.</summary>
     public SidecarStore? Sidecars { get; init; }
 
+    /// <summary>
+    /// Writes a sidecar only beside files that are tracks of <see cref="Database"/>: a tool that
+    /// is handed a loose file (`auralis master`) leaves no file beside it unless asked to.
+    /// </summary>
+    public bool SidecarsForLibraryTracksOnly { get; init; }
+
     /// <summary>The fingerprint server to ask before computing locally; null for none.</summary>
     public IRemoteFingerprinter? Server { get; init; }
 
@@ -359,7 +365,7 @@ public sealed class FingerprintProvider(FingerprintProviderOptions options)
     private ProvidedFingerprint Store(ProvidedFingerprint result, TrackRecord? track, AudioFileSignature signature, bool writeSidecar, List<string> warnings, StoredPlanData? plan = null)
     {
         SidecarLocation? sidecar = null;
-        if (writeSidecar && _options.Sidecars is not null)
+        if (writeSidecar && _options.Sidecars is not null && (track is not null || !_options.SidecarsForLibraryTracksOnly))
         {
             try
             {
