@@ -48,6 +48,14 @@ public sealed record MasteringPlan(
     bool TargetReachable)
 {
     public string PresetName => Settings.Name;
+
+    /// <summary>
+    /// The integrated loudness the render is planned to have at intensity 1: the preset's target,
+    /// or, when the gain was capped, the measured loudness plus the gain (the limiter may take a
+    /// little more off). What a player needs to compare the master with the original at matched
+    /// loudness.
+    /// </summary>
+    public double ExpectedLufs => TargetReachable ? Settings.TargetLufs : Measured.Lufs + NormalizationGainDb;
 }
 
 /// <summary>The version of the mastering algorithm (processors, their constants, the planner).</summary>

@@ -825,6 +825,160 @@ async function checkPlayerProtocol(context, args, trackId, problems, screenshots
   await page.close();
 }
 
+/**
+ * A stand-in /ws for the queue checks: every play_enhanced / play_normal gets a stream of
+ * `server.seconds` of a quiet sine, sent whole (the client holds up to 30 s), then its end.
+ * Enhanced streams say output_lufs -14 (the loudness the plan gives the master); normal ones none.
+ */
+function queueStreamingServer() {
+  const rate = 16_000;
+  const server = { plays: [], received: [], seconds: 0.5, lufsOf: new Map() };
+  server.handler = (ws) => {
+    let streams = 0;
+    ws.onMessage((raw) => {
+      const message = JSON.parse(String(raw));
+      server.received.push(message);
+      if (message.type === 'play_enhanced' || message.type === 'play_normal' || message.type === 'seek') {
+        const play = message.type === 'seek' ? { ...server.plays[server.plays.length - 1], position_s: message.position_s, seek: true } : message;
+        server.plays.push(play);
+        const enhanced = play.type === 'play_enhanced';
+        const id = ++streams;
+        const position = play.position_s || 0;
+        const total = Math.round(server.seconds * rate);
+        const start = Math.min(Math.floor(position * rate), total - 1);
+        ws.send(JSON.stringify({ type: 'preparing', track_id: play.track_id, mode: enhanced ? 'enhanced' : 'normal' }));
+        ws.send(JSON.stringify({
+          type: 'audio_stream_start', stream_id: id, track_id: play.track_id, mode: enhanced ? 'enhanced' : 'normal',
+          preset: enhanced ? play.preset : null, intensity: enhanced ? play.intensity : null, sample_rate: rate, channels: 2,
+          duration_s: server.seconds, chunk_count: 1, chunk_duration_s: server.seconds, first_chunk_max_s: server.seconds,
+          start_chunk: 0, position_s: start / rate, fingerprint_source: enhanced ? 'database' : null,
+          lwrp: enhanced ? { zone: 'quiet_dynamic', expansion: 0, lufs: server.lufsOf.get(play.track_id) ?? -20, crest_db: 15 } : null,
+          output_lufs: enhanced ? -14 : null,
+        }));
+        ws.send(JSON.stringify({ type: 'audio_chunk_meta', stream_id: id, seq: 0, chunk_index: 0, frames: total - start, start_s: start / rate }));
+        ws.send(sineChunk(total - start, 2, 0.1, start, rate));
+        ws.send(JSON.stringify({ type: 'audio_stream_end', stream_id: id, chunks_sent: 1 }));
+      }
+    });
+  };
+  return server;
+}
+
+/**
+ * The player's queue and controls (docs/web.md, "Queue, radio and the now-playing bar"): "Radio
+ * from this track" queues GET /api/playlist's order and plays it, a track's end starts the next
+ * (auto-next), next/previous move through the queue, the now-playing bar stays while browsing,
+ * the volume slider and keys set the output gain, Space/Left/Right/Shift+Right pause, seek and
+ * skip, and the A/B toggle switches to the original at the same position at matched loudness.
+ */
+async function checkQueueRadioAndControls(context, args, seedId, problems) {
+  const page = await context.newPage();
+  watch(page, problems);
+  const server = queueStreamingServer();
+  await page.routeWebSocket((url) => url.pathname === '/ws', server.handler);
+  await page.goto(`${pageUrl(args)}#track=${seedId}`);
+  await waitForSelection(page, seedId);
+  const playlist = (await api(args, `/api/playlist?seed=${seedId}&n=30`)).tracks.map((e) => e.track).filter((t) => t.status !== 'error');
+  check(playlist.length >= 4, `the radio checks need a playlist of 4 or more: ${playlist.length}`);
+  const ids = playlist.map((t) => t.id);
+  // The fingerprint loudness of each track, as the table has it (the stand-in's lwrp says it too).
+  const lufsOf = new Map((await api(args, '/api/tracks?limit=500')).tracks.map((t) => [t.id, t.lufs]));
+  server.lufsOf = lufsOf;
+
+  // Radio: the queue is the playlist, the seed plays first; at its end the next one starts.
+  server.seconds = 0.5;
+  await page.click('#radio');
+  await until(() => server.plays.length >= 1, 'the radio plays its first track');
+  server.seconds = 30; // from the next track on: long enough for the controls
+  await until(() => server.plays.length >= 2, 'the first track ends and the next one starts');
+  let status = await playerStatus(page);
+  check(JSON.stringify(status.queue.trackIds) === JSON.stringify(ids) && status.queue.kind === 'radio', `the queue should be the playlist: ${JSON.stringify(status.queue)} vs ${ids}`);
+  check(server.plays[0].track_id === seedId && server.plays[0].type === 'play_enhanced', `the seed plays first, enhanced: ${JSON.stringify(server.plays[0])}`);
+  check(server.plays[1].track_id === ids[1], `auto-next plays the playlist's second track ${ids[1]}: ${JSON.stringify(server.plays[1])}`);
+  await waitForPlayer(page, (id) => window.auralisPlayer.state === 'playing' && window.auralisPlayer.trackId === id, ids[1]);
+  const where = await page.locator('#np-queue').textContent();
+  check(where === `2 of ${ids.length}, radio`, `the bar says where the queue is: "${where}"`);
+  ok(`"Radio from this track" queues the ${ids.length} tracks of /api/playlist (${ids.join(', ')}), plays ${seedId} first and, when it ends, ${ids[1]} (bar: "${where}")`);
+
+  // Next and previous.
+  await page.click('#next');
+  await until(() => server.plays.length >= 3, 'next plays the third track');
+  check(server.plays[2].track_id === ids[2], `next: ${JSON.stringify(server.plays[2])}`);
+  await waitForPlayer(page, (id) => window.auralisPlayer.state === 'playing' && window.auralisPlayer.trackId === id, ids[2]);
+  await page.click('#previous');
+  await until(() => server.plays.length >= 4, 'previous plays the second track again');
+  check(server.plays[3].track_id === ids[1] && !server.plays[3].seek, `previous (within 3 s of the start): ${JSON.stringify(server.plays[3])}`);
+  await waitForPlayer(page, (id) => window.auralisPlayer.state === 'playing' && window.auralisPlayer.trackId === id, ids[1]);
+  ok(`next plays ${ids[2]}, previous goes back to ${ids[1]}`);
+
+  // The bar stays while browsing, and selecting another track does not change what plays.
+  await page.click('#view-albums');
+  await page.waitForFunction(() => document.getElementById('browse').dataset.level === 'albums', null, { timeout: WAIT_MS });
+  check(await page.locator('#now-playing').isVisible(), 'the now-playing bar stays visible in the album view');
+  const shown = await page.locator('#np-track').textContent();
+  check(shown.startsWith(playlist[1].name || playlist[1].title || ''), `the bar names the playing track: "${shown}" (${JSON.stringify(playlist[1])})`);
+  await page.click('#view-tracks');
+  const other = ids.find((id) => id !== ids[1]);
+  await page.evaluate((id) => { location.hash = `#track=${id}`; }, other);
+  await waitForSelection(page, other);
+  status = await playerStatus(page);
+  check(status.trackId === ids[1] && status.state === 'playing', `selecting track ${other} leaves ${ids[1]} playing: ${status.trackId} ${status.state}`);
+  ok(`the now-playing bar ("${shown}") stays while browsing albums and selecting track ${other}`);
+
+  // Volume: the slider, then the keys; the output gain follows on a squared taper.
+  await page.locator('#volume').fill('0.5');
+  await waitForPlayer(page, () => Math.abs(window.auralisPlayer.outputGain - 0.25) < 0.01);
+  await page.evaluate(() => document.activeElement && document.activeElement.blur());
+  await page.keyboard.press('ArrowUp');
+  status = await playerStatus(page);
+  check(Math.abs(status.volume - 0.55) < 1e-9, `ArrowUp raises the volume by 5 %: ${status.volume}`);
+  check((await page.locator('#volume-value').textContent()) === '55%', 'the volume shows 55%');
+  ok(`the volume slider sets the output gain (0.5 -> ${status.outputGain.toFixed(3)}); ArrowUp makes it ${Math.round(status.volume * 100)}%`);
+
+  // Keys: Space pauses and resumes, Right seeks 10 s on, Shift+Right is the next track.
+  await page.keyboard.press(' ');
+  await waitForPlayer(page, () => window.auralisPlayer.state === 'paused');
+  await page.keyboard.press(' ');
+  await waitForPlayer(page, () => window.auralisPlayer.state === 'playing');
+  const before = (await playerStatus(page)).positionS;
+  const seeks = server.plays.length;
+  await page.keyboard.press('ArrowRight');
+  await until(() => server.plays.length > seeks, 'ArrowRight seeks');
+  // A seek, or - the stand-in sent the whole stream already - a new stream at the position.
+  const seek = server.plays[server.plays.length - 1];
+  check(seek.track_id === ids[1] && seek.position_s >= before + 9.5 && seek.position_s <= before + 11, `ArrowRight seeks 10 s on from ${before}: ${JSON.stringify(seek)}`);
+  await page.keyboard.press('Shift+ArrowRight');
+  await until(() => server.plays.some((p, i) => i > seeks && p.type === 'play_enhanced' && p.track_id === ids[2]), 'Shift+ArrowRight plays the next track');
+  await waitForPlayer(page, (id) => window.auralisPlayer.state === 'playing' && window.auralisPlayer.trackId === id, ids[2]);
+  ok(`Space pauses and resumes, ArrowRight seeks from ${before.toFixed(1)} to ${seek.position_s.toFixed(1)} s, Shift+ArrowRight plays ${ids[2]}`);
+
+  // A/B: the original at the same position, crossfaded, at the loudness of the quieter one.
+  const input = lufsOf.get(ids[2]);
+  const quieter = Math.min(input, -14);
+  await page.waitForTimeout(300);
+  const at = (await playerStatus(page)).positionS;
+  const plays = server.plays.length;
+  await page.click('#ab');
+  await until(() => server.plays.length > plays, 'the A/B toggle asks for the original');
+  const original = server.plays[plays];
+  check(original.type === 'play_normal' && original.track_id === ids[2] && Math.abs(original.position_s - at) < 1, `A/B plays the original at ${at}: ${JSON.stringify(original)}`);
+  await waitForPlayer(page, () => window.auralisPlayer.mode === 'normal' && window.auralisPlayer.state === 'playing' && !window.auralisPlayer.fadingOut);
+  status = await playerStatus(page);
+  check(status.comparing && Math.abs(status.levelDb - (quieter - input)) < 0.01, `the original plays at ${quieter - input} dB (input ${input} LUFS, master -14): ${status.levelDb}`);
+  check(status.crossfades >= 1, `A/B crossfades: ${status.crossfades}`);
+  check((await page.locator('#ab').textContent()) === 'A/B: original', 'the toggle says the original plays');
+  await page.click('#ab');
+  await waitForPlayer(page, () => window.auralisPlayer.mode === 'enhanced' && window.auralisPlayer.state === 'playing' && !window.auralisPlayer.fadingOut);
+  status = await playerStatus(page);
+  check(Math.abs(status.levelDb - (quieter + 14)) < 0.01, `the master plays at ${quieter + 14} dB: ${status.levelDb}`);
+  await page.click('#match-loudness');
+  status = await playerStatus(page);
+  check(status.levelDb === 0, `unticked, the master plays at its own level: ${status.levelDb}`);
+  ok(`A/B switches to the original at ${original.position_s.toFixed(1)} s and back, at matched loudness (original ${(quieter - input).toFixed(1)} dB, master ${(quieter + 14).toFixed(1)} dB; unticked 0 dB)`);
+  await page.click('#stop');
+  await page.close();
+}
+
 // -----------------------------------------------------------------------------------------------
 // The player against the real server.
 
@@ -943,6 +1097,7 @@ async function main() {
     await checkPlayerProtocol(context, args, trackId, problems, args.screenshots);
     await checkMapLabelsGiveWay(context, args, problems);
     await checkAlbumView(context, args, problems);
+    await checkQueueRadioAndControls(context, args, trackId, problems);
     await checkUnreachable(context, args, problems);
 
     if (health.streaming === true) {

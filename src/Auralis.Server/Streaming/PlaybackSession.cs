@@ -258,6 +258,7 @@ internal sealed class PlaybackSession(WebSocket socket, StreamPreparer preparer,
                 position_s = request.PositionS,
                 fingerprint_source = prepared.FingerprintSource,
                 lwrp = lwrp is null ? null : new { zone = lwrp.ZoneName, expansion = lwrp.Expansion, lufs = lwrp.Lufs, crest_db = lwrp.CrestDb },
+                output_lufs = prepared.Plan is { } planned ? Math.Round(planned.ExpectedLufs, 2) : (double?)null,
             }, token).ConfigureAwait(false);
 
             // The producer renders while the previous piece is sent and played, but only into an

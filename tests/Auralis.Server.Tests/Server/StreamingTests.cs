@@ -87,6 +87,27 @@ public sealed class StreamingTests
         Assert.Equal(Decode(path), await PlayAllAsync(client, new { type = "play_normal", track_id = trackId }));
     }
 
+    /// <summary>
+    /// output_lufs, which the web player's level-matched A/B trusts, is the loudness the stream has:
+    /// the whole enhanced stream by the BS.1770 meter (checked against EBU Tech 3341 elsewhere) is
+    /// within 0.5 LU of it; a normal stream has none (its loudness is the fingerprint's).
+    /// </summary>
+    [Fact]
+    public async Task An_enhanced_streams_output_lufs_is_the_loudness_it_has_and_a_normal_stream_has_none()
+    {
+        var (server, trackId, _) = await LibraryWithLongTrack(seconds: 20);
+        await using var _ = server;
+        using var client = await ConnectAsync(server);
+        var (start, samples) = await PlayAllWithStartAsync(client, new { type = "play_enhanced", track_id = trackId, preset = "adaptive" });
+        var meter = new Auralis.Mastering.Measurement.ProgrammeMeter(Rate, 2);
+        meter.Push(samples);
+        var expected = start.GetProperty("output_lufs").GetDouble();
+        Assert.Equal(expected, meter.Finish().IntegratedLufs, 0.5);
+
+        var (normal, _) = await PlayAllWithStartAsync(client, new { type = "play_normal", track_id = trackId });
+        Assert.Equal(JsonValueKind.Null, normal.GetProperty("output_lufs").ValueKind);
+    }
+
     [Fact]
     public async Task Seek_restarts_at_the_position_itself_and_stop_ends_the_stream()
     {
@@ -134,7 +155,9 @@ public sealed class StreamingTests
         Assert.True(max <= 1e-6, $"max |seeked - whole| = {max:E2}");
     }
 
-    private static async Task<float[]> PlayAllAsync(Client client, object play)
+    private static async Task<float[]> PlayAllAsync(Client client, object play) => (await PlayAllWithStartAsync(client, play)).Samples;
+
+    private static async Task<(JsonElement Start, float[] Samples)> PlayAllWithStartAsync(Client client, object play)
     {
         await client.SendAsync(play);
         var start = await client.ReceiveUntilAsync("audio_stream_start");
@@ -146,7 +169,7 @@ public sealed class StreamingTests
             var type = message.GetProperty("type").GetString();
             if (type == "audio_stream_end")
             {
-                return [.. all];
+                return (start, [.. all]);
             }
 
             Assert.Equal(("audio_chunk_meta", id), (type, message.GetProperty("stream_id").GetInt32()));

@@ -489,7 +489,10 @@
     }
     highlightMapPoint(id);
     const known = knownTracks.get(id);
-    player.setTrack(id, !isFailed(known));
+    if (!player.isActive()) {
+      player.setTrack(id, !isFailed(known)); // nothing plays: the bar's buttons cue the selection
+    }
+    renderSelectionButtons();
 
     renderDetail(known, id);
     $('fingerprint').replaceChildren(el('p', { class: 'muted' }, 'Loading the fingerprint (computed on demand when none is stored)...'));
@@ -510,7 +513,10 @@
     if (fresh) {
       remember(fresh);
       renderDetail(fresh, id);
-      player.setTrack(id, !isFailed(fresh));
+      if (!player.isActive()) {
+        player.setTrack(id, !isFailed(fresh));
+      }
+      renderSelectionButtons();
     }
     if (isFailed(fresh)) {
       // The cause is shown once, in the detail above: asking for a fingerprint would only try the
@@ -545,6 +551,26 @@
 
   function isFailed(track) {
     return Boolean(track && track.status === 'error');
+  }
+
+  /** The detail panel's play and radio buttons are for the selected track (the bar's are for the playing one). */
+  function renderSelectionButtons() {
+    const known = state.selectedId ? knownTracks.get(state.selectedId) : null;
+    const playable = Boolean(state.selectedId) && !isFailed(known);
+    for (const button of [$('play-enhanced'), $('play-normal')]) {
+      button.disabled = !playable;
+      button.title = state.selectedId && !playable ? 'This track failed: there is no audio to play' : '';
+    }
+    $('radio').disabled = !(playable && known && known.status === 'complete');
+  }
+
+  /** Play enhanced / Play original in the detail panel: the selected track alone, now. */
+  function playSelected(mode) {
+    const known = knownTracks.get(state.selectedId);
+    if (!state.selectedId || isFailed(known)) {
+      return;
+    }
+    playQueue([known || { id: state.selectedId }], 0, { kind: 'track', mode });
   }
 
   function renderDetail(track, id, errorMessage) {
@@ -884,7 +910,6 @@
   // { level: 'album', artist, album, from }. An artist or album of null is the untagged group.
   let browseAt = { level: 'artists' };
   let browseRequest = 0;
-  const albumQueue = { tracks: [], index: -1 }; // the album playing, in order; index -1: none
 
   function showView(view) {
     state.view = view;
@@ -1031,52 +1056,125 @@
     $('play-album').disabled = playable === 0;
     $('play-album').onclick = () => playAlbum(tracks, 0);
     showEmpty(tracks.length === 0, 'No tracks.');
-    renderQueue();
+    renderAlbumQueue();
   }
 
   /** Plays an album from track `from` on, in the album's order, skipping failed tracks. */
   function playAlbum(tracks, from) {
-    albumQueue.tracks = tracks.filter((t, i) => i >= from && !isFailed(t));
-    albumQueue.index = -1;
-    playNextInAlbum();
+    const playable = tracks.filter((t, i) => i >= from && !isFailed(t));
+    const album = tracks[0] ? (tracks[0].album ?? UNKNOWN_ALBUM) : UNKNOWN_ALBUM;
+    playQueue(playable, 0, { kind: 'album', label: album });
   }
 
-  async function playNextInAlbum() {
-    albumQueue.index++;
-    const next = albumQueue.tracks[albumQueue.index];
-    if (!next) {
-      albumQueue.index = -1;
-      albumQueue.tracks = [];
-      renderQueue();
-      return;
-    }
-    renderQueue();
-    selectTrack(next.id); // the player's track; its panel loads alongside
-    player.play('enhanced', 0);
-  }
-
-  function renderQueue() {
-    const playing = albumQueue.tracks[albumQueue.index];
+  /** The album view's rows: the one playing is marked, and the line above says where the queue is. */
+  function renderAlbumQueue() {
+    const playing = queue.kind === 'album' && player.isActive() ? queue.tracks[queue.index] : null;
     $('album-queue').textContent = playing
-      ? `playing ${albumQueue.index + 1} of ${albumQueue.tracks.length}: ${trackName(playing)}`
+      ? `playing ${queue.index + 1} of ${queue.tracks.length}: ${trackName(playing)}`
       : '';
     for (const row of $('album-tracks').tBodies[0].rows) {
       row.classList.toggle('now-playing', Boolean(playing) && Number(row.dataset.trackId) === playing.id);
     }
   }
 
-  function followAlbum(playerState, trackId) {
-    const playing = albumQueue.tracks[albumQueue.index];
-    if (!playing) {
+  // ---------------------------------------------------------------------------------------------
+  // The play queue: an album, a radio playlist (GET /api/playlist) or a single track. The player
+  // plays its current track; at the end of one the next starts (auto-next); previous and next
+  // move through it. Stopping keeps it, so Play/Next go on from where it was.
+
+  const queue = { tracks: [], index: -1, kind: null, label: '' };
+
+  function playQueue(tracks, index, { kind, label = '', mode = null }) {
+    queue.tracks = tracks;
+    queue.index = tracks.length > 0 ? index : -1;
+    queue.kind = kind;
+    queue.label = label;
+    playQueueItem(mode ?? player.preferredMode());
+  }
+
+  function playQueueItem(mode) {
+    const track = queue.tracks[queue.index];
+    renderQueue();
+    if (track) {
+      player.playTrack(track.id, mode, 0);
+    }
+  }
+
+  function hasNext() {
+    return queue.index >= 0 && queue.index + 1 < queue.tracks.length;
+  }
+
+  function nextTrack() {
+    if (hasNext()) {
+      queue.index++;
+      playQueueItem(player.preferredMode());
+    }
+  }
+
+  /** Back to the start of the track after its first 3 s (as players do), else the track before. */
+  function previousTrack() {
+    if (queue.index > 0 && player.position() < 3) {
+      queue.index--;
+      playQueueItem(player.preferredMode());
+    } else if (player.trackId) {
+      player.restart();
+    }
+  }
+
+  /** The player's state changed: the next track after one ended, and the bar and album rows follow. */
+  function followQueue(playerState, trackId) {
+    const current = queue.tracks[queue.index];
+    if (playerState === 'ended' && current && current.id === trackId && hasNext()) {
+      nextTrack();
       return;
     }
-    if (playerState === 'ended' && trackId === playing.id) {
-      playNextInAlbum();
-    } else if (playerState === 'stopped' || playerState === 'error' || trackId !== playing.id) {
-      // Stopped, failed or another track chosen: the album no longer plays.
-      albumQueue.tracks = [];
-      albumQueue.index = -1;
-      renderQueue();
+    renderQueue();
+  }
+
+  function renderQueue() {
+    const current = queue.tracks[queue.index];
+    const playingId = player.trackId;
+    const playing = playingId ? knownTracks.get(playingId) : null;
+    const bar = $('now-playing');
+    const visible = player.status.state !== 'idle';
+    bar.hidden = !visible;
+    document.body.classList.toggle('has-now-playing', visible);
+    $('np-track').textContent = playing
+      ? [trackName(playing), playing.artist].filter(Boolean).join(' - ')
+      : (playingId ? `track ${playingId}` : '');
+    $('np-track').title = playing ? `Show this track (${playing.path})` : 'Show this track';
+    const where = current && current.id === playingId && queue.tracks.length > 1
+      ? `${queue.index + 1} of ${queue.tracks.length}${queue.kind === 'radio' ? ', radio' : ''}${queue.kind === 'album' && queue.label ? `, ${queue.label}` : ''}`
+      : '';
+    $('np-queue').textContent = where;
+    $('previous').disabled = !playingId;
+    $('next').disabled = !hasNext();
+    renderAlbumQueue();
+  }
+
+  /**
+   * "Radio from this track": the similarity walk of docs/similarity.md (each step a small change,
+   * no repeats or copies of a track, no runs from one album) as the queue, the seed first.
+   */
+  async function startRadio(id) {
+    const note = $('radio-note');
+    note.classList.remove('error-text');
+    note.textContent = 'Making a playlist...';
+    try {
+      const answer = await api(`/api/playlist?${new URLSearchParams({ seed: String(id), n: '30' })}`);
+      const tracks = answer.tracks.map((entry) => entry.track);
+      tracks.forEach(remember);
+      const playable = tracks.filter((t) => !isFailed(t));
+      if (playable.length === 0) {
+        note.textContent = 'No playlist: the library has no other fingerprinted track.';
+        return;
+      }
+      const seed = knownTracks.get(id);
+      note.textContent = `Radio: ${playable.length} tracks from ${seed ? trackName(seed) : `track ${id}`}.`;
+      playQueue(playable, 0, { kind: 'radio', label: seed ? trackName(seed) : '' });
+    } catch (error) {
+      note.classList.add('error-text');
+      note.textContent = `No playlist: ${error.message}`;
     }
   }
 
@@ -1132,6 +1230,10 @@
   const START_LATENCY_S = 0.1;
   // A preset or intensity change fades the old stream out and the new one in over this long.
   const CROSSFADE_S = 0.25;
+  // Seek step of the Left/Right keys and volume step of Up/Down.
+  const KEY_SEEK_S = 10;
+  const KEY_VOLUME_STEP = 0.05;
+  const VOLUME_KEY = 'auralis.volume';
 
   /** Float32 LE interleaved -> AudioBuffer (one Float32Array per channel) and the peak |sample|. */
   function decodeChunk(data, frames, channels, sampleRate) {
@@ -1188,6 +1290,109 @@
       this.fading = null; // {gain, segments} of the stream a preset change replaces, until the crossfade ends
       this.pressedAt = null; // performance.now() of the press that started the stream (for "ready in")
       this.crossfades = 0;
+      this.modeChoice = 'enhanced'; // what the next track of the queue plays as
+      this.comparing = false; // streams started by the A/B toggle: played at matched loudness
+      this.volume = StreamPlayer.savedVolume();
+      this.enhancedLevels = new Map(); // "track|preset" -> output_lufs the server said (intensity 1)
+      this.inputLevels = new Map(); // track -> its fingerprint's loudness, as an enhanced stream's lwrp said
+    }
+
+    static savedVolume() {
+      try {
+        const saved = Number(localStorage.getItem(VOLUME_KEY));
+        return localStorage.getItem(VOLUME_KEY) !== null && Number.isFinite(saved) ? clamp(saved, 0, 1) : 1;
+      } catch {
+        return 1; // storage refused (private mode): full volume, not saved
+      }
+    }
+
+    isActive() {
+      return ['connecting', 'preparing', 'playing', 'paused'].includes(this.status.state);
+    }
+
+    preferredMode() {
+      return this.modeChoice;
+    }
+
+    /** Another track, from its start (the queue's next or previous, or a Play button). */
+    playTrack(id, mode, positionS = 0) {
+      this.trackId = id;
+      this.playable = true;
+      this.comparing = false;
+      this.play(mode, positionS);
+    }
+
+    /** The current track from its start, in the mode it plays. */
+    restart() {
+      const mode = this.status.mode || this.modeChoice;
+      if (this.isActive() && this.stream && !this.streamEnded) {
+        this.seek(0);
+      } else {
+        this.play(mode, 0, { compare: this.comparing });
+      }
+    }
+
+    /** The A/B toggle: the other mode at the same position, crossfaded, both at matched loudness. */
+    toggleCompare() {
+      if (!this.trackId || !['playing', 'paused', 'preparing'].includes(this.status.state)) {
+        return;
+      }
+      const other = this.status.mode === 'normal' ? 'enhanced' : 'normal';
+      this.play(other, this.position(), { crossfade: true, compare: true });
+    }
+
+    /** Volume 0..1 on a squared taper (half way sounds about half as loud, not barely quieter). */
+    setVolume(value) {
+      this.volume = clamp(Number(value) || 0, 0, 1);
+      try {
+        localStorage.setItem(VOLUME_KEY, String(this.volume));
+      } catch {
+        // not saved; the volume still applies
+      }
+      if (this.output) {
+        this.output.gain.setTargetAtTime(this.volume * this.volume, this.ctx.currentTime, 0.02);
+      }
+      $('volume').value = String(this.volume);
+      $('volume-value').textContent = `${Math.round(this.volume * 100)}%`;
+    }
+
+    /**
+     * The gain (dB) of the stream being played. Outside an A/B comparison, 0. Comparing (and
+     * "matched loudness" ticked), both modes play at the quieter one's loudness - the louder is
+     * turned down, never up, so nothing clips: the original at the fingerprint's integrated
+     * loudness, the enhanced at the loudness the server's plan gives (output_lufs, for intensity
+     * 1; for a blend, the level of (1 - i) x dry + i x wet of correlated signals, an estimate).
+     * Null while the enhanced level of this track and preset is not known yet (no enhanced
+     * stream of it has started): the original then plays unchanged.
+     */
+    levelDb(stream = this.stream) {
+      if (!stream || !this.comparing || !$('match-loudness').checked) {
+        return 0;
+      }
+      const track = knownTracks.get(stream.track_id);
+      const input = this.inputLevels.get(stream.track_id) ?? (track ? track.lufs : null);
+      const preset = stream.mode === 'enhanced' ? stream.preset : $('preset').value;
+      const intensity = stream.mode === 'enhanced' ? stream.intensity : Number($('intensity').value);
+      const full = this.enhancedLevels.get(`${stream.track_id}|${preset}`);
+      if (!Number.isFinite(input) || !Number.isFinite(full)) {
+        return null;
+      }
+      const blend = (1 - intensity) + intensity * Math.pow(10, (full - input) / 20);
+      const enhanced = input + 20 * Math.log10(Math.max(blend, 1e-6));
+      const quieter = Math.min(input, enhanced);
+      return quieter - (stream.mode === 'enhanced' ? enhanced : input);
+    }
+
+    levelGain(stream = this.stream) {
+      return Math.pow(10, (this.levelDb(stream) ?? 0) / 20);
+    }
+
+    /** "matched loudness" ticked or unticked while comparing: the playing stream's level follows at once. */
+    applyLevel() {
+      if (this.streamGain && this.ctx && !this.fading) {
+        this.streamGain.gain.setTargetAtTime(this.levelGain(), this.ctx.currentTime, 0.05);
+      }
+      this.render();
     }
 
     resetStatus() {
@@ -1225,6 +1430,11 @@
         get readyS() { return player.status.readyS; },
         get crossfades() { return player.crossfades; },
         get fadingOut() { return player.fading !== null; },
+        get volume() { return player.volume; },
+        get outputGain() { return player.output ? player.output.gain.value : null; },
+        get comparing() { return player.comparing; },
+        get levelDb() { return player.levelDb(); },
+        get queue() { return Object.freeze({ trackIds: queue.tracks.map((t) => t.id), index: queue.index, kind: queue.kind }); },
       });
     }
 
@@ -1309,6 +1519,7 @@
       if (!this.ctx) {
         this.ctx = new AudioContext({ latencyHint: 'playback' });
         this.output = this.ctx.createGain();
+        this.output.gain.value = this.volume * this.volume;
         this.output.connect(this.ctx.destination);
       }
       if (this.ctx.state === 'suspended') {
@@ -1437,8 +1648,8 @@
         }
         const t = this.nextTime;
         gain.gain.setValueAtTime(0, t);
-        gain.gain.linearRampToValueAtTime(1, t + CROSSFADE_S);
-        this.fading.gain.gain.setValueAtTime(1, t);
+        gain.gain.linearRampToValueAtTime(this.levelGain(), t + CROSSFADE_S);
+        this.fading.gain.gain.setValueAtTime(this.fading.gain.gain.value, t);
         this.fading.gain.gain.linearRampToValueAtTime(0, t + CROSSFADE_S);
         StreamPlayer.stopSegments(this.fading.segments, t + CROSSFADE_S);
         const fading = this.fading;
@@ -1450,7 +1661,7 @@
         this.crossfades++;
       } else if (first) {
         gain.gain.cancelScheduledValues(0);
-        gain.gain.setValueAtTime(1, now);
+        gain.gain.setValueAtTime(this.levelGain(), now);
       }
       if (first && this.pressedAt !== null) {
         // Press to first audio: the wait for the chunk plus the time until it is scheduled to sound.
@@ -1494,11 +1705,13 @@
     // -- commands -------------------------------------------------------------------------------
 
     /** `crossfade`: a preset or intensity change of the playing stream (the old audio plays on until the new arrives). */
-    async play(mode, positionS = 0, { crossfade = false } = {}) {
+    async play(mode, positionS = 0, { crossfade = false, compare = this.comparing } = {}) {
       if (!this.trackId || this.playable === false) {
         return;
       }
       this.ensureAudio();
+      this.modeChoice = mode;
+      this.comparing = compare;
       this.pressedAt = performance.now();
       const trackId = this.trackId;
       if (crossfade && this.status.state === 'playing') {
@@ -1618,6 +1831,12 @@
             this.status.mode = message.mode || this.status.mode;
             this.status.fingerprintSource = message.fingerprint_source ?? null;
             this.status.lwrp = message.lwrp ?? null;
+            if (message.mode === 'enhanced' && Number.isFinite(message.output_lufs)) {
+              this.enhancedLevels.set(`${message.track_id}|${message.preset}`, message.output_lufs);
+            }
+            if (message.lwrp && Number.isFinite(message.lwrp.lufs)) {
+              this.inputLevels.set(message.track_id, message.lwrp.lufs);
+            }
             if (this.status.state !== 'paused') {
               this.setState('preparing'); // until the first chunk is queued
             }
@@ -1708,9 +1927,13 @@
         case 'playing': {
           const track = this.stream ? knownTracks.get(this.stream.track_id) : null;
           const name = track ? `: ${trackName(track)}` : '';
+          const level = this.levelDb();
+          const matched = !this.comparing || !$('match-loudness').checked ? ''
+            : level === null ? ', loudness not matched yet (play it enhanced once)'
+              : `, matched loudness ${level >= 0 ? '+' : ''}${level.toFixed(1)} dB`;
           return s.mode === 'enhanced'
-            ? `playing enhanced${name} (${this.stream ? this.stream.preset : $('preset').value}, intensity ${Number(this.stream ? this.stream.intensity : $('intensity').value).toFixed(2)})`
-            : `playing original${name}`;
+            ? `playing enhanced${name} (${this.stream ? this.stream.preset : $('preset').value}, intensity ${Number(this.stream ? this.stream.intensity : $('intensity').value).toFixed(2)}${matched})`
+            : `playing original${name}${matched ? ` (${matched.slice(2)})` : ''}`;
         }
         default: return s.state;
       }
@@ -1722,11 +1945,10 @@
       stateNode.textContent = this.stateText();
       stateNode.dataset.state = s.state;
       const active = ['connecting', 'preparing', 'playing', 'paused'].includes(s.state);
-      const playable = Boolean(this.trackId) && this.playable !== false;
-      for (const button of [$('play-enhanced'), $('play-normal')]) {
-        button.disabled = !playable;
-        button.title = this.trackId && !playable ? 'This track failed: there is no audio to play' : '';
-      }
+      renderSelectionButtons();
+      $('ab').textContent = s.mode === 'normal' ? 'A/B: original' : 'A/B: enhanced';
+      $('ab').dataset.mode = s.mode || 'enhanced';
+      $('ab').disabled = !this.trackId || this.playable === false || !['playing', 'paused', 'preparing'].includes(s.state);
       $('pause').disabled = !(s.state === 'playing' || s.state === 'paused');
       $('pause').textContent = s.state === 'paused' ? 'Resume' : 'Pause';
       $('stop').disabled = !active;
@@ -1778,13 +2000,22 @@
 
   const player = new StreamPlayer();
   Object.defineProperty(window, 'auralisPlayer', { value: player.view(), enumerable: true });
-  player.onStateChange = (value, trackId) => followAlbum(value, trackId);
+  player.onStateChange = (value, trackId) => followQueue(value, trackId);
 
   function wirePlayer() {
-    $('play-enhanced').addEventListener('click', () => player.play('enhanced', 0));
-    $('play-normal').addEventListener('click', () => player.play('normal', 0));
+    $('play-enhanced').addEventListener('click', () => playSelected('enhanced'));
+    $('play-normal').addEventListener('click', () => playSelected('normal'));
+    $('radio').addEventListener('click', () => startRadio(state.selectedId));
     $('pause').addEventListener('click', () => player.togglePause());
     $('stop').addEventListener('click', () => player.stop());
+    $('next').addEventListener('click', nextTrack);
+    $('previous').addEventListener('click', previousTrack);
+    $('ab').addEventListener('click', () => player.toggleCompare());
+    $('match-loudness').addEventListener('change', () => player.applyLevel());
+    $('np-track').addEventListener('click', () => player.trackId && selectTrack(player.trackId));
+    $('volume').addEventListener('input', () => player.setVolume($('volume').value));
+    player.setVolume(player.volume);
+    document.addEventListener('keydown', onPlayerKey);
     const seek = $('seek');
     seek.addEventListener('input', () => {
       player.seeking = true;
@@ -1807,6 +2038,55 @@
     intensity.addEventListener('change', restart);
     $('preset').addEventListener('change', restart);
     setInterval(() => player.tick(), 200);
+  }
+
+  /**
+   * Keyboard shortcuts anywhere on the page (docs/web.md): Space pause/resume, Left/Right 10 s
+   * back/forward, Shift+Left/Right previous/next track, Up/Down volume. Not while typing in a
+   * field or moving a slider, and not for keys a focused control already handled (a table row's
+   * Space selects it).
+   */
+  function onPlayerKey(event) {
+    if (event.defaultPrevented || event.ctrlKey || event.metaKey || event.altKey) {
+      return;
+    }
+    const target = event.target;
+    if (target instanceof HTMLElement && (target.isContentEditable || ['INPUT', 'SELECT', 'TEXTAREA'].includes(target.tagName))) {
+      return;
+    }
+    const active = player.isActive() || ['ended', 'stopped'].includes(player.status.state);
+    switch (event.key) {
+      case ' ':
+        if (player.status.state === 'playing' || player.status.state === 'paused') {
+          event.preventDefault(); // not a click on the focused button, not a page scroll
+          player.togglePause();
+        }
+        break;
+      case 'ArrowLeft':
+      case 'ArrowRight':
+        if (!active) {
+          return;
+        }
+        event.preventDefault();
+        if (event.shiftKey) {
+          (event.key === 'ArrowRight' ? nextTrack : previousTrack)();
+        } else {
+          const duration = player.stream ? player.stream.duration_s || 0 : 0;
+          const to = clamp(player.position() + (event.key === 'ArrowRight' ? KEY_SEEK_S : -KEY_SEEK_S), 0, Math.max(0, duration - 0.5));
+          player.seek(to);
+        }
+        break;
+      case 'ArrowUp':
+      case 'ArrowDown':
+        if (!active) {
+          return; // the page scrolls as usual while nothing plays
+        }
+        event.preventDefault();
+        player.setVolume(player.volume + (event.key === 'ArrowUp' ? KEY_VOLUME_STEP : -KEY_VOLUME_STEP));
+        break;
+      default:
+        break;
+    }
   }
 
   // ---------------------------------------------------------------------------------------------
