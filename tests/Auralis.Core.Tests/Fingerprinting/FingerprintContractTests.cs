@@ -577,19 +577,28 @@ public abstract class FingerprintContractTests
     [Fact]
     public void Pushing_allocates_no_managed_memory_after_warm_up()
     {
+        // The runtime itself now and then allocates on the calling thread (tiered compilation
+        // starting its background worker, a late type load) when its timing, which load moves,
+        // falls inside the measured loop. A real per-push allocation repeats on every attempt, so
+        // the least of three attempts on fresh analyzers must be zero.
         var signal = S.Clicks(128.0, 12.0);
-        using var analyzer = Engine.CreateAnalyzer(Sr, 2);
         const int Block = 2 * 4096;
-        analyzer.Push(signal.AsSpan(0, Sr * 2 * 2)); // warm-up: 2 s
-        var before = GC.GetAllocatedBytesForCurrentThread();
-        for (var at = Sr * 2 * 2; at < signal.Length; at += Block)
+        var least = long.MaxValue;
+        for (var attempt = 0; attempt < 3 && least > 0; attempt++)
         {
-            analyzer.Push(signal.AsSpan(at, Math.Min(Block, signal.Length - at)));
+            using var analyzer = Engine.CreateAnalyzer(Sr, 2);
+            analyzer.Push(signal.AsSpan(0, Sr * 2 * 2)); // warm-up: 2 s
+            var before = GC.GetAllocatedBytesForCurrentThread();
+            for (var at = Sr * 2 * 2; at < signal.Length; at += Block)
+            {
+                analyzer.Push(signal.AsSpan(at, Math.Min(Block, signal.Length - at)));
+            }
+
+            least = Math.Min(least, GC.GetAllocatedBytesForCurrentThread() - before);
+            Assert.True(float.IsFinite(analyzer.Finish()[Dim("tempo_bpm")]));
         }
 
-        var allocated = GC.GetAllocatedBytesForCurrentThread() - before;
-        Assert.True(allocated == 0, $"{allocated} bytes allocated by 10 s of pushes");
-        Assert.True(float.IsFinite(analyzer.Finish()[Dim("tempo_bpm")]));
+        Assert.True(least == 0, $"{least} bytes allocated by 10 s of pushes (the least of three attempts)");
     }
 
     /// <summary>
