@@ -7,19 +7,22 @@
 # "Invariance"; a decode that overshoots full scale is first attenuated so integer storage does
 # not clip it), then LUFS and loudness range against libebur128 (through loudgain) per track.
 # Nothing here is asserted: it reports, for the definitions the current build implements.
-# Usage: bench/fingerprint-invariance.sh [--engine native|managed] [--all] [FILE...]
+# Usage: bench/fingerprint-invariance.sh [--engine native|managed] [--fingerprint-version N] [--all] [FILE...]
+#   --fingerprint-version 2: the definitions in development (default: the stored version)
 #   default files: 8 wesnoth (Vorbis, 44.1 kHz) and 4 warzone (Opus, 48 kHz) tracks; --all: every
 #   track of both (about 70, 25 minutes on 2 cores).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 engine=native
+version=1
 all=0
 files=()
 while [ $# -gt 0 ]; do
   case "$1" in
     --engine) engine=$2; shift 2 ;;
+    --fingerprint-version) version=$2; shift 2 ;;
     --all) all=1; shift ;;
-    -h|--help) sed -n 2,11p "$0"; exit 0 ;;
+    -h|--help) sed -n 2,13p "$0"; exit 0 ;;
     *) files+=("$1"); shift ;;
   esac
 done
@@ -38,10 +41,10 @@ command -v ffmpeg >/dev/null || { echo "needs ffmpeg" >&2; exit 2; }
 [ -x artifacts/cli/auralis ] || ./build.sh
 work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
-python3 - "$work" "$engine" "${files[@]}" <<'PY'
+python3 - "$work" "$engine" "$version" "${files[@]}" <<'PY'
 import concurrent.futures, json, os, re, shutil, subprocess, sys
 
-work, engine, files = sys.argv[1], sys.argv[2], sys.argv[3:]
+work, engine, version_asked, files = sys.argv[1], sys.argv[2], sys.argv[3], sys.argv[4:]
 RATES = [32000, 44100, 48000, 96000]
 
 # Dimension kinds and the invariance tolerances (absolute): 0-1 dimensions 0.02, % dimensions 1
@@ -55,7 +58,7 @@ def ffmpeg(src, dst, *args):
     subprocess.run(['ffmpeg', '-nostdin', '-v', 'error', '-y', '-i', src, *args, dst], check=True)
 
 def fingerprint(path):
-    out = subprocess.run(['./auralis', 'fingerprint', path, '--json', '--engine', engine], check=True, capture_output=True, text=True).stdout
+    out = subprocess.run(['./auralis', 'fingerprint', path, '--json', '--engine', engine, '--fingerprint-version', version_asked], check=True, capture_output=True, text=True).stdout
     data = json.loads(out)
     return data['fingerprint'], data['fingerprint_version']
 

@@ -7,10 +7,17 @@
 #include <stddef.h>
 
 /*
+ The next version of the definitions, in development (docs/fingerprint.md, "Version 2"):
+ computed on request by tests and benchmarks, never stored. It becomes FINGERPRINT_VERSION
+ when every change it needs is in; until then its numbers may still change.
+ */
+#define DRAFT_VERSION 2
+
+/*
  Version of this ABI. Bumped on any change to a signature, struct layout or status meaning;
  the C# side refuses to load a library with another version.
  */
-#define AU_ABI_VERSION 1
+#define AU_ABI_VERSION 2
 
 /*
  Number of dimensions in `AuFingerprint`.
@@ -111,6 +118,12 @@ uint32_t au_abi_version(void);
 uint32_t au_fingerprint_version(void);
 
 /*
+ The version of the definitions in development (docs/fingerprint.md, "Version 2"): computed on
+ request through `au_analyzer_new_version`, never stored.
+ */
+uint32_t au_fingerprint_draft_version(void);
+
+/*
  Copies the calling thread's last error message, NUL-terminated, into `buffer`.
  `required` (optional) receives the size needed including the NUL. Returns
  `AU_ERR_BUFFER_TOO_SMALL` (and copies nothing) when `capacity` is smaller than that.
@@ -129,6 +142,19 @@ int32_t au_last_error_message(char *buffer, size_t capacity, size_t *required);
  `out` must point to a writable pointer.
  */
 int32_t au_analyzer_new(uint32_t sample_rate, uint32_t channels, struct AuAnalyzer **out);
+
+/*
+ As `au_analyzer_new`, computing the definitions of fingerprint `version`: the stored one
+ (`au_fingerprint_version`) or the one in development (`au_fingerprint_draft_version`); any
+ other is `AU_ERR_INVALID_ARGUMENT`.
+
+ # Safety
+ `out` must point to a writable pointer.
+ */
+int32_t au_analyzer_new_version(uint32_t sample_rate,
+                                uint32_t channels,
+                                uint32_t version,
+                                struct AuAnalyzer **out);
 
 /*
  Pushes `sample_count` interleaved samples (a whole number of frames). The samples are read

@@ -15,7 +15,7 @@ use std::panic::{catch_unwind, AssertUnwindSafe};
 
 /// Version of this ABI. Bumped on any change to a signature, struct layout or status meaning;
 /// the C# side refuses to load a library with another version.
-pub const AU_ABI_VERSION: u32 = 1;
+pub const AU_ABI_VERSION: u32 = 2;
 
 /// Number of dimensions in `AuFingerprint`.
 pub const AU_FINGERPRINT_DIMENSIONS: u32 = 25;
@@ -216,6 +216,13 @@ pub extern "C" fn au_fingerprint_version() -> u32 {
     analysis::FINGERPRINT_VERSION
 }
 
+/// The version of the definitions in development (docs/fingerprint.md, "Version 2"): computed on
+/// request through `au_analyzer_new_version`, never stored.
+#[no_mangle]
+pub extern "C" fn au_fingerprint_draft_version() -> u32 {
+    analysis::DRAFT_VERSION
+}
+
 /// Copies the calling thread's last error message, NUL-terminated, into `buffer`.
 /// `required` (optional) receives the size needed including the NUL. Returns
 /// `AU_ERR_BUFFER_TOO_SMALL` (and copies nothing) when `capacity` is smaller than that.
@@ -256,6 +263,24 @@ pub unsafe extern "C" fn au_analyzer_new(sample_rate: u32, channels: u32, out: *
     guard(|| {
         non_null(out, "out")?;
         let inner = Analyzer::new(sample_rate, channels)?;
+        let handle = Box::into_raw(Box::new(AuAnalyzer { inner, broken: false }));
+        // SAFETY: out is non-null and writable (caller contract).
+        unsafe { *out = handle };
+        Ok(())
+    })
+}
+
+/// As `au_analyzer_new`, computing the definitions of fingerprint `version`: the stored one
+/// (`au_fingerprint_version`) or the one in development (`au_fingerprint_draft_version`); any
+/// other is `AU_ERR_INVALID_ARGUMENT`.
+///
+/// # Safety
+/// `out` must point to a writable pointer.
+#[no_mangle]
+pub unsafe extern "C" fn au_analyzer_new_version(sample_rate: u32, channels: u32, version: u32, out: *mut *mut AuAnalyzer) -> i32 {
+    guard(|| {
+        non_null(out, "out")?;
+        let inner = Analyzer::with_version(sample_rate, channels, version)?;
         let handle = Box::into_raw(Box::new(AuAnalyzer { inner, broken: false }));
         // SAFETY: out is non-null and writable (caller contract).
         unsafe { *out = handle };

@@ -66,6 +66,37 @@ public sealed class FingerprintCommandTests : IDisposable
     }
 
     [Fact]
+    public void The_draft_definitions_are_computed_on_request_and_say_so()
+    {
+        // A tone that fades out: the draft gates loudness_variation_std relatively, so at this
+        // level the two versions differ, and the JSON says which one it is.
+        var path = _temp.File("fade.wav");
+        var tone = Tone(seconds: 30);
+        for (var i = 0; i < tone.Length / 2; i++)
+        {
+            var gain = (float)Math.Pow(10.0, -90.0 * i / (tone.Length / 2) / 20.0);
+            tone[2 * i] *= gain;
+            tone[(2 * i) + 1] *= gain;
+        }
+
+        AudioFileWriter.Write(path, tone, 44_100, 2);
+        var stored = JsonDocument.Parse(CliRunner.Run("fingerprint", path, "--json").Out).RootElement;
+        var draft = JsonDocument.Parse(CliRunner.Run("fingerprint", path, "--json", "--fingerprint-version", $"{Fingerprint.DraftVersion}").Out).RootElement;
+        Assert.Equal(Fingerprint.FingerprintVersion, stored.GetProperty("fingerprint_version").GetInt32());
+        Assert.Equal(Fingerprint.DraftVersion, draft.GetProperty("fingerprint_version").GetInt32());
+        Assert.NotEqual(
+            stored.GetProperty("fingerprint").GetProperty("loudness_variation_std").GetDouble(),
+            draft.GetProperty("fingerprint").GetProperty("loudness_variation_std").GetDouble());
+
+        var table = CliRunner.Run("fingerprint", path, "--fingerprint-version", $"{Fingerprint.DraftVersion}");
+        Assert.Contains($"fingerprint v{Fingerprint.DraftVersion} (in development)", table.Out, StringComparison.Ordinal);
+
+        var refused = CliRunner.Run("fingerprint", path, "--fingerprint-version", "7");
+        Assert.Equal(2, refused.ExitCode);
+        Assert.Contains("--fingerprint-version 7", refused.Error, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public void Both_engines_can_be_chosen_and_agree()
     {
         var path = _temp.File("tone.wav");

@@ -440,12 +440,34 @@ pub fn loudness_range(segments: &[f64], segment_len: usize) -> f64 {
 }
 
 /// Population standard deviation of the short-term loudness (3 s windows every 1 s) over the
-/// windows above the absolute gate; 0 with fewer than two such windows.
+/// windows above the absolute gate; 0 with fewer than two such windows. (Version 1.)
 pub fn short_term_std(segments: &[f64], segment_len: usize) -> f64 {
     let levels: Vec<f64> = windows(segments, segment_len, 30, 10)
         .into_iter()
         .map(to_lufs)
         .filter(|&l| l > ABSOLUTE_GATE_LUFS)
+        .collect();
+    if levels.len() < 2 {
+        return 0.0;
+    }
+    let mean = levels.iter().sum::<f64>() / levels.len() as f64;
+    let var = levels.iter().map(|l| (l - mean) * (l - mean)).sum::<f64>() / levels.len() as f64;
+    var.sqrt()
+}
+
+/// Version 2 of loudness_variation_std: as `short_term_std`, over the windows that also pass a
+/// relative gate 20 LU below the track's integrated loudness (`integrated_lufs`, BS.1770 gated).
+/// A gain moves every window and the gate together, so the value is the same whatever the level
+/// (version 1 let a fade's tail in or out as the level changed). The reference is the gated
+/// integrated loudness rather than the mean of the windows above -70 LUFS, because that mean
+/// depends on how many quiet windows pass the absolute gate: a fade would move it by most of a
+/// dB between levels and flip windows near the gate.
+pub fn short_term_std_gated(segments: &[f64], segment_len: usize, integrated_lufs: f64) -> f64 {
+    let relative_gate = integrated_lufs - 20.0;
+    let levels: Vec<f64> = windows(segments, segment_len, 30, 10)
+        .into_iter()
+        .map(to_lufs)
+        .filter(|&l| l > ABSOLUTE_GATE_LUFS && l > relative_gate)
         .collect();
     if levels.len() < 2 {
         return 0.0;

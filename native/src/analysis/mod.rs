@@ -18,6 +18,11 @@ use std::fmt;
 
 /// Algorithm version of docs/fingerprint.md implemented here; stored with every fingerprint.
 pub const FINGERPRINT_VERSION: u32 = 1;
+
+/// The next version of the definitions, in development (docs/fingerprint.md, "Version 2"):
+/// computed on request by tests and benchmarks, never stored. It becomes FINGERPRINT_VERSION
+/// when every change it needs is in; until then its numbers may still change.
+pub const DRAFT_VERSION: u32 = 2;
 pub const DIMENSIONS: usize = 25;
 
 /// Dimension names in storage order.
@@ -129,6 +134,8 @@ struct StereoMoments {
 }
 
 pub struct Analyzer {
+    /// The definitions computed: FINGERPRINT_VERSION or DRAFT_VERSION.
+    version: u32,
     sample_rate: u32,
     channels: usize,
     /// Frames processed (excluding `staged`).
@@ -179,6 +186,17 @@ pub struct Analyzer {
 
 impl Analyzer {
     pub fn new(sample_rate: u32, channels: u32) -> Result<Analyzer, AnalysisError> {
+        Analyzer::with_version(sample_rate, channels, FINGERPRINT_VERSION)
+    }
+
+    /// An analyzer computing the definitions of `version`: FINGERPRINT_VERSION (what is stored)
+    /// or DRAFT_VERSION (in development).
+    pub fn with_version(sample_rate: u32, channels: u32, version: u32) -> Result<Analyzer, AnalysisError> {
+        if version != FINGERPRINT_VERSION && version != DRAFT_VERSION {
+            return Err(AnalysisError::InvalidArgument(format!(
+                "fingerprint version {version} is not implemented ({FINGERPRINT_VERSION} is stored, {DRAFT_VERSION} is in development)"
+            )));
+        }
         if !(MIN_SAMPLE_RATE..=MAX_SAMPLE_RATE).contains(&sample_rate) {
             return Err(AnalysisError::InvalidArgument(format!(
                 "sample rate {sample_rate} Hz is outside {MIN_SAMPLE_RATE}-{MAX_SAMPLE_RATE} Hz"
@@ -208,6 +226,7 @@ impl Analyzer {
         let flat_hi = ((20000.0f64.min(sr / 2.0) / bin_hz).floor() as usize).min(bins - 1);
         let hpss_bins = ((5000.0 / bin_hz).floor() as usize + 1).min(bins);
         Ok(Analyzer {
+            version,
             sample_rate,
             channels: ch,
             frames: 0,
@@ -245,6 +264,11 @@ impl Analyzer {
             hpss: hpss::Hpss::new(hpss_bins, bins),
             onsets: rhythm::OnsetDetector::new(fft_len, sr),
         })
+    }
+
+    /// The definitions this analyzer computes.
+    pub fn version(&self) -> u32 {
+        self.version
     }
 
     pub fn sample_rate(&self) -> u32 {
@@ -379,11 +403,15 @@ impl Analyzer {
         if !is_main {
             return;
         }
-        for (acc, &p) in self.ltas.iter_mut().zip(&self.power) {
-            *acc += p as f64;
-        }
-        self.hpss.push(&self.power);
         let silent = (energy / self.fft_len as f64).sqrt() < SILENCE_RMS;
+        // Version 2 leaves silent frames out of every spectral dimension (version 1 only out of
+        // flatness and chroma): a near-silent track has no spectrum rather than its noise's.
+        if !silent || self.version < 2 {
+            for (acc, &p) in self.ltas.iter_mut().zip(&self.power) {
+                *acc += p as f64;
+            }
+            self.hpss.push(&self.power);
+        }
         if silent {
             self.previous_class = None;
             return;
@@ -464,7 +492,11 @@ impl Analyzer {
         v[18] = if self.pairs > 0 { self.stable_pairs as f64 / self.pairs as f64 } else { 0.0 };
         v[19] = if voiced > 0.0 { self.chroma_energy_sum / voiced } else { 0.0 };
         v[20] = loudness::loudness_range(&k_energies, self.segment_len);
-        v[21] = loudness::short_term_std(&k_energies, self.segment_len);
+        v[21] = if self.version < 2 {
+            loudness::short_term_std(&k_energies, self.segment_len)
+        } else {
+            loudness::short_term_std_gated(&k_energies, self.segment_len, v[7])
+        };
         v[22] = self.peak_consistency();
         let (width, correlation) = self.stereo_image();
         v[23] = width;
@@ -534,7 +566,12 @@ impl Analyzer {
 
 /// One-shot helper: analyzes a whole in-memory buffer.
 pub fn analyze(interleaved: &[f32], sample_rate: u32, channels: u32) -> Result<Fingerprint, AnalysisError> {
-    let mut analyzer = Analyzer::new(sample_rate, channels)?;
+    analyze_version(interleaved, sample_rate, channels, FINGERPRINT_VERSION)
+}
+
+/// One-shot helper under the definitions of `version`.
+pub fn analyze_version(interleaved: &[f32], sample_rate: u32, channels: u32, version: u32) -> Result<Fingerprint, AnalysisError> {
+    let mut analyzer = Analyzer::with_version(sample_rate, channels, version)?;
     analyzer.push(interleaved)?;
     analyzer.finish()
 }

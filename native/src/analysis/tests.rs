@@ -453,3 +453,46 @@ fn other_rates_and_channel_counts_give_consistent_results() {
     }
 }
 
+
+// ---- The draft (version 2 in development) ----
+
+fn fp_draft(samples: &[f32]) -> [f32; DIMENSIONS] {
+    analyze_version(samples, SR, 2, DRAFT_VERSION).expect("draft analysis").values
+}
+
+#[test]
+fn versions_other_than_the_stored_and_the_draft_are_refused() {
+    assert!(Analyzer::with_version(SR, 2, FINGERPRINT_VERSION).is_ok());
+    assert!(Analyzer::with_version(SR, 2, DRAFT_VERSION).is_ok());
+    match Analyzer::with_version(SR, 2, DRAFT_VERSION + 1) {
+        Err(AnalysisError::InvalidArgument(m)) => assert!(m.contains("fingerprint version 3"), "{m}"),
+        other => panic!("expected InvalidArgument, got {:?}", other.map(|_| ())),
+    }
+}
+
+#[test]
+fn draft_loudness_variation_std_does_not_depend_on_the_level() {
+    // Two levels and a fade falling 90 dB over 20 s: version 1's absolute gate lets more or
+    // less of the fade in as the level changes; the draft's relative gate moves with it.
+    let pieces: Vec<(f64, f64)> = [(10.0, -18.0), (10.0, -26.0)]
+        .into_iter()
+        .chain((0..200).map(|k| (0.1, -14.0 - 0.45 * k as f64)))
+        .collect();
+    let loud = sine_pieces(&pieces);
+    let quiet: Vec<f32> = loud.iter().map(|&x| x * db(-20.0) as f32).collect();
+    let std = dim("loudness_variation_std");
+    let (a, b) = (fp_draft(&loud)[std], fp_draft(&quiet)[std]);
+    assert!((a - b).abs() <= 0.2, "draft: {a} at 0 dB, {b} at -20 dB");
+    let (c, d) = (fp(&loud)[std], fp(&quiet)[std]);
+    assert!((c - d).abs() > 0.2, "version 1 no longer shows the defect: {c} vs {d}");
+}
+
+#[test]
+fn draft_near_silent_track_has_no_spectrum() {
+    let quiet = white_noise(10.0, db(-75.0) * 3f64.sqrt(), 4);
+    let f = fp_draft(&quiet);
+    for name in ["sub_bass_pct", "air_pct", "spectral_centroid", "spectral_rolloff", "spectral_flatness", "harmonic_ratio"] {
+        assert_eq!(f[dim(name)], 0.0, "{name}");
+    }
+    assert!(fp(&quiet)[dim("air_pct")] > 50.0, "version 1 no longer reads the floor as bright");
+}

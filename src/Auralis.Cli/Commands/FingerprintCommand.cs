@@ -5,7 +5,7 @@ using Auralis.Fingerprinting;
 
 namespace Auralis.Cli.Commands;
 
-/// <summary><c>auralis fingerprint FILE [--json] [--engine auto|native|managed]</c></summary>
+/// <summary><c>auralis fingerprint FILE [--json] [--engine auto|native|managed] [--fingerprint-version 1|2]</c></summary>
 internal static class FingerprintCommand
 {
     public static Command Create(CliContext context)
@@ -13,13 +13,25 @@ internal static class FingerprintCommand
         var file = new Argument<string>("FILE") { Description = "Audio file (WAV, AIFF, FLAC, Ogg Vorbis, Opus, MP3; others through ffmpeg)." };
         var json = CommonOptions.Json();
         var engine = CommonOptions.Engine();
-        var command = new Command("fingerprint", "Compute the 25-dimension fingerprint of one audio file.") { file, json, engine };
-        command.SetAction(parse => Run(context, parse.GetValue(file)!, parse.GetValue(json), parse.GetValue(engine)!));
+        var version = new Option<int>("--fingerprint-version")
+        {
+            Description = $"Definitions to compute: {Fingerprint.FingerprintVersion} (what the library stores) or {Fingerprint.DraftVersion} (in development, for comparison: its numbers may still change).",
+            DefaultValueFactory = _ => Fingerprint.FingerprintVersion,
+            HelpName = "N",
+        };
+        var command = new Command("fingerprint", "Compute the 25-dimension fingerprint of one audio file.") { file, json, engine, version };
+        command.SetAction(parse => Run(context, parse.GetValue(file)!, parse.GetValue(json), parse.GetValue(engine)!, parse.GetValue(version)));
         return command;
     }
 
-    private static int Run(CliContext context, string path, bool json, string engineChoice)
+    private static int Run(CliContext context, string path, bool json, string engineChoice, int version)
     {
+        if (version != Fingerprint.FingerprintVersion && version != Fingerprint.DraftVersion)
+        {
+            context.Error.WriteLine($"auralis: error: --fingerprint-version {version}: this build computes version {Fingerprint.FingerprintVersion}, and {Fingerprint.DraftVersion} in development");
+            return ExitCodes.Usage;
+        }
+
         if (!File.Exists(path))
         {
             context.Error.WriteLine(Directory.Exists(path)
@@ -37,7 +49,7 @@ internal static class FingerprintCommand
         FileFingerprint result;
         try
         {
-            result = FileFingerprinter.Compute(path, engine);
+            result = FileFingerprinter.Compute(path, engine, version);
         }
         catch (Exception e) when (e is AudioDecodeException or FingerprintException)
         {

@@ -12,7 +12,7 @@ internal static class FingerprintJson
     {
         json.WriteString("path", result.Path);
         json.WriteString("engine", result.Engine);
-        json.WriteNumber("fingerprint_version", Fingerprint.FingerprintVersion);
+        json.WriteNumber("fingerprint_version", result.Version);
         json.WriteNumber("duration_s", Math.Round(result.DurationSeconds, 6));
         json.WriteNumber("sample_rate", result.Audio.SampleRate);
         json.WriteNumber("channels", result.Audio.Channels);

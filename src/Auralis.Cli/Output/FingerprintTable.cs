@@ -12,7 +12,7 @@ internal static class FingerprintTable
         console.MarkupLine($"[bold]{Markup.Escape(result.Path)}[/]");
         console.MarkupLine(
             $"{Markup.Escape(result.Audio.Format)} via {result.Audio.Decoder}, {result.Audio.SampleRate} Hz, " +
-            $"{result.Audio.Channels} ch, {result.DurationSeconds:0.00} s; engine {result.Engine}, fingerprint v{Fingerprint.FingerprintVersion}");
+            $"{result.Audio.Channels} ch, {result.DurationSeconds:0.00} s; engine {result.Engine}, fingerprint v{result.Version}{(result.Version == Fingerprint.DraftVersion ? " (in development)" : "")}");
         var table = new Table().Border(TableBorder.Rounded)
             .AddColumn("group").AddColumn("dimension").AddColumn(new TableColumn("value").RightAligned()).AddColumn("unit");
         foreach (var (group, indexes) in FingerprintDimensions.Groups)

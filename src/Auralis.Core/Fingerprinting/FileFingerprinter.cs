@@ -6,6 +6,9 @@ namespace Auralis.Fingerprinting;
 /// <summary>The fingerprint of one audio file, with what was decoded.</summary>
 public sealed record FileFingerprint(string Path, string Engine, AudioInfo Audio, long Frames, Fingerprint Fingerprint)
 {
+    /// <summary>The definitions the fingerprint follows (<see cref="Fingerprint.FingerprintVersion"/> unless a draft was asked for).</summary>
+    public int Version { get; init; } = Fingerprint.FingerprintVersion;
+
     public double DurationSeconds => (double)Frames / Audio.SampleRate;
 }
 
@@ -39,22 +42,30 @@ public static class FileFingerprinter
     /// decoder fails mid-stream and the next one starts over, a new tap is made: the last tap made
     /// is the one that saw the audio the fingerprint came from.
     /// </summary>
-    public static FileFingerprint Compute(string path, IFingerprintEngine engine, Func<AudioInfo, IPcmTap>? tap, CancellationToken cancellationToken = default)
+    public static FileFingerprint Compute(string path, IFingerprintEngine engine, Func<AudioInfo, IPcmTap>? tap, CancellationToken cancellationToken = default) =>
+        Compute(path, engine, Fingerprint.FingerprintVersion, tap, cancellationToken);
+
+    /// <summary>
+    /// As <see cref="Compute(string, IFingerprintEngine, Func{AudioInfo, IPcmTap}?, CancellationToken)"/>
+    /// under the definitions of <paramref name="version"/> (the draft is for tests and benchmarks:
+    /// nothing stores it).
+    /// </summary>
+    public static FileFingerprint Compute(string path, IFingerprintEngine engine, int version, Func<AudioInfo, IPcmTap>? tap = null, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(path);
         ArgumentNullException.ThrowIfNull(engine);
         // Decode, not Open: if a decoder fails mid-stream, the analysis starts over with the next
         // one, so the fingerprint always comes from a single decoder (named in Audio.Decoder).
-        return AudioDecoder.Decode(path, reader => Compute(path, reader, engine, tap?.Invoke(reader.Info), cancellationToken));
+        return AudioDecoder.Decode(path, reader => Compute(path, reader, engine, version, tap?.Invoke(reader.Info), cancellationToken));
     }
 
-    private static FileFingerprint Compute(string path, IAudioReader reader, IFingerprintEngine engine, IPcmTap? tap, CancellationToken cancellationToken)
+    private static FileFingerprint Compute(string path, IAudioReader reader, IFingerprintEngine engine, int version, IPcmTap? tap, CancellationToken cancellationToken)
     {
         var info = reader.Info;
         IFingerprintAnalyzer analyzer;
         try
         {
-            analyzer = engine.CreateAnalyzer(info.SampleRate, info.Channels);
+            analyzer = engine.CreateAnalyzer(info.SampleRate, info.Channels, version);
         }
         catch (FingerprintException e)
         {
@@ -89,7 +100,7 @@ public static class FileFingerprinter
                     throw new FingerprintException(FingerprintErrorKind.Internal, $"{path}: the analysis produced {problem}; the result is not used");
                 }
 
-                return new FileFingerprint(path, engine.Name, info, frames, fingerprint);
+                return new FileFingerprint(path, engine.Name, info, frames, fingerprint) { Version = version };
             }
         }
         catch (FingerprintException e) when (!e.Message.StartsWith(path, StringComparison.Ordinal))

@@ -9,8 +9,16 @@ namespace Auralis.Fingerprinting;
 /// </summary>
 public sealed class Fingerprint : IEquatable<Fingerprint>
 {
-    /// <summary>Algorithm version of docs/fingerprint.md implemented by both engines.</summary>
+    /// <summary>Algorithm version of docs/fingerprint.md implemented by both engines; what is stored.</summary>
     public const int FingerprintVersion = 1;
+
+    /// <summary>
+    /// The next version of the definitions, in development (docs/fingerprint.md, "Version 2 in
+    /// development"): both engines compute it on request (<see cref="IFingerprintEngine.CreateAnalyzer(int, int, int)"/>)
+    /// for tests and benchmarks; nothing stores it. It becomes <see cref="FingerprintVersion"/>
+    /// when every change it needs is in; until then its numbers may still change.
+    /// </summary>
+    public const int DraftVersion = 2;
 
     /// <summary>Number of dimensions.</summary>
     public const int Dimensions = 25;

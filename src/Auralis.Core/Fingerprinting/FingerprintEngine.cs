@@ -12,6 +12,18 @@ public interface IFingerprintEngine
     /// <summary>Starts a streaming analysis of interleaved float PCM.</summary>
     /// <exception cref="FingerprintException">Sample rate outside 8-384 kHz or channels outside 1-8.</exception>
     IFingerprintAnalyzer CreateAnalyzer(int sampleRate, int channels);
+
+    /// <summary>
+    /// Starts an analysis under the definitions of <paramref name="version"/>:
+    /// <see cref="Fingerprint.FingerprintVersion"/> (what <see cref="CreateAnalyzer(int, int)"/>
+    /// computes) or <see cref="Fingerprint.DraftVersion"/> (in development: tests and benchmarks).
+    /// An engine that does not implement the draft computes only the stored version.
+    /// </summary>
+    /// <exception cref="FingerprintException">A version the engine does not compute, or a bad format.</exception>
+    IFingerprintAnalyzer CreateAnalyzer(int sampleRate, int channels, int version) =>
+        version == Fingerprint.FingerprintVersion
+            ? CreateAnalyzer(sampleRate, channels)
+            : throw new FingerprintException(FingerprintErrorKind.InvalidArgument, $"invalid argument: the {Name} engine computes fingerprint version {Fingerprint.FingerprintVersion} only, not {version}");
 }
 
 /// <summary>One streaming analysis: push blocks of interleaved samples, then finish.</summary>
@@ -78,10 +90,14 @@ public sealed class FingerprintException : Exception
 public static class FingerprintEngineExtensions
 {
     /// <summary>One-shot analysis of a whole in-memory buffer.</summary>
-    public static Fingerprint Analyze(this IFingerprintEngine engine, ReadOnlySpan<float> interleaved, int sampleRate, int channels)
+    public static Fingerprint Analyze(this IFingerprintEngine engine, ReadOnlySpan<float> interleaved, int sampleRate, int channels) =>
+        engine.Analyze(interleaved, sampleRate, channels, Fingerprint.FingerprintVersion);
+
+    /// <summary>One-shot analysis under the definitions of <paramref name="version"/>.</summary>
+    public static Fingerprint Analyze(this IFingerprintEngine engine, ReadOnlySpan<float> interleaved, int sampleRate, int channels, int version)
     {
         ArgumentNullException.ThrowIfNull(engine);
-        using var analyzer = engine.CreateAnalyzer(sampleRate, channels);
+        using var analyzer = engine.CreateAnalyzer(sampleRate, channels, version);
         analyzer.Push(interleaved);
         return analyzer.Finish();
     }

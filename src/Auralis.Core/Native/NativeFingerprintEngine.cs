@@ -23,7 +23,10 @@ public sealed class NativeFingerprintEngine : IFingerprintEngine
         return engine is not null;
     }
 
-    public IFingerprintAnalyzer CreateAnalyzer(int sampleRate, int channels) => new NativeFingerprintAnalyzer(sampleRate, channels);
+    public IFingerprintAnalyzer CreateAnalyzer(int sampleRate, int channels) => new NativeFingerprintAnalyzer(sampleRate, channels, Fingerprint.FingerprintVersion);
+
+    /// <inheritdoc/>
+    public IFingerprintAnalyzer CreateAnalyzer(int sampleRate, int channels, int version) => new NativeFingerprintAnalyzer(sampleRate, channels, version);
 
     private static (NativeFingerprintEngine?, string?) Load()
     {
@@ -53,6 +56,12 @@ public sealed class NativeFingerprintEngine : IFingerprintEngine
             return (null, $"the native library computes fingerprint version {version}, this build stores version {Fingerprint.FingerprintVersion}: rebuild native/ with ./build.sh");
         }
 
+        var draft = NativeMethods.au_fingerprint_draft_version();
+        if (draft != Fingerprint.DraftVersion)
+        {
+            return (null, $"the native library's fingerprint version in development is {draft}, this build's is {Fingerprint.DraftVersion}: rebuild native/ with ./build.sh");
+        }
+
         return (new NativeFingerprintEngine(), null);
     }
 }
@@ -62,7 +71,7 @@ internal sealed unsafe class NativeFingerprintAnalyzer : IFingerprintAnalyzer
     private readonly AnalyzerHandle _handle = new();
     private long _frames;
 
-    public NativeFingerprintAnalyzer(int sampleRate, int channels)
+    public NativeFingerprintAnalyzer(int sampleRate, int channels, int version)
     {
         if (sampleRate <= 0 || channels <= 0)
         {
@@ -70,7 +79,7 @@ internal sealed unsafe class NativeFingerprintAnalyzer : IFingerprintAnalyzer
         }
 
         nint raw;
-        NativeStatus.ThrowIfError(NativeMethods.au_analyzer_new((uint)sampleRate, (uint)channels, &raw), "creating the native analyzer");
+        NativeStatus.ThrowIfError(NativeMethods.au_analyzer_new_version((uint)sampleRate, (uint)channels, (uint)version, &raw), "creating the native analyzer");
         _handle.Attach(raw);
         SampleRate = sampleRate;
         Channels = channels;

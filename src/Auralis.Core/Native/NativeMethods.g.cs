@@ -13,7 +13,7 @@ internal static unsafe partial class NativeMethods
     /// Version of this ABI. Bumped on any change to a signature, struct layout or status meaning;
     /// the C# side refuses to load a library with another version.
     /// </summary>
-    internal const uint AU_ABI_VERSION = 1;
+    internal const uint AU_ABI_VERSION = 2;
 
     /// <summary>
     /// Number of dimensions in `AuFingerprint`.
@@ -70,6 +70,13 @@ internal static unsafe partial class NativeMethods
     internal static partial uint au_fingerprint_version();
 
     /// <summary>
+    /// The version of the definitions in development (docs/fingerprint.md, "Version 2"): computed on
+    /// request through `au_analyzer_new_version`, never stored.
+    /// </summary>
+    [LibraryImport(Library)]
+    internal static partial uint au_fingerprint_draft_version();
+
+    /// <summary>
     /// Copies the calling thread's last error message, NUL-terminated, into `buffer`.
     /// `required` (optional) receives the size needed including the NUL. Returns
     /// `AU_ERR_BUFFER_TOO_SMALL` (and copies nothing) when `capacity` is smaller than that.
@@ -90,6 +97,17 @@ internal static unsafe partial class NativeMethods
     /// </summary>
     [LibraryImport(Library)]
     internal static partial int au_analyzer_new(uint sample_rate, uint channels, nint* @out);
+
+    /// <summary>
+    /// As `au_analyzer_new`, computing the definitions of fingerprint `version`: the stored one
+    /// (`au_fingerprint_version`) or the one in development (`au_fingerprint_draft_version`); any
+    /// other is `AU_ERR_INVALID_ARGUMENT`.
+    ///
+    /// # Safety
+    /// `out` must point to a writable pointer.
+    /// </summary>
+    [LibraryImport(Library)]
+    internal static partial int au_analyzer_new_version(uint sample_rate, uint channels, uint version, nint* @out);
 
     /// <summary>
     /// Pushes `sample_count` interleaved samples (a whole number of frames). The samples are read

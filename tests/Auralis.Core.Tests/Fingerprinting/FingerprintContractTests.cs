@@ -14,7 +14,10 @@ public abstract class FingerprintContractTests
 
     protected abstract IFingerprintEngine Engine { get; }
 
-    private Fingerprint Analyze(float[] pcm, int sampleRate = Sr, int channels = 2) => Engine.Analyze(pcm, sampleRate, channels);
+    /// <summary>The definitions under test: the stored version, or the draft (every version-1 truth holds for it too).</summary>
+    protected virtual int Version => Fingerprint.FingerprintVersion;
+
+    private Fingerprint Analyze(float[] pcm, int sampleRate = Sr, int channels = 2) => Engine.Analyze(pcm, sampleRate, channels, Version);
 
     private static int Dim(string name) => FingerprintDimensions.IndexOf(name);
 
@@ -450,7 +453,7 @@ public abstract class FingerprintContractTests
     [InlineData(44_100, -1)]
     public void Sample_rates_outside_8_to_384_kHz_and_channel_counts_outside_1_to_8_are_invalid_arguments(int sampleRate, int channels)
     {
-        var e = Assert.Throws<FingerprintException>(() => Engine.CreateAnalyzer(sampleRate, channels).Dispose());
+        var e = Assert.Throws<FingerprintException>(() => Engine.CreateAnalyzer(sampleRate, channels, Version).Dispose());
         Assert.Equal(FingerprintErrorKind.InvalidArgument, e.Kind);
         Assert.Contains(sampleRate is < 8_000 or > 384_000 ? "sample rate" : "channels", e.Message, StringComparison.Ordinal);
     }
@@ -458,7 +461,7 @@ public abstract class FingerprintContractTests
     [Fact]
     public void A_ragged_block_is_an_invalid_argument_and_leaves_the_analyzer_usable()
     {
-        using var analyzer = Engine.CreateAnalyzer(Sr, 2);
+        using var analyzer = Engine.CreateAnalyzer(Sr, 2, Version);
         var e = Assert.Throws<FingerprintException>(() => analyzer.Push(new float[3]));
         Assert.Equal(FingerprintErrorKind.InvalidArgument, e.Kind);
         Assert.Contains("whole number", e.Message, StringComparison.Ordinal);
@@ -477,7 +480,7 @@ public abstract class FingerprintContractTests
         // so its frame index counts every frame pushed before it.
         var pcm = S.Sine(440.0, 0.5, 1.0);
         pcm[(10_007 * 2) + 1] = bad;
-        using var analyzer = Engine.CreateAnalyzer(Sr, 2);
+        using var analyzer = Engine.CreateAnalyzer(Sr, 2, Version);
         analyzer.Push(pcm.AsSpan(0, 2 * 10_000));
         var e = Assert.Throws<FingerprintException>(() => analyzer.Push(pcm.AsSpan(2 * 10_000)));
         Assert.Equal(FingerprintErrorKind.InvalidSamples, e.Kind);
@@ -514,7 +517,7 @@ public abstract class FingerprintContractTests
     [Fact]
     public void Finishing_twice_or_pushing_after_finish_is_an_invalid_state()
     {
-        using var analyzer = Engine.CreateAnalyzer(Sr, 2);
+        using var analyzer = Engine.CreateAnalyzer(Sr, 2, Version);
         analyzer.Push(S.Sine(440.0, 0.5, 1.0));
         analyzer.Finish();
         Assert.Equal(FingerprintErrorKind.InvalidState, Assert.Throws<FingerprintException>(() => analyzer.Finish()).Kind);
@@ -524,7 +527,7 @@ public abstract class FingerprintContractTests
     [Fact]
     public void A_too_short_finish_also_ends_the_stream()
     {
-        using var analyzer = Engine.CreateAnalyzer(Sr, 2);
+        using var analyzer = Engine.CreateAnalyzer(Sr, 2, Version);
         analyzer.Push(new float[200]);
         Assert.Equal(FingerprintErrorKind.TooShort, Assert.Throws<FingerprintException>(() => analyzer.Finish()).Kind);
         Assert.Equal(FingerprintErrorKind.InvalidState, Assert.Throws<FingerprintException>(() => analyzer.Finish()).Kind);
@@ -535,7 +538,7 @@ public abstract class FingerprintContractTests
     [Fact]
     public void Analyzer_reports_its_format_and_counts_every_pushed_frame()
     {
-        using var analyzer = Engine.CreateAnalyzer(48_000, 3);
+        using var analyzer = Engine.CreateAnalyzer(48_000, 3, Version);
         Assert.Equal(48_000, analyzer.SampleRate);
         Assert.Equal(3, analyzer.Channels);
         Assert.Equal(0, analyzer.Frames);
@@ -563,7 +566,7 @@ public abstract class FingerprintContractTests
         }
 
         var whole = Analyze(signal);
-        using var analyzer = Engine.CreateAnalyzer(Sr, 2);
+        using var analyzer = Engine.CreateAnalyzer(Sr, 2, Version);
         var block = blockFrames == 0 ? signal.Length : blockFrames * 2;
         for (var at = 0; at < signal.Length; at += block)
         {
@@ -586,7 +589,7 @@ public abstract class FingerprintContractTests
         var least = long.MaxValue;
         for (var attempt = 0; attempt < 3 && least > 0; attempt++)
         {
-            using var analyzer = Engine.CreateAnalyzer(Sr, 2);
+            using var analyzer = Engine.CreateAnalyzer(Sr, 2, Version);
             analyzer.Push(signal.AsSpan(0, Sr * 2 * 2)); // warm-up: 2 s
             var before = GC.GetAllocatedBytesForCurrentThread();
             for (var at = Sr * 2 * 2; at < signal.Length; at += Block)
@@ -623,7 +626,7 @@ public abstract class FingerprintContractTests
             return (0.5 * S.Click(120.0, t)) + (0.05 * Math.Sin(2.0 * Math.PI * 440.0 * t)) + (0.01 * rng.Uniform());
         }, Rate);
 
-        using var analyzer = Engine.CreateAnalyzer(Rate, 1);
+        using var analyzer = Engine.CreateAnalyzer(Rate, 1, Version);
         analyzer.Push(loop); // warm-up, so one-time allocations are not counted
         var nativeBefore = NativeHeap.InUseBytes();
         var managedBefore = GC.GetAllocatedBytesForCurrentThread();

@@ -36,6 +36,16 @@ public sealed class ParityTests
         AssertParity(signal, native, managed);
     }
 
+    [Theory]
+    [MemberData(nameof(SyntheticSignals))]
+    public void Native_and_managed_agree_on_synthetic_signals_under_the_draft_definitions(string signal)
+    {
+        var (samples, sampleRate, channels) = Synthetic[signal]();
+        var native = NativeEngine.Instance.Analyze(samples, sampleRate, channels, Fingerprint.DraftVersion);
+        var managed = FingerprintEngines.Managed.Analyze(samples, sampleRate, channels, Fingerprint.DraftVersion);
+        AssertParity($"{signal} (version {Fingerprint.DraftVersion})", native, managed);
+    }
+
     [RealMusicTheory("asc-music and frozen-bubble-data", RealMusic.AscMusic)]
     [MemberData(nameof(RealFiles))]
     public void Native_and_managed_agree_on_real_recordings(string path)
@@ -44,6 +54,16 @@ public sealed class ParityTests
         var managed = FileFingerprinter.Compute(path, FingerprintEngines.Managed);
         Assert.Equal(native.Frames, managed.Frames);
         AssertParity(path, native.Fingerprint, managed.Fingerprint);
+    }
+
+    [RealMusicTheory("asc-music and frozen-bubble-data", RealMusic.AscMusic)]
+    [MemberData(nameof(RealFiles))]
+    public void Native_and_managed_agree_on_real_recordings_under_the_draft_definitions(string path)
+    {
+        var native = FileFingerprinter.Compute(path, NativeEngine.Instance, Fingerprint.DraftVersion);
+        var managed = FileFingerprinter.Compute(path, FingerprintEngines.Managed, Fingerprint.DraftVersion);
+        Assert.Equal(native.Frames, managed.Frames);
+        AssertParity($"{path} (version {Fingerprint.DraftVersion})", native.Fingerprint, managed.Fingerprint);
     }
 
     public static TheoryData<string> RealFiles() => new(RealMusic.Files);

@@ -250,6 +250,35 @@ internal static class Loudness
         return Math.Sqrt(variance / levels.Count);
     }
 
+    /// <summary>
+    /// Version 2 of loudness_variation_std: as <see cref="ShortTermStd"/>, over the windows that
+    /// also pass a relative gate 20 LU below the track's integrated loudness
+    /// (<paramref name="integratedLufs"/>, BS.1770 gated). A gain moves every window and the gate
+    /// together, so the value is the same whatever the level (version 1 let a fade's tail in or
+    /// out as the level changed). The reference is the gated integrated loudness rather than the
+    /// mean of the windows above -70 LUFS, because that mean depends on how many quiet windows
+    /// pass the absolute gate: a fade would move it by most of a dB between levels and flip
+    /// windows near the gate.
+    /// </summary>
+    public static double ShortTermStdGated(ReadOnlySpan<double> segments, int segmentLen, double integratedLufs)
+    {
+        var relativeGate = integratedLufs - 20.0;
+        var levels = Windows(segments, segmentLen, 30, 10).Select(ToLufs).Where(l => l > AbsoluteGateLufs && l > relativeGate).ToList();
+        if (levels.Count < 2)
+        {
+            return 0.0;
+        }
+
+        var mean = SequentialSum(levels) / levels.Count;
+        var variance = 0.0;
+        foreach (var l in levels)
+        {
+            variance += (l - mean) * (l - mean);
+        }
+
+        return Math.Sqrt(variance / levels.Count);
+    }
+
     /// <summary>Left-to-right f64 sum (LINQ's Sum may vectorize and reorder).</summary>
     private static double SequentialSum(List<double> values)
     {

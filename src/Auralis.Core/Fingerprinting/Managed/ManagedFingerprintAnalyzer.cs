@@ -104,7 +104,25 @@ internal sealed class ManagedFingerprintAnalyzer : IFingerprintAnalyzer
     private readonly OnsetDetector _onsets;
 
     public ManagedFingerprintAnalyzer(int sampleRate, int channels)
+        : this(sampleRate, channels, Fingerprint.FingerprintVersion)
     {
+    }
+
+    /// <summary>
+    /// An analyzer computing the definitions of <paramref name="version"/>:
+    /// <see cref="Fingerprint.FingerprintVersion"/> (what is stored) or
+    /// <see cref="Fingerprint.DraftVersion"/> (in development).
+    /// </summary>
+    public ManagedFingerprintAnalyzer(int sampleRate, int channels, int version)
+    {
+        if (version != Fingerprint.FingerprintVersion && version != Fingerprint.DraftVersion)
+        {
+            throw new FingerprintException(
+                FingerprintErrorKind.InvalidArgument,
+                $"invalid argument: fingerprint version {version} is not implemented ({Fingerprint.FingerprintVersion} is stored, {Fingerprint.DraftVersion} is in development)");
+        }
+
+        Version = version;
         if (sampleRate is < MinSampleRate or > MaxSampleRate)
         {
             throw new FingerprintException(
@@ -169,6 +187,9 @@ internal sealed class ManagedFingerprintAnalyzer : IFingerprintAnalyzer
         _hpss = new Hpss(hpssBins, bins);
         _onsets = new OnsetDetector(_fftLength, sr, (int)Math.Min((long)PresizedSeconds * sampleRate / _onsetHop, int.MaxValue / 2));
     }
+
+    /// <summary>The definitions computed.</summary>
+    public int Version { get; }
 
     public int SampleRate => _sampleRate;
 
@@ -337,7 +358,7 @@ internal sealed class ManagedFingerprintAnalyzer : IFingerprintAnalyzer
         v[18] = _pairs > 0 ? (double)_stablePairs / _pairs : 0.0;
         v[19] = voiced > 0.0 ? _chromaEnergySum / voiced : 0.0;
         v[20] = Loudness.Range(kEnergies, _segmentLength);
-        v[21] = Loudness.ShortTermStd(kEnergies, _segmentLength);
+        v[21] = Version < 2 ? Loudness.ShortTermStd(kEnergies, _segmentLength) : Loudness.ShortTermStdGated(kEnergies, _segmentLength, v[7]);
         v[22] = PeakConsistency();
         (v[23], v[24]) = StereoImage();
         return v;
@@ -521,9 +542,16 @@ internal sealed class ManagedFingerprintAnalyzer : IFingerprintAnalyzer
             return;
         }
 
-        AccumulateLtas();
-        _hpss.Push(_power);
         var silent = Math.Sqrt(energy / _fftLength) < SilenceRms;
+
+        // Version 2 leaves silent frames out of every spectral dimension (version 1 only out of
+        // flatness and chroma): a near-silent track has no spectrum rather than its noise's.
+        if (!silent || Version < 2)
+        {
+            AccumulateLtas();
+            _hpss.Push(_power);
+        }
+
         if (silent)
         {
             _previousClass = NoPrevious;

@@ -18,4 +18,7 @@ public sealed class ManagedFingerprintEngine : IFingerprintEngine
 
     /// <inheritdoc/>
     public IFingerprintAnalyzer CreateAnalyzer(int sampleRate, int channels) => new ManagedFingerprintAnalyzer(sampleRate, channels);
+
+    /// <inheritdoc/>
+    public IFingerprintAnalyzer CreateAnalyzer(int sampleRate, int channels, int version) => new ManagedFingerprintAnalyzer(sampleRate, channels, version);
 }

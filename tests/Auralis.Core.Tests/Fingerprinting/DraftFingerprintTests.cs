@@ -1,0 +1,151 @@
+using Auralis.Fingerprinting;
+using Auralis.Fingerprinting.Managed;
+using S = Auralis.Tests.Fingerprinting.TestSignals;
+
+namespace Auralis.Tests.Fingerprinting;
+
+/// <summary>Every version-1 truth and contract, on the draft definitions (version 2 in development), managed engine.</summary>
+public sealed class ManagedDraftFingerprintContractTests : FingerprintContractTests
+{
+    protected override IFingerprintEngine Engine => ManagedFingerprintEngine.Instance;
+
+    protected override int Version => Fingerprint.DraftVersion;
+}
+
+/// <summary>Every version-1 truth and contract, on the draft definitions, native engine.</summary>
+public sealed class NativeDraftFingerprintContractTests : FingerprintContractTests
+{
+    protected override IFingerprintEngine Engine => NativeEngine.Instance;
+
+    protected override int Version => Fingerprint.DraftVersion;
+}
+
+public sealed class ManagedDraftTruthTests : DraftTruthTests
+{
+    protected override IFingerprintEngine Engine => ManagedFingerprintEngine.Instance;
+}
+
+public sealed class NativeDraftTruthTests : DraftTruthTests
+{
+    protected override IFingerprintEngine Engine => NativeEngine.Instance;
+}
+
+/// <summary>
+/// The truths version 2 adds (docs/fingerprint.md, "Version 2 in development") that the draft
+/// meets so far, per engine. Each states what version 1 got wrong, and the version-1 side of the
+/// same signal is checked to still show it, so a test that could not fail would be noticed.
+/// </summary>
+public abstract class DraftTruthTests
+{
+    private const int Sr = S.SampleRate;
+
+    protected abstract IFingerprintEngine Engine { get; }
+
+    private Fingerprint Draft(float[] pcm) => Engine.Analyze(pcm, Sr, 2, Fingerprint.DraftVersion);
+
+    private Fingerprint Stored(float[] pcm) => Engine.Analyze(pcm, Sr, 2, Fingerprint.FingerprintVersion);
+
+    private static int Dim(string name) => FingerprintDimensions.IndexOf(name);
+
+    private static float[] Scaled(float[] pcm, double db)
+    {
+        var gain = (float)S.Db(db);
+        return [.. pcm.Select(x => x * gain)];
+    }
+
+    /// <summary>
+    /// Music-like sections at different levels (a chord with noise and clicks), then a fade-out
+    /// falling 90 dB over 20 s: the tail is where an absolute gate decides what counts.
+    /// </summary>
+    private static float[] SectionsWithFadeOut()
+    {
+        double[] chord = [220.0, 277.18, 329.63];
+        var noise = S.WhiteNoise(50.0, 1.0, 21);
+        return S.Synth(50.0, 2, (c, i) =>
+        {
+            var t = (double)i / Sr;
+            var level = t < 10 ? -18.0 : t < 20 ? -26.0 : t < 30 ? -14.0 : -14.0 - (90.0 * (t - 30.0) / 20.0);
+            var tone = chord.Sum(f => Math.Sin((2.0 * Math.PI * f * t) + c)) / 3.0;
+            var x = (0.7 * tone) + (0.2 * noise[(2 * i) + c]) + (0.5 * S.Click(120.0, t));
+            return S.Db(level) * x;
+        });
+    }
+
+    /// <summary>
+    /// A 1 kHz tone at -18 then -26 dBFS, then fading 0.45 dB per 100 ms: at 0 and -20 dB a
+    /// different number of the fade's windows pass -70 LUFS, which moved a gate taken from their
+    /// mean enough to flip a window (an earlier draft did).
+    /// </summary>
+    private static float[] ToneWithFadeOut() =>
+        S.SinePieces([(10.0, -18.0), (10.0, -26.0), .. Enumerable.Range(0, 200).Select(k => (0.1, -14.0 - (0.45 * k)))]);
+
+    [Theory]
+    [InlineData("music-like", -12.0)]
+    [InlineData("music-like", -20.0)]
+    [InlineData("tone", -12.0)]
+    [InlineData("tone", -20.0)]
+    public void Loudness_variation_std_does_not_depend_on_the_level(string kind, double db)
+    {
+        var signal = kind == "tone" ? ToneWithFadeOut() : SectionsWithFadeOut();
+        var loud = Draft(signal);
+        var quiet = Draft(Scaled(signal, db));
+        var std = Dim("loudness_variation_std");
+        Assert.True(Math.Abs(quiet[std] - loud[std]) <= 0.2, $"loudness_variation_std at {db} dB: {quiet[std]}, at 0 dB: {loud[std]} (tolerance 0.2 LU)");
+        Assert.True(Math.Abs(quiet[Dim("lufs")] - loud[Dim("lufs")] - db) <= 0.05, $"lufs moved by {quiet[Dim("lufs")] - loud[Dim("lufs")]}, want {db} +- 0.05");
+
+        // Version 1's absolute gate lets more or less of the fade in as the level changes.
+        var before = Math.Abs(Stored(Scaled(signal, db))[std] - Stored(signal)[std]);
+        Assert.True(before > 0.2, $"version 1 moved loudness_variation_std by only {before} LU on this signal: the test no longer shows the defect");
+    }
+
+    [Fact]
+    public void A_near_silent_track_has_no_spectrum()
+    {
+        // Noise at -75 dBFS: every frame below the -60 dBFS silence threshold.
+        var signal = S.WhiteNoise(10.0, S.Db(-75.0) * Math.Sqrt(3.0), 4);
+        var f = Draft(signal);
+        string[] spectral = ["sub_bass_pct", "bass_pct", "low_mid_pct", "mid_pct", "upper_mid_pct", "presence_pct", "air_pct", "spectral_centroid", "spectral_rolloff", "spectral_flatness", "harmonic_ratio", "bass_mid_ratio"];
+        foreach (var name in spectral)
+        {
+            Assert.True(f[Dim(name)] == 0f, $"{name} of a near-silent track: {f[Dim(name)]}, want 0");
+        }
+
+        Assert.True(Stored(signal)[Dim("air_pct")] > 50f, "version 1 read noise below the silence threshold as bright: the test no longer shows the defect");
+    }
+
+    [Fact]
+    public void Silent_frames_do_not_change_the_spectrum_of_the_music_around_them()
+    {
+        // 10 s of a floor of noise at -75 dBFS before a 10 s sine: the spectral dimensions are
+        // the sine's alone.
+        var floor = S.WhiteNoise(10.0, S.Db(-75.0) * Math.Sqrt(3.0), 6);
+        var sine = S.Sine(440.0, 0.5, 10.0);
+        var alone = Draft(sine);
+        var after = Draft(S.Concat(floor, sine));
+        for (var band = 0; band < 7; band++)
+        {
+            Assert.True(Math.Abs(after[band] - alone[band]) <= 0.05, $"{FingerprintDimensions.Names[band]}: {after[band]} after the floor, {alone[band]} alone");
+        }
+
+        Assert.True(Math.Abs(after[Dim("spectral_centroid")] - alone[Dim("spectral_centroid")]) <= 0.001, "spectral_centroid changed by the silent floor");
+        Assert.True(Math.Abs(after[Dim("spectral_rolloff")] - alone[Dim("spectral_rolloff")]) <= 0.001, "spectral_rolloff changed by the silent floor");
+        Assert.True(Math.Abs(after[Dim("harmonic_ratio")] - alone[Dim("harmonic_ratio")]) <= 0.01, "harmonic_ratio changed by the silent floor");
+    }
+
+    [Fact]
+    public void Versions_other_than_the_stored_and_the_draft_are_refused_by_name()
+    {
+        var e = Assert.Throws<FingerprintException>(() => Engine.CreateAnalyzer(Sr, 2, Fingerprint.DraftVersion + 1).Dispose());
+        Assert.Equal(FingerprintErrorKind.InvalidArgument, e.Kind);
+        Assert.Contains($"fingerprint version {Fingerprint.DraftVersion + 1}", e.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void The_default_analyzer_computes_the_stored_version()
+    {
+        var signal = SectionsWithFadeOut();
+        using var analyzer = Engine.CreateAnalyzer(Sr, 2);
+        analyzer.Push(signal);
+        Assert.Equal(Stored(signal), analyzer.Finish());
+    }
+}
