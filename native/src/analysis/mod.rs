@@ -114,6 +114,28 @@ pub fn onset_hop_for(fft_len: usize, sample_rate: u32) -> usize {
     }
 }
 
+/// Version 2 framing, in seconds rather than powers of two: the onset hop is 512/44100 s
+/// (11.6 ms: 512 frames at 44.1 kHz, 557 at 48 kHz, 372 at 32 kHz), main frames come every two
+/// onset hops and the window spans four (46.4 ms), zero-padded to the next power of two for the
+/// FFT. At 44.1 kHz this is version 1's framing exactly; elsewhere version 1's window was the
+/// power of two nearest 46.4 ms, so its duration jumped with the rate (64 ms at 32 kHz, 42.7 ms
+/// at 48 kHz) and so did every time constant and the frequency resolution.
+pub fn onset_hop_v2(sample_rate: u32) -> usize {
+    (sample_rate as f64 * 512.0 / 44100.0).round() as usize
+}
+
+/// (window length, FFT size, onset hop) for a version at a rate.
+pub fn framing(version: u32, sample_rate: u32) -> (usize, usize, usize) {
+    if version < 2 {
+        let n = fft_len_for(sample_rate);
+        (n, n, onset_hop_for(n, sample_rate))
+    } else {
+        let hop = onset_hop_v2(sample_rate);
+        let window = 4 * hop;
+        (window, window.next_power_of_two(), hop)
+    }
+}
+
 /// Per 100 ms segment.
 #[derive(Clone, Copy, Debug, Default)]
 struct Segment {
@@ -159,6 +181,9 @@ pub struct Analyzer {
     // Spectral frames of `mid`.
     fft: RealFft,
     fft_len: usize,
+    /// Samples under the window (the FFT size in version 1; four onset hops in version 2, the
+    /// rest of the FFT input zero).
+    window_len: usize,
     onset_hop: usize,
     /// Every `main_every`-th onset frame is a main STFT frame (hop N/2).
     main_every: usize,
@@ -209,16 +234,15 @@ impl Analyzer {
         }
         let sr = sample_rate as f64;
         let ch = channels as usize;
-        let fft_len = fft_len_for(sample_rate);
-        let onset_hop = onset_hop_for(fft_len, sample_rate);
+        let (window_len, fft_len, onset_hop) = framing(version, sample_rate);
         let fft = RealFft::new(fft_len)
             .ok_or_else(|| AnalysisError::InvalidArgument(format!("unsupported FFT size {fft_len}")))?;
         let bins = fft_len / 2 + 1;
         let bin_hz = sr / fft_len as f64;
-        // Periodic Hann window.
-        let window = (0..fft_len)
+        // Periodic Hann window over window_len samples.
+        let window = (0..window_len)
             .map(|i| {
-                let s = (std::f64::consts::PI * i as f64 / fft_len as f64).sin();
+                let s = (std::f64::consts::PI * i as f64 / window_len as f64).sin();
                 (s * s) as f32
             })
             .collect();
@@ -243,8 +267,9 @@ impl Analyzer {
             scratch: vec![0.0; fft.scratch_len()],
             fft,
             fft_len,
+            window_len,
             onset_hop,
-            main_every: (fft_len / 2) / onset_hop,
+            main_every: (window_len / 2) / onset_hop,
             frame_index: 0,
             pending: Vec::with_capacity(fft_len * 2),
             window,
@@ -262,7 +287,7 @@ impl Analyzer {
             stable_pairs: 0,
             pairs: 0,
             hpss: hpss::Hpss::new(hpss_bins, bins),
-            onsets: rhythm::OnsetDetector::new(fft_len, sr),
+            onsets: rhythm::OnsetDetector::new(fft_len, window_len, sr),
         })
     }
 
@@ -383,7 +408,7 @@ impl Analyzer {
 
         self.pending.extend_from_slice(&self.mid);
         let mut start = 0;
-        while start + self.fft_len <= self.pending.len() {
+        while start + self.window_len <= self.pending.len() {
             self.spectral_frame(start);
             start += self.onset_hop;
         }
@@ -391,10 +416,11 @@ impl Analyzer {
     }
 
     fn spectral_frame(&mut self, start: usize) {
-        let frame = &self.pending[start..start + self.fft_len];
+        let frame = &self.pending[start..start + self.window_len];
         for ((w, &x), &h) in self.windowed.iter_mut().zip(frame).zip(&self.window) {
             *w = x * h;
         }
+        // windowed[window_len..] stays zero: the FFT's input is zero-padded.
         let is_main = self.frame_index % self.main_every == 0;
         let energy: f64 = if is_main { kernels::sum_squares(frame) } else { 0.0 };
         self.fft.power_spectrum(&self.windowed, &mut self.power, &mut self.scratch);
@@ -403,7 +429,7 @@ impl Analyzer {
         if !is_main {
             return;
         }
-        let silent = (energy / self.fft_len as f64).sqrt() < SILENCE_RMS;
+        let silent = (energy / self.window_len as f64).sqrt() < SILENCE_RMS;
         // Version 2 leaves silent frames out of every spectral dimension (version 1 only out of
         // flatness and chroma): a near-silent track has no spectrum rather than its noise's.
         if !silent || self.version < 2 {

@@ -18,13 +18,17 @@ const RELATIVE_FLOOR: f64 = 1e-2;
 pub struct OnsetDetector {
     /// (first bin, end bin) per onset band.
     bands: Vec<(usize, usize)>,
+    /// window length / FFT size: a zero-padded FFT has more bins per Hz, and a band's sum of
+    /// bins grows with them; this keeps band energies (and the floor) per window, not per bin.
+    scale: f64,
     floor: f64,
     previous: Vec<f64>,
     pub envelope: Vec<f32>,
 }
 
 impl OnsetDetector {
-    pub fn new(fft_len: usize, sample_rate: f64) -> OnsetDetector {
+    /// `window_len`: samples under the window (at most `fft_len`; the rest is zero padding).
+    pub fn new(fft_len: usize, window_len: usize, sample_rate: f64) -> OnsetDetector {
         let bin_hz = sample_rate / fft_len as f64;
         let nyquist_bin = fft_len / 2;
         let mut bands = Vec::new();
@@ -35,17 +39,18 @@ impl OnsetDetector {
                 bands.push((first, end));
             }
         }
-        let full_scale_bin = (fft_len as f64 / 4.0).powi(2);
+        let full_scale_bin = (window_len as f64 / 4.0).powi(2);
         let floor = LOG_FLOOR * full_scale_bin;
         let previous = vec![floor.ln(); bands.len()];
-        OnsetDetector { bands, floor, previous, envelope: Vec::new() }
+        let scale = window_len as f64 / fft_len as f64;
+        OnsetDetector { bands, scale, floor, previous, envelope: Vec::new() }
     }
 
     /// Adds one frame's power spectrum and appends its onset strength.
     pub fn push(&mut self, power: &[f32]) {
         let mut energies = [0.0f64; ONSET_BANDS_HZ.len() - 1];
         for (e, &(first, end)) in energies.iter_mut().zip(&self.bands) {
-            *e = super::kernels::sum(&power[first..end]);
+            *e = super::kernels::sum(&power[first..end]) * self.scale;
         }
         let energies = &energies[..self.bands.len()];
         let floor = self.floor + RELATIVE_FLOOR * energies.iter().sum::<f64>() / energies.len() as f64;

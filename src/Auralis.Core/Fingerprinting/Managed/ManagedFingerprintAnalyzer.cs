@@ -74,6 +74,9 @@ internal sealed class ManagedFingerprintAnalyzer : IFingerprintAnalyzer
     // Spectral frames of `mid`.
     private readonly RealFft _fft;
     private readonly int _fftLength;
+
+    /// <summary>Samples under the window: the FFT size in version 1, four onset hops in version 2 (the rest of the FFT input is zero).</summary>
+    private readonly int _windowLength;
     private readonly int _onsetHop;
 
     /// <summary>Every MainEvery-th onset frame is a main STFT frame (hop N/2).</summary>
@@ -140,18 +143,17 @@ internal sealed class ManagedFingerprintAnalyzer : IFingerprintAnalyzer
         _sampleRate = sampleRate;
         _channels = channels;
         double sr = sampleRate;
-        _fftLength = FftLengthFor(sampleRate);
-        _onsetHop = OnsetHopFor(_fftLength, sampleRate);
-        _mainEvery = _fftLength / 2 / _onsetHop;
+        (_windowLength, _fftLength, _onsetHop) = Framing(version, sampleRate);
+        _mainEvery = _windowLength / 2 / _onsetHop;
         _fft = new RealFft(_fftLength);
         var bins = (_fftLength / 2) + 1;
         var binHz = sr / _fftLength;
 
-        // Periodic Hann window.
-        _window = new float[_fftLength];
-        for (var i = 0; i < _fftLength; i++)
+        // Periodic Hann window over the window length.
+        _window = new float[_windowLength];
+        for (var i = 0; i < _windowLength; i++)
         {
-            var s = Math.Sin(Math.PI * i / _fftLength);
+            var s = Math.Sin(Math.PI * i / _windowLength);
             _window[i] = (float)(s * s);
         }
 
@@ -185,7 +187,7 @@ internal sealed class ManagedFingerprintAnalyzer : IFingerprintAnalyzer
         _ltas = new double[bins];
         _chroma = new ChromaMap(_fftLength, sr);
         _hpss = new Hpss(hpssBins, bins);
-        _onsets = new OnsetDetector(_fftLength, sr, (int)Math.Min((long)PresizedSeconds * sampleRate / _onsetHop, int.MaxValue / 2));
+        _onsets = new OnsetDetector(_fftLength, _windowLength, sr, (int)Math.Min((long)PresizedSeconds * sampleRate / _onsetHop, int.MaxValue / 2));
     }
 
     /// <summary>The definitions computed.</summary>
@@ -203,6 +205,30 @@ internal sealed class ManagedFingerprintAnalyzer : IFingerprintAnalyzer
     /// <summary>Onset hop: N/4 when that is at most 12 ms, else N/8.</summary>
     public static int OnsetHopFor(int fftLength, int sampleRate) =>
         fftLength / 4 <= 0.012 * sampleRate ? fftLength / 4 : fftLength / 8;
+
+    /// <summary>
+    /// Version 2 framing, in seconds rather than powers of two: the onset hop is 512/44100 s
+    /// (11.6 ms: 512 frames at 44.1 kHz, 557 at 48 kHz, 372 at 32 kHz), main frames come every
+    /// two onset hops and the window spans four (46.4 ms), zero-padded to the next power of two
+    /// for the FFT. At 44.1 kHz this is version 1's framing exactly; elsewhere version 1's window
+    /// was the power of two nearest 46.4 ms, so its duration jumped with the rate (64 ms at
+    /// 32 kHz, 42.7 ms at 48 kHz) and so did every time constant and the frequency resolution.
+    /// </summary>
+    public static int OnsetHopV2(int sampleRate) => (int)Rounding.HalfAwayFromZero(sampleRate * 512.0 / 44100.0);
+
+    /// <summary>(window length, FFT size, onset hop) for a version at a rate.</summary>
+    public static (int Window, int Fft, int OnsetHop) Framing(int version, int sampleRate)
+    {
+        if (version < 2)
+        {
+            var n = FftLengthFor(sampleRate);
+            return (n, n, OnsetHopFor(n, sampleRate));
+        }
+
+        var hop = OnsetHopV2(sampleRate);
+        var window = 4 * hop;
+        return (window, (int)System.Numerics.BitOperations.RoundUpToPowerOf2((uint)window), hop);
+    }
 
     /// <summary>
     /// Pushes a block of interleaved samples (any length that is a whole number of frames). A NaN
@@ -513,7 +539,7 @@ internal sealed class ManagedFingerprintAnalyzer : IFingerprintAnalyzer
 
         mid.CopyTo(_pending.AsSpan(_pendingEnd));
         _pendingEnd += frames;
-        while (_pendingStart + _fftLength <= _pendingEnd)
+        while (_pendingStart + _windowLength <= _pendingEnd)
         {
             SpectralFrame(_pendingStart);
             _pendingStart += _onsetHop;
@@ -523,14 +549,22 @@ internal sealed class ManagedFingerprintAnalyzer : IFingerprintAnalyzer
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private void SpectralFrame(int start)
     {
-        var frame = _pending.AsSpan(start, _fftLength);
+        var frame = _pending.AsSpan(start, _windowLength);
         ref var x = ref MemoryMarshal.GetReference(frame);
         ref var w = ref MemoryMarshal.GetArrayDataReference(_window);
         ref var o = ref MemoryMarshal.GetArrayDataReference(_windowed);
-        for (var i = 0; i < _fftLength; i += 8) // the length is a power of two >= 512
+        var i = 0;
+        for (; i + 8 <= _windowLength; i += 8)
         {
             (Vector256.LoadUnsafe(ref x, (nuint)i) * Vector256.LoadUnsafe(ref w, (nuint)i)).StoreUnsafe(ref o, (nuint)i);
         }
+
+        for (; i < _windowLength; i++)
+        {
+            _windowed[i] = frame[i] * _window[i];
+        }
+
+        // _windowed[_windowLength..] stays zero: the FFT's input is zero-padded.
 
         var isMain = _frameIndex % _mainEvery == 0;
         var energy = isMain ? Kernels.SumSquares(frame) : 0.0;
@@ -542,7 +576,7 @@ internal sealed class ManagedFingerprintAnalyzer : IFingerprintAnalyzer
             return;
         }
 
-        var silent = Math.Sqrt(energy / _fftLength) < SilenceRms;
+        var silent = Math.Sqrt(energy / _windowLength) < SilenceRms;
 
         // Version 2 leaves silent frames out of every spectral dimension (version 1 only out of
         // flatness and chroma): a near-silent track has no spectrum rather than its noise's.

@@ -30,10 +30,17 @@ internal sealed class OnsetDetector
     private readonly int[] _first;
     private readonly int[] _end;
     private readonly double _floor;
+
+    /// <summary>
+    /// Window length / FFT size: a zero-padded FFT has more bins per Hz, and a band's sum of bins
+    /// grows with them; this keeps band energies (and the floor) per window, not per bin.
+    /// </summary>
+    private readonly double _scale;
     private readonly double[] _previous;
     private readonly double[] _energies;
 
-    public OnsetDetector(int fftLength, double sampleRate, int expectedFrames)
+    /// <param name="windowLength">Samples under the window (at most <paramref name="fftLength"/>; the rest is zero padding).</param>
+    public OnsetDetector(int fftLength, int windowLength, double sampleRate, int expectedFrames)
     {
         var binHz = sampleRate / fftLength;
         var nyquistBin = fftLength / 2;
@@ -52,7 +59,8 @@ internal sealed class OnsetDetector
 
         _first = [.. first];
         _end = [.. end];
-        var fullScaleBin = (fftLength / 4.0) * (fftLength / 4.0);
+        var fullScaleBin = (windowLength / 4.0) * (windowLength / 4.0);
+        _scale = (double)windowLength / fftLength;
         _floor = LogFloor * fullScaleBin;
         _previous = new double[_first.Length];
         Array.Fill(_previous, Math.Log(_floor));
@@ -71,7 +79,7 @@ internal sealed class OnsetDetector
         var total = 0.0;
         for (var b = 0; b < bands; b++)
         {
-            _energies[b] = Kernels.Sum(power[_first[b].._end[b]]);
+            _energies[b] = Kernels.Sum(power[_first[b].._end[b]]) * _scale;
             total += _energies[b];
         }
 
