@@ -200,6 +200,7 @@ pub struct Analyzer {
     flat_hi: usize,
     flatness_sum: f64,
     chroma: spectrum::ChromaMap,
+    peak_chroma: spectrum::PeakChroma,
     chroma_energy_sum: f64,
     non_silent_frames: u64,
     previous_class: Option<Option<usize>>,
@@ -281,6 +282,7 @@ impl Analyzer {
             flat_hi,
             flatness_sum: 0.0,
             chroma: spectrum::ChromaMap::new(fft_len, sr),
+            peak_chroma: spectrum::PeakChroma::new(fft_len, sr),
             chroma_energy_sum: 0.0,
             non_silent_frames: 0,
             previous_class: None,
@@ -444,7 +446,11 @@ impl Analyzer {
         }
         self.non_silent_frames += 1;
         self.flatness_sum += spectrum::flatness(&self.power[self.flat_lo..=self.flat_hi]);
-        let chroma = self.chroma.frame(&self.power);
+        let chroma = if self.version < 2 {
+            self.chroma.frame(&self.power)
+        } else {
+            self.peak_chroma.frame(&self.power, self.previous_class.flatten())
+        };
         self.chroma_energy_sum += chroma.energy;
         if let Some(previous) = self.previous_class {
             self.pairs += 1;

@@ -174,3 +174,109 @@ impl ChromaMap {
         ChromaFrame { strongest: Some(strongest), energy }
     }
 }
+
+/// Version 2 chroma: the spectrum split into peaks (from one local minimum to the next), each
+/// peak's bins given to the semitone of the peak's interpolated frequency, every bin's power
+/// divided by its frequency; over six whole octaves (C2 - 1/2 semitone = 63.54 Hz up to
+/// C8 - 1/2 semitone = 4066.8 Hz).
+///
+/// Version 1 gave every bin in 65 Hz-5 kHz to the semitone of its centre: at 21.5 Hz per bin a
+/// note below about 600 Hz spreads over the neighbouring semitones (a 65 Hz sine shares bins with
+/// 62 and 69 Hz), and white noise favours the semitones with the most bins (the top ones of the
+/// partial last octave), so one class won noise frames again and again. Here a sine's lobe is one
+/// peak, located to a fraction of a bin by a parabola through the log power of its three top
+/// bins, so its energy lands in its own class at any pitch; the 1/f weight gives noise equal
+/// energy per semitone, and the whole octaves give every class the same range. Whole lobes rather
+/// than peak bins alone keep all of a noise frame's energy, which keeps its chroma flat.
+pub struct PeakChroma {
+    bin_hz: f64,
+    /// First and last bins searched for peaks (a peak needs both neighbours).
+    first: usize,
+    last: usize,
+}
+
+/// Lowest and highest frequency of the version-2 chroma range: six octaves from C2 - 1/2 semitone.
+pub const PEAK_CHROMA_LO_HZ: f64 = 63.544398327975024; // 440 * 2^(-33.5 / 12)
+pub const PEAK_CHROMA_HI_HZ: f64 = PEAK_CHROMA_LO_HZ * 64.0;
+
+/// Bins are weighted by 1 / max(f, this): above it every semitone of white noise gets the same
+/// energy; below it the weight stops growing, because the lowest octaves hold only a few bins
+/// each, and with full 1/f weight their one or two peaks per frame would decide a noise frame's
+/// chroma (white noise then reads chroma_energy 0.16, not a flat 1/12).
+pub const CHROMA_WEIGHT_KNEE_HZ: f64 = 500.0;
+
+/// A strongest class is kept from the previous frame while its chroma is within this fraction
+/// of the frame's largest: three equal notes would otherwise hand "strongest" back and forth on
+/// rounding differences, which is not a change of pitch.
+pub const CHROMA_HYSTERESIS: f64 = 0.98;
+
+impl PeakChroma {
+    pub fn new(fft_len: usize, sample_rate: f64) -> PeakChroma {
+        let bin_hz = sample_rate / fft_len as f64;
+        let first = ((PEAK_CHROMA_LO_HZ / bin_hz).floor() as usize).max(2);
+        let last = ((PEAK_CHROMA_HI_HZ / bin_hz).ceil() as usize).min(fft_len / 2 - 1);
+        PeakChroma { bin_hz, first, last }
+    }
+
+    /// The frame's chroma; `previous` is the strongest class of the previous non-silent frame.
+    pub fn frame(&self, power: &[f32], previous: Option<usize>) -> ChromaFrame {
+        let mut chroma = [0.0f64; 12];
+        let last = self.last.min(power.len() - 2);
+        // The open segment: its weighted power and its highest bin.
+        let mut sum = 0.0f64;
+        let mut top = self.first;
+        for k in self.first..=last.max(self.first) {
+            let p = power[k] as f64;
+            sum += p / (k as f64 * self.bin_hz).max(CHROMA_WEIGHT_KNEE_HZ);
+            if p > power[top] as f64 {
+                top = k;
+            }
+            // A local minimum (or the range's end) closes the segment.
+            let minimum = p < power[k - 1] as f64 && p <= power[k + 1] as f64;
+            if minimum || k == last {
+                if let Some(class) = self.class_of_peak(power, top) {
+                    chroma[class] += sum;
+                }
+                sum = 0.0;
+                top = k + 1;
+            }
+        }
+        let total: f64 = chroma.iter().sum();
+        if total <= 0.0 || !total.is_finite() {
+            return ChromaFrame { strongest: None, energy: 1.0 / 12.0 };
+        }
+        let mut strongest = 0;
+        let mut energy = 0.0;
+        for (i, &c) in chroma.iter().enumerate() {
+            let share = c / total;
+            energy += share * share;
+            if c > chroma[strongest] {
+                strongest = i;
+            }
+        }
+        if let Some(p) = previous {
+            if chroma[p] >= CHROMA_HYSTERESIS * chroma[strongest] {
+                strongest = p;
+            }
+        }
+        ChromaFrame { strongest: Some(strongest), energy }
+    }
+
+    /// The pitch class of the peak at bin `k` (a local maximum with both neighbours above zero),
+    /// at its interpolated frequency; None when it is no peak or lies outside the range.
+    fn class_of_peak(&self, power: &[f32], k: usize) -> Option<usize> {
+        let (a, b, c) = (power[k - 1] as f64, power[k] as f64, power[k + 1] as f64);
+        if !(b > a && b >= c) || a <= 0.0 || c <= 0.0 {
+            return None;
+        }
+        let (la, lb, lc) = (a.ln(), b.ln(), c.ln());
+        let denom = la - 2.0 * lb + lc;
+        let offset = if denom < 0.0 { (0.5 * (la - lc) / denom).clamp(-0.5, 0.5) } else { 0.0 };
+        let f = (k as f64 + offset) * self.bin_hz;
+        if !(PEAK_CHROMA_LO_HZ..PEAK_CHROMA_HI_HZ).contains(&f) {
+            return None;
+        }
+        let semitone = (12.0 * (f / 440.0).log2()).round() as i64;
+        Some(semitone.rem_euclid(12) as usize)
+    }
+}

@@ -512,3 +512,45 @@ fn draft_framing_lasts_the_same_at_every_rate_and_is_version_1_at_44k() {
         assert_eq!(window, 4 * hop);
     }
 }
+
+fn sine_at(freq: f64, amp: f64, seconds: f64, sr: u32) -> Vec<f32> {
+    let frames = (seconds * sr as f64).round() as usize;
+    (0..frames)
+        .flat_map(|i| {
+            let x = (amp * (2.0 * std::f64::consts::PI * freq * i as f64 / sr as f64).sin()) as f32;
+            [x, x]
+        })
+        .collect()
+}
+
+#[test]
+fn draft_chroma_resolves_every_semitone_from_c2_to_c7() {
+    let mut failures = Vec::new();
+    for sr in [44_100u32, 48_000] {
+        for semitone in -33..=27 {
+            if (semitone + 33) % 3 != 0 {
+                continue; // every third semitone here; the C# suite covers all of them
+            }
+            let freq = 440.0 * 2f64.powf(semitone as f64 / 12.0);
+            let f = analyze_version(&sine_at(freq, 0.5, 3.0, sr), sr, 2, DRAFT_VERSION).unwrap().values;
+            let (energy, stability) = (f[dim("chroma_energy")], f[dim("pitch_stability")]);
+            if energy < 0.9 || stability < 0.95 {
+                failures.push(format!("{freq:.1} Hz at {sr}: chroma_energy {energy}, pitch_stability {stability}"));
+            }
+        }
+    }
+    assert!(failures.is_empty(), "{failures:#?}");
+}
+
+#[test]
+fn draft_triad_is_stable_and_noise_is_not() {
+    let triad: Vec<f32> = synth(10.0, 2, |_, i| {
+        let t = i as f64 / SR as f64;
+        [261.63, 329.63, 392.0].iter().map(|&f| 0.2 * (2.0 * std::f64::consts::PI * f * t).sin()).sum()
+    });
+    let f = fp_draft(&triad);
+    assert!(f[dim("pitch_stability")] >= 0.95, "triad pitch_stability {}", f[dim("pitch_stability")]);
+    let noise = fp_draft(&white_noise(10.0, 0.3, 9));
+    assert!(noise[dim("pitch_stability")] <= 0.15, "white noise pitch_stability {}", noise[dim("pitch_stability")]);
+    assert!(noise[dim("chroma_energy")] <= 0.15, "white noise chroma_energy {}", noise[dim("chroma_energy")]);
+}

@@ -185,6 +185,41 @@ public abstract class DraftTruthTests
             $"version 1 at 32 kHz: transient_density {other[Dim("transient_density")]} vs {reference[Dim("transient_density")]}, rhythm_stability {other[Dim("rhythm_stability")]} vs {reference[Dim("rhythm_stability")]}");
     }
 
+    [Theory]
+    [InlineData(44_100)]
+    [InlineData(48_000)]
+    public void Chroma_resolves_every_semitone_from_C2_to_C7(int sampleRate)
+    {
+        // Version 1's 21.5 Hz bins could not tell neighbouring semitones apart below about
+        // 600 Hz: 9 of these 21 octave-spread sines failed, and a 440 Hz sine read 0.48 at 48 kHz.
+        var failures = new List<string>();
+        for (var semitone = -33; semitone <= 27; semitone++)
+        {
+            var freq = 440.0 * Math.Pow(2.0, semitone / 12.0);
+            var f = Engine.Analyze(S.Sine(freq, 0.5, 3.0, sampleRate: sampleRate), sampleRate, 2, Fingerprint.DraftVersion);
+            if (f[Dim("chroma_energy")] < 0.9 || f[Dim("pitch_stability")] < 0.95)
+            {
+                failures.Add($"{freq:0.0} Hz: chroma_energy {f[Dim("chroma_energy")]}, pitch_stability {f[Dim("pitch_stability")]}");
+            }
+        }
+
+        Assert.True(failures.Count == 0, $"at {sampleRate} Hz:\n{string.Join('\n', failures)}");
+        var before = Engine.Analyze(S.Sine(440.0, 0.5, 3.0, sampleRate: 48_000), 48_000, 2, Fingerprint.FingerprintVersion)[Dim("chroma_energy")];
+        Assert.True(before < 0.9, $"version 1 read a 440 Hz sine at 48 kHz as chroma_energy {before}: the test no longer shows the defect");
+    }
+
+    [Fact]
+    public void A_steady_triad_keeps_its_strongest_class_and_noise_does_not()
+    {
+        double[] triad = [261.63, 329.63, 392.0];
+        var chord = S.Synth(10.0, 2, (_, i) => triad.Sum(f => 0.2 * Math.Sin(2.0 * Math.PI * f * i / Sr)));
+        var f = Draft(chord);
+        Assert.True(f[Dim("pitch_stability")] >= 0.95, $"triad pitch_stability {f[Dim("pitch_stability")]}");
+        var noise = Draft(S.WhiteNoise(10.0, 0.3, 9));
+        Assert.True(noise[Dim("pitch_stability")] <= 0.15, $"white noise pitch_stability {noise[Dim("pitch_stability")]}");
+        Assert.True(noise[Dim("chroma_energy")] <= 0.15, $"white noise chroma_energy {noise[Dim("chroma_energy")]}");
+    }
+
     [Fact]
     public void Versions_other_than_the_stored_and_the_draft_are_refused_by_name()
     {

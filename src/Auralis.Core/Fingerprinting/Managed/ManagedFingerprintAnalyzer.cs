@@ -96,6 +96,7 @@ internal sealed class ManagedFingerprintAnalyzer : IFingerprintAnalyzer
     private readonly int _flatHi;
     private double _flatnessSum;
     private readonly ChromaMap _chroma;
+    private readonly PeakChroma _peakChroma;
     private double _chromaEnergySum;
     private long _nonSilentFrames;
 
@@ -186,6 +187,7 @@ internal sealed class ManagedFingerprintAnalyzer : IFingerprintAnalyzer
         _scratch = new float[_fft.ScratchLength];
         _ltas = new double[bins];
         _chroma = new ChromaMap(_fftLength, sr);
+        _peakChroma = new PeakChroma(_fftLength, sr);
         _hpss = new Hpss(hpssBins, bins);
         _onsets = new OnsetDetector(_fftLength, _windowLength, sr, (int)Math.Min((long)PresizedSeconds * sampleRate / _onsetHop, int.MaxValue / 2));
     }
@@ -594,7 +596,7 @@ internal sealed class ManagedFingerprintAnalyzer : IFingerprintAnalyzer
 
         _nonSilentFrames++;
         _flatnessSum += Spectrum.Flatness(_power.AsSpan(_flatLo, _flatHi - _flatLo + 1));
-        var (strongest, chromaEnergy) = _chroma.Frame(_power);
+        var (strongest, chromaEnergy) = Version < 2 ? _chroma.Frame(_power) : _peakChroma.Frame(_power, _previousClass >= 0 ? _previousClass : -1);
         _chromaEnergySum += chromaEnergy;
         if (_previousClass != NoPrevious)
         {

@@ -255,3 +255,127 @@ internal sealed class ChromaMap
         return (strongest, energy);
     }
 }
+
+/// <summary>
+/// Version 2 chroma (native spectrum.rs <c>PeakChroma</c>): the spectrum split into peaks (from
+/// one local minimum to the next), each peak's bins given to the semitone of the peak's
+/// interpolated frequency, every bin's power divided by max(f, 500 Hz); over six whole octaves
+/// (C2 - 1/2 semitone = 63.54 Hz up to C8 - 1/2 semitone = 4066.8 Hz).
+/// Version 1 gave every bin to the semitone of its centre: at 21.5 Hz per bin a note below
+/// about 600 Hz spreads over its neighbours, and white noise favoured the semitones with the
+/// most bins. A sine's lobe is one peak here, located to a fraction of a bin by a parabola
+/// through the log power of its three top bins, so it lands in its own class at any pitch; the
+/// 1/f weight gives noise equal energy per semitone above the knee, and whole octaves give
+/// every class the same range. Below the knee the weight stops growing: the lowest octaves hold
+/// only a few bins, and with full 1/f weight their one or two peaks would decide a noise
+/// frame's chroma.
+/// </summary>
+internal sealed class PeakChroma
+{
+    /// <summary>440 * 2^(-33.5 / 12): C2 less half a semitone.</summary>
+    public const double LowHz = 63.544398327975024;
+
+    public const double HighHz = LowHz * 64.0;
+
+    public const double WeightKneeHz = 500.0;
+
+    /// <summary>The previous strongest class is kept while its chroma is within this fraction of the largest (equal notes do not trade places on rounding).</summary>
+    public const double Hysteresis = 0.98;
+
+    private readonly double _binHz;
+    private readonly int _first;
+    private readonly int _last;
+
+    public PeakChroma(int fftLength, double sampleRate)
+    {
+        _binHz = sampleRate / fftLength;
+        _first = Math.Max((int)Math.Floor(LowHz / _binHz), 2);
+        _last = Math.Min((int)Math.Ceiling(HighHz / _binHz), (fftLength / 2) - 1);
+    }
+
+    /// <summary>The frame's chroma; <paramref name="previous"/> is the strongest class of the previous non-silent frame, or -1.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    public (int Strongest, double Energy) Frame(ReadOnlySpan<float> power, int previous)
+    {
+        Span<double> chroma = stackalloc double[12];
+        chroma.Clear();
+        var last = Math.Min(_last, power.Length - 2);
+        var sum = 0.0;
+        var top = _first;
+        for (var k = _first; k <= Math.Max(last, _first); k++)
+        {
+            double p = power[k];
+            sum += p / Math.Max(k * _binHz, WeightKneeHz);
+            if (p > power[top])
+            {
+                top = k;
+            }
+
+            // A local minimum (or the range's end) closes the segment.
+            var minimum = p < power[k - 1] && p <= power[k + 1];
+            if (minimum || k == last)
+            {
+                var cls = ClassOfPeak(power, top);
+                if (cls >= 0)
+                {
+                    chroma[cls] += sum;
+                }
+
+                sum = 0.0;
+                top = k + 1;
+            }
+        }
+
+        var total = 0.0;
+        foreach (var c in chroma)
+        {
+            total += c;
+        }
+
+        if (total <= 0.0 || !double.IsFinite(total))
+        {
+            return (-1, 1.0 / 12.0);
+        }
+
+        var strongest = 0;
+        var energy = 0.0;
+        for (var i = 0; i < 12; i++)
+        {
+            var share = chroma[i] / total;
+            energy += share * share;
+            if (chroma[i] > chroma[strongest])
+            {
+                strongest = i;
+            }
+        }
+
+        if (previous >= 0 && chroma[previous] >= Hysteresis * chroma[strongest])
+        {
+            strongest = previous;
+        }
+
+        return (strongest, energy);
+    }
+
+    /// <summary>The pitch class of the peak at bin k at its interpolated frequency; -1 when it is no peak or lies outside the range.</summary>
+    private int ClassOfPeak(ReadOnlySpan<float> power, int k)
+    {
+        double a = power[k - 1], b = power[k], c = power[k + 1];
+        if (!(b > a && b >= c) || a <= 0.0 || c <= 0.0)
+        {
+            return -1;
+        }
+
+        double la = Math.Log(a), lb = Math.Log(b), lc = Math.Log(c);
+        var denom = la - (2.0 * lb) + lc;
+        var offset = denom < 0.0 ? Math.Clamp(0.5 * (la - lc) / denom, -0.5, 0.5) : 0.0;
+        var f = (k + offset) * _binHz;
+        if (!(f >= LowHz && f < HighHz))
+        {
+            return -1;
+        }
+
+        var semitone = (long)Rounding.HalfAwayFromZero(12.0 * Math.Log2(f / 440.0));
+        return (int)(((semitone % 12) + 12) % 12);
+    }
+}
