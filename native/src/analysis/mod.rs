@@ -124,6 +124,20 @@ pub fn onset_hop_v2(sample_rate: u32) -> usize {
     (sample_rate as f64 * 512.0 / 44100.0).round() as usize
 }
 
+/// Version 2's FFT size for a window: the window itself when it is a power of two (the 44.1 kHz
+/// family: bins then fall on the harmonic separation's 21.53 Hz grid), else the next power of
+/// two, doubled when that pads by less than half the window (the 32 kHz family: 1488 samples in
+/// 2048 gave 15.6 Hz bins, too coarse to interpolate the grid from, and harmonic_ratio moved by
+/// 0.03; at 48 and 96 kHz the padding is 84 %).
+pub fn fft_len_v2(window: usize) -> usize {
+    let n = window.next_power_of_two();
+    if n == window || 2 * n >= 3 * window {
+        n
+    } else {
+        2 * n
+    }
+}
+
 /// (window length, FFT size, onset hop) for a version at a rate.
 pub fn framing(version: u32, sample_rate: u32) -> (usize, usize, usize) {
     if version < 2 {
@@ -132,7 +146,7 @@ pub fn framing(version: u32, sample_rate: u32) -> (usize, usize, usize) {
     } else {
         let hop = onset_hop_v2(sample_rate);
         let window = 4 * hop;
-        (window, window.next_power_of_two(), hop)
+        (window, fft_len_v2(window), hop)
     }
 }
 
@@ -207,6 +221,8 @@ pub struct Analyzer {
     stable_pairs: u64,
     pairs: u64,
     hpss: hpss::Hpss,
+    /// Version 2: the separation works on a fixed frequency grid (`spectrum::CellGrid`).
+    hpss_grid: Option<(spectrum::CellGrid, Vec<f32>)>,
     onsets: rhythm::OnsetDetector,
 }
 
@@ -250,6 +266,21 @@ impl Analyzer {
         let flat_lo = (20.0 / bin_hz).ceil() as usize;
         let flat_hi = ((20000.0f64.min(sr / 2.0) / bin_hz).floor() as usize).min(bins - 1);
         let hpss_bins = ((5000.0 / bin_hz).floor() as usize + 1).min(bins);
+        // Version 2: cells of 21.53 Hz up to 5 kHz, plus the 8 beyond that the frequency median
+        // at the top reads, as far as Nyquist allows.
+        let hpss_grid = (version >= 2).then(|| {
+            let wanted = (5000.0 / spectrum::HPSS_CELL_HZ).floor() as usize + 1;
+            let grid = spectrum::CellGrid::new(wanted + hpss::KERNEL / 2, bins, bin_hz);
+            let cells = vec![0.0f32; grid.len()];
+            (grid, cells)
+        });
+        let hpss = match &hpss_grid {
+            Some((grid, _)) => {
+                let wanted = (5000.0 / spectrum::HPSS_CELL_HZ).floor() as usize + 1;
+                hpss::Hpss::new(wanted.min(grid.len()), grid.len())
+            }
+            None => hpss::Hpss::new(hpss_bins, bins),
+        };
         Ok(Analyzer {
             version,
             sample_rate,
@@ -288,7 +319,8 @@ impl Analyzer {
             previous_class: None,
             stable_pairs: 0,
             pairs: 0,
-            hpss: hpss::Hpss::new(hpss_bins, bins),
+            hpss,
+            hpss_grid,
             onsets: rhythm::OnsetDetector::new(fft_len, window_len, sr),
         })
     }
@@ -438,7 +470,13 @@ impl Analyzer {
             for (acc, &p) in self.ltas.iter_mut().zip(&self.power) {
                 *acc += p as f64;
             }
-            self.hpss.push(&self.power);
+            match &mut self.hpss_grid {
+                Some((grid, cells)) => {
+                    grid.map(&self.power, cells);
+                    self.hpss.push(cells);
+                }
+                None => self.hpss.push(&self.power),
+            }
         }
         if silent {
             self.previous_class = None;

@@ -280,3 +280,55 @@ impl PeakChroma {
         Some(semitone.rem_euclid(12) as usize)
     }
 }
+
+/// Version 2's fixed frequency grid for the harmonic/percussive separation: cells every
+/// 44100/2048 Hz (21.53 Hz, version 1's bins at 44.1 kHz), cell j holding the power spectrum at
+/// j x 21.53 Hz, interpolated linearly between the two nearest bins. The separation's 17-cell
+/// frequency median then spans the same 366 Hz at every rate (on bins it spanned 199 Hz of a
+/// zero-padded 48 kHz spectrum), and every rate samples the spectrum at the same frequencies
+/// (summing the bins over each cell instead smoothed the zero-padded spectra and moved
+/// harmonic_ratio by 0.03). At 44.1 kHz every cell is, to rounding, one bin.
+pub const HPSS_CELL_HZ: f64 = 44100.0 / 2048.0;
+
+pub struct CellGrid {
+    /// Per cell, the range of `weights` holding its (bin, weight) pairs.
+    spans: Vec<(usize, usize)>,
+    weights: Vec<(usize, f64)>,
+}
+
+impl CellGrid {
+    /// Cells 0..`cells` over a spectrum of `bins` bins spaced `bin_hz`; cells beyond the last
+    /// bin are left out, so there may be fewer.
+    pub fn new(cells: usize, bins: usize, bin_hz: f64) -> CellGrid {
+        let mut spans = Vec::with_capacity(cells);
+        let mut weights = Vec::new();
+        for j in 0..cells {
+            let x = j as f64 * HPSS_CELL_HZ / bin_hz;
+            let k = x.floor() as usize;
+            if k + 1 >= bins {
+                break;
+            }
+            let t = x - k as f64;
+            let start = weights.len();
+            weights.push((k, 1.0 - t));
+            weights.push((k + 1, t));
+            spans.push((start, weights.len()));
+        }
+        CellGrid { spans, weights }
+    }
+
+    pub fn len(&self) -> usize {
+        self.spans.len()
+    }
+
+    /// Fills `cells` (at least `len()` long) from a power spectrum.
+    pub fn map(&self, power: &[f32], cells: &mut [f32]) {
+        for (cell, &(start, end)) in cells.iter_mut().zip(&self.spans) {
+            let mut sum = 0.0f64;
+            for &(k, w) in &self.weights[start..end] {
+                sum += power[k] as f64 * w;
+            }
+            *cell = sum as f32;
+        }
+    }
+}

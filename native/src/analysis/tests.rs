@@ -502,13 +502,13 @@ fn draft_framing_lasts_the_same_at_every_rate_and_is_version_1_at_44k() {
     assert_eq!(framing(DRAFT_VERSION, 44_100), framing(FINGERPRINT_VERSION, 44_100));
     assert_eq!(framing(DRAFT_VERSION, 44_100), (2048, 2048, 512));
     assert_eq!(framing(DRAFT_VERSION, 48_000), (2228, 4096, 557));
-    assert_eq!(framing(DRAFT_VERSION, 32_000), (1488, 2048, 372));
+    assert_eq!(framing(DRAFT_VERSION, 32_000), (1488, 4096, 372));
     assert_eq!(framing(DRAFT_VERSION, 96_000), (4460, 8192, 1115));
     for sr in [8_000u32, 22_050, 32_000, 48_000, 88_200, 96_000, 192_000, 384_000] {
         let (window, fft, hop) = framing(DRAFT_VERSION, sr);
         let ms = 1000.0 * window as f64 / sr as f64;
         assert!((ms - 46.44).abs() < 0.2, "{sr} Hz: window {ms} ms");
-        assert!(fft >= window && fft.is_power_of_two() && fft < 2 * window, "{sr} Hz: fft {fft} for window {window}");
+        assert!(fft == window || (fft.is_power_of_two() && 2 * fft >= 3 * window && fft < 3 * window), "{sr} Hz: fft {fft} for window {window}");
         assert_eq!(window, 4 * hop);
     }
 }

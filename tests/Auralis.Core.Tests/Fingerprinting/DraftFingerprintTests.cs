@@ -164,7 +164,7 @@ public abstract class DraftTruthTests
         // every rate.
         var reference = Engine.Analyze(Groove(Sr), Sr, 2, Fingerprint.DraftVersion);
         var other = Engine.Analyze(Groove(sampleRate), sampleRate, 2, Fingerprint.DraftVersion);
-        (string Name, double Tolerance)[] checks = [("transient_density", 0.02), ("tempo_bpm", 0.5), ("rhythm_stability", 0.02)];
+        (string Name, double Tolerance)[] checks = [("transient_density", 0.02), ("tempo_bpm", 0.5), ("rhythm_stability", 0.02), ("harmonic_ratio", 0.02)];
         foreach (var (name, tolerance) in checks)
         {
             Assert.True(

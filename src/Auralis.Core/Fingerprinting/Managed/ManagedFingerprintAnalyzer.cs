@@ -105,6 +105,10 @@ internal sealed class ManagedFingerprintAnalyzer : IFingerprintAnalyzer
     private long _stablePairs;
     private long _pairs;
     private readonly Hpss _hpss;
+
+    /// <summary>Version 2: the separation works on a fixed frequency grid (null in version 1).</summary>
+    private readonly CellGrid? _hpssGrid;
+    private readonly float[] _hpssCells = [];
     private readonly OnsetDetector _onsets;
 
     public ManagedFingerprintAnalyzer(int sampleRate, int channels)
@@ -188,7 +192,19 @@ internal sealed class ManagedFingerprintAnalyzer : IFingerprintAnalyzer
         _ltas = new double[bins];
         _chroma = new ChromaMap(_fftLength, sr);
         _peakChroma = new PeakChroma(_fftLength, sr);
-        _hpss = new Hpss(hpssBins, bins);
+        if (version >= 2)
+        {
+            // Cells of 21.53 Hz up to 5 kHz, plus the 8 beyond that the frequency median at the
+            // top reads, as far as Nyquist allows.
+            var wanted = (int)Math.Floor(5000.0 / CellGrid.CellHz) + 1;
+            _hpssGrid = new CellGrid(wanted + (Median17.Count / 2), bins, binHz);
+            _hpssCells = new float[_hpssGrid.Count];
+            _hpss = new Hpss(Math.Min(wanted, _hpssGrid.Count), _hpssGrid.Count);
+        }
+        else
+        {
+            _hpss = new Hpss(hpssBins, bins);
+        }
         _onsets = new OnsetDetector(_fftLength, _windowLength, sr, (int)Math.Min((long)PresizedSeconds * sampleRate / _onsetHop, int.MaxValue / 2));
     }
 
@@ -229,7 +245,19 @@ internal sealed class ManagedFingerprintAnalyzer : IFingerprintAnalyzer
 
         var hop = OnsetHopV2(sampleRate);
         var window = 4 * hop;
-        return (window, (int)System.Numerics.BitOperations.RoundUpToPowerOf2((uint)window), hop);
+        return (window, FftLengthV2(window), hop);
+    }
+
+    /// <summary>
+    /// Version 2's FFT size for a window: the window itself when it is a power of two (the
+    /// 44.1 kHz family: bins then fall on the harmonic separation's 21.53 Hz grid), else the next
+    /// power of two, doubled when that pads by less than half the window (the 32 kHz family: 1488
+    /// samples in 2048 gave 15.6 Hz bins, too coarse to interpolate the grid from).
+    /// </summary>
+    public static int FftLengthV2(int window)
+    {
+        var n = (int)System.Numerics.BitOperations.RoundUpToPowerOf2((uint)window);
+        return n == window || 2 * n >= 3 * window ? n : 2 * n;
     }
 
     /// <summary>
@@ -585,7 +613,15 @@ internal sealed class ManagedFingerprintAnalyzer : IFingerprintAnalyzer
         if (!silent || Version < 2)
         {
             AccumulateLtas();
-            _hpss.Push(_power);
+            if (_hpssGrid is { } grid)
+            {
+                grid.Map(_power, _hpssCells);
+                _hpss.Push(_hpssCells);
+            }
+            else
+            {
+                _hpss.Push(_power);
+            }
         }
 
         if (silent)

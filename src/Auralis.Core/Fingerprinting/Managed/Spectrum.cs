@@ -379,3 +379,61 @@ internal sealed class PeakChroma
         return (int)(((semitone % 12) + 12) % 12);
     }
 }
+
+/// <summary>
+/// Version 2's fixed frequency grid for the harmonic/percussive separation (native spectrum.rs
+/// <c>CellGrid</c>): cells every 44100/2048 Hz (21.53 Hz, version 1's bins at 44.1 kHz), cell j
+/// holding the power spectrum at j x 21.53 Hz, interpolated linearly between the two nearest
+/// bins. The 17-cell frequency median then spans the same 366 Hz at every rate and every rate
+/// samples the spectrum at the same frequencies; at 44.1 kHz each cell is (to rounding) one bin.
+/// </summary>
+internal sealed class CellGrid
+{
+    public const double CellHz = 44100.0 / 2048.0;
+
+    private readonly (int Start, int End)[] _spans;
+    private readonly (int Bin, double Weight)[] _weights;
+
+    /// <summary>Cells 0..<paramref name="cells"/> over <paramref name="bins"/> bins spaced <paramref name="binHz"/>; those beyond the last bin are left out.</summary>
+    public CellGrid(int cells, int bins, double binHz)
+    {
+        var spans = new List<(int, int)>(cells);
+        var weights = new List<(int, double)>();
+        for (var j = 0; j < cells; j++)
+        {
+            var x = j * CellHz / binHz;
+            var k = (int)Math.Floor(x);
+            if (k + 1 >= bins)
+            {
+                break;
+            }
+
+            var t = x - k;
+            var start = weights.Count;
+            weights.Add((k, 1.0 - t));
+            weights.Add((k + 1, t));
+            spans.Add((start, weights.Count));
+        }
+
+        _spans = [.. spans];
+        _weights = [.. weights];
+    }
+
+    public int Count => _spans.Length;
+
+    /// <summary>Fills <paramref name="cells"/> (at least <see cref="Count"/> long) from a power spectrum.</summary>
+    public void Map(ReadOnlySpan<float> power, Span<float> cells)
+    {
+        for (var j = 0; j < _spans.Length; j++)
+        {
+            var sum = 0.0;
+            var (start, end) = _spans[j];
+            for (var i = start; i < end; i++)
+            {
+                sum += power[_weights[i].Bin] * _weights[i].Weight;
+            }
+
+            cells[j] = (float)sum;
+        }
+    }
+}
