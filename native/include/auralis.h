@@ -7,13 +7,6 @@
 #include <stddef.h>
 
 /*
- The next version of the definitions, in development (docs/fingerprint.md, "Version 2"):
- computed on request by tests and benchmarks, never stored. It becomes FINGERPRINT_VERSION
- when every change it needs is in; until then its numbers may still change.
- */
-#define DRAFT_VERSION 2
-
-/*
  Version of this ABI. Bumped on any change to a signature, struct layout or status meaning;
  the C# side refuses to load a library with another version.
  */

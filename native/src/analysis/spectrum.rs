@@ -196,19 +196,19 @@ pub struct PeakChroma {
 }
 
 /// Lowest and highest frequency of the version-2 chroma range: six octaves from C2 - 1/2 semitone.
-pub const PEAK_CHROMA_LO_HZ: f64 = 63.544398327975024; // 440 * 2^(-33.5 / 12)
-pub const PEAK_CHROMA_HI_HZ: f64 = PEAK_CHROMA_LO_HZ * 64.0;
+pub(crate) const PEAK_CHROMA_LO_HZ: f64 = 63.544398327975024; // 440 * 2^(-33.5 / 12)
+pub(crate) const PEAK_CHROMA_HI_HZ: f64 = PEAK_CHROMA_LO_HZ * 64.0;
 
 /// Bins are weighted by 1 / max(f, this): above it every semitone of white noise gets the same
 /// energy; below it the weight stops growing, because the lowest octaves hold only a few bins
 /// each, and with full 1/f weight their one or two peaks per frame would decide a noise frame's
 /// chroma (white noise then reads chroma_energy 0.16, not a flat 1/12).
-pub const CHROMA_WEIGHT_KNEE_HZ: f64 = 500.0;
+pub(crate) const CHROMA_WEIGHT_KNEE_HZ: f64 = 500.0;
 
 /// A strongest class is kept from the previous frame while its chroma is within this fraction
 /// of the frame's largest: three equal notes would otherwise hand "strongest" back and forth on
 /// rounding differences, which is not a change of pitch.
-pub const CHROMA_HYSTERESIS: f64 = 0.98;
+pub(crate) const CHROMA_HYSTERESIS: f64 = 0.98;
 
 impl PeakChroma {
     pub fn new(fft_len: usize, sample_rate: f64) -> PeakChroma {
@@ -288,7 +288,7 @@ impl PeakChroma {
 /// zero-padded 48 kHz spectrum), and every rate samples the spectrum at the same frequencies
 /// (summing the bins over each cell instead smoothed the zero-padded spectra and moved
 /// harmonic_ratio by 0.03). At 44.1 kHz every cell is, to rounding, one bin.
-pub const HPSS_CELL_HZ: f64 = 44100.0 / 2048.0;
+pub(crate) const HPSS_CELL_HZ: f64 = 44100.0 / 2048.0;
 
 pub struct CellGrid {
     /// Per cell, the range of `weights` holding its (bin, weight) pairs.
