@@ -534,7 +534,14 @@ impl Analyzer {
         let bin_hz = sr / self.fft_len as f64;
         let mut v = [0.0f64; DIMENSIONS];
 
-        let shares = spectrum::band_shares(&self.ltas, bin_hz);
+        // Version 2 takes the band shares and bass_mid_ratio from the long-term spectrum sampled
+        // on the fixed grid, so that every rate sums the same curve.
+        let (band_ltas, band_hz) = if self.version < 2 {
+            (std::borrow::Cow::Borrowed(&self.ltas[..]), bin_hz)
+        } else {
+            (std::borrow::Cow::Owned(spectrum::ltas_on_grid(&self.ltas, bin_hz)), spectrum::HPSS_CELL_HZ)
+        };
+        let shares = spectrum::band_shares(&band_ltas, band_hz);
         v[..7].copy_from_slice(&shares);
 
         self.k_weighting.finish();
@@ -545,7 +552,7 @@ impl Analyzer {
         let samples = self.frames as f64 * self.channels as f64;
         let rms = (self.sum_squares / samples).sqrt();
         v[8] = if rms > 0.0 && self.peak > 0.0 { 20.0 * (self.peak as f64 / rms).log10() } else { 0.0 };
-        v[9] = spectrum::bass_mid_ratio_db(&self.ltas, bin_hz);
+        v[9] = spectrum::bass_mid_ratio_db(&band_ltas, band_hz);
 
         let onset_rate = sr / self.onset_hop as f64;
         let rhythm = rhythm::analyze(&self.onsets.envelope, onset_rate, duration_s);

@@ -378,7 +378,10 @@ internal sealed class ManagedFingerprintAnalyzer : IFingerprintAnalyzer
         var binHz = sr / _fftLength;
         var v = new double[Fingerprint.Dimensions];
 
-        Spectrum.BandShares(_ltas, binHz, v.AsSpan(0, 7));
+        // Version 2 takes the band shares and bass_mid_ratio from the long-term spectrum sampled
+        // on the fixed grid, so that every rate sums the same curve.
+        var (bandLtas, bandHz) = Version < 2 ? (_ltas, binHz) : (LtasGrid.Sample(_ltas, binHz), CellGrid.CellHz);
+        Spectrum.BandShares(bandLtas, bandHz, v.AsSpan(0, 7));
 
         var kEnergies = new double[_segments.Count];
         var silentSegments = 0;
@@ -392,7 +395,7 @@ internal sealed class ManagedFingerprintAnalyzer : IFingerprintAnalyzer
         var samples = (double)_frames * _channels;
         var rms = Math.Sqrt(_sumSquares / samples);
         v[8] = rms > 0.0 && _peak > 0.0 ? 20.0 * Math.Log10(_peak / rms) : 0.0;
-        v[9] = Spectrum.BassMidRatioDb(_ltas, binHz);
+        v[9] = Spectrum.BassMidRatioDb(bandLtas, bandHz);
 
         var onsetRate = sr / _onsetHop;
         (v[10], v[11], v[12]) = Rhythm.Analyze(_onsets.Envelope.Items, onsetRate, durationS);

@@ -437,3 +437,32 @@ internal sealed class CellGrid
         }
     }
 }
+
+/// <summary>Version 2's long-term spectrum on the fixed grid (native spectrum.rs <c>ltas_on_grid</c>).</summary>
+internal static class LtasGrid
+{
+    /// <summary>
+    /// The long-term spectrum sampled every 21.53 Hz (<see cref="CellGrid"/>'s sampling, over the
+    /// whole spectrum), for the band shares and bass_mid_ratio: every rate then sums the same curve
+    /// (a zero-padded 48 kHz spectrum summed fractional bins of a four times denser sampling of the
+    /// 20-60 Hz band and differed by 1.6 points of sub-bass on real music).
+    /// </summary>
+    public static double[] Sample(ReadOnlySpan<double> ltas, double binHz)
+    {
+        var cells = new List<double>(ltas.Length);
+        for (var j = 0; ; j++)
+        {
+            var x = j * CellGrid.CellHz / binHz;
+            var k = (int)Math.Floor(x);
+            if (k + 1 >= ltas.Length)
+            {
+                break;
+            }
+
+            var t = x - k;
+            cells.Add((ltas[k] * (1.0 - t)) + (ltas[k + 1] * t));
+        }
+
+        return [.. cells];
+    }
+}
