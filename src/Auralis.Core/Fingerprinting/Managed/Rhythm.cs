@@ -27,6 +27,17 @@ internal sealed class OnsetDetector
     /// </summary>
     private const double RelativeFloor = 1e-2;
 
+    /// <summary>
+    /// Version 2's absolute floor (-200 dB of a full-scale bin): only keeps the log finite on
+    /// digital silence. Version 1's -80 dB floor is fixed in dBFS, so the same music 12 dB quieter
+    /// put more of its quiet detail under it and the envelope (and tempo) changed with the level.
+    /// Bounding the rise out of digital silence is done by <see cref="MaxRise"/>.
+    /// </summary>
+    private const double SilenceFloor = 1e-20;
+
+    /// <summary>Version 2: the most one band may rise in one frame, in nepers (ln 1e4: 40 dB).</summary>
+    private const double MaxRise = 9.210340371976184;
+
     private readonly int[] _first;
     private readonly int[] _end;
     private readonly double _floor;
@@ -36,11 +47,14 @@ internal sealed class OnsetDetector
     /// grows with them; this keeps band energies (and the floor) per window, not per bin.
     /// </summary>
     private readonly double _scale;
+
+    /// <summary>Version 2: the cap on one band's rise per frame (+inf in version 1).</summary>
+    private readonly double _maxRise;
     private readonly double[] _previous;
     private readonly double[] _energies;
 
     /// <param name="windowLength">Samples under the window (at most <paramref name="fftLength"/>; the rest is zero padding).</param>
-    public OnsetDetector(int fftLength, int windowLength, double sampleRate, int expectedFrames)
+    public OnsetDetector(int fftLength, int windowLength, double sampleRate, int expectedFrames, int version)
     {
         var binHz = sampleRate / fftLength;
         var nyquistBin = fftLength / 2;
@@ -61,7 +75,8 @@ internal sealed class OnsetDetector
         _end = [.. end];
         var fullScaleBin = (windowLength / 4.0) * (windowLength / 4.0);
         _scale = (double)windowLength / fftLength;
-        _floor = LogFloor * fullScaleBin;
+        _floor = (version < 2 ? LogFloor : SilenceFloor) * fullScaleBin;
+        _maxRise = version < 2 ? double.PositiveInfinity : MaxRise;
         _previous = new double[_first.Length];
         Array.Fill(_previous, Math.Log(_floor));
         _energies = new double[_first.Length];
@@ -88,7 +103,7 @@ internal sealed class OnsetDetector
         for (var b = 0; b < bands; b++)
         {
             var level = Math.Log(_energies[b] + floor);
-            flux += Math.Max(level - _previous[b], 0.0);
+            flux += Math.Min(Math.Max(level - _previous[b], 0.0), _maxRise);
             _previous[b] = level;
         }
 
