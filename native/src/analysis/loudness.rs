@@ -447,12 +447,7 @@ pub fn short_term_std(segments: &[f64], segment_len: usize) -> f64 {
         .map(to_lufs)
         .filter(|&l| l > ABSOLUTE_GATE_LUFS)
         .collect();
-    if levels.len() < 2 {
-        return 0.0;
-    }
-    let mean = levels.iter().sum::<f64>() / levels.len() as f64;
-    let var = levels.iter().map(|l| (l - mean) * (l - mean)).sum::<f64>() / levels.len() as f64;
-    var.sqrt()
+    population_std(&levels)
 }
 
 /// Version 2 of loudness_variation_std: as `short_term_std`, over the windows that also pass a
@@ -469,6 +464,11 @@ pub fn short_term_std_gated(segments: &[f64], segment_len: usize, integrated_luf
         .map(to_lufs)
         .filter(|&l| l > ABSOLUTE_GATE_LUFS && l > relative_gate)
         .collect();
+    population_std(&levels)
+}
+
+/// Population standard deviation; 0 with fewer than two values.
+fn population_std(levels: &[f64]) -> f64 {
     if levels.len() < 2 {
         return 0.0;
     }

@@ -14,12 +14,16 @@ const LOG_FLOOR: f64 = 1e-8;
 /// floor that flicker reads as onsets. Onsets are thus measured over a 20 dB range below the
 /// average band, which keeps every band that carries music.
 const RELATIVE_FLOOR: f64 = 1e-2;
-/// Version 2's absolute floor (-200 dB of a full-scale bin): only keeps ln() finite on digital
-/// silence. Version 1's -80 dB floor is fixed in dBFS, so the same music 12 dB quieter put more of
-/// its quiet detail under it and its envelope, and with it the tempo, changed with the level
-/// (one real track read half its tempo at -12 dB). What the floor also did, bounding the rise
-/// out of digital silence, version 2 does with `MAX_RISE`.
+/// Version 2's floors. Version 1's -80 dB floor is fixed in dBFS, so the same music 12 dB quieter
+/// put more of its quiet detail under it and its envelope, and with it the tempo, changed with the
+/// level (one real track read half its tempo at -12 dB). Version 2 floors each band at -70 dB of
+/// the loudest frame so far (its mean band energy), which moves with the level and still hides
+/// the quantization noise of 16-bit storage in fades and pauses (without it, 16-bit copies of
+/// real tracks read other tempos); -200 dB of a full-scale bin keeps ln() finite on digital
+/// silence. What the fixed floor also did, bounding the rise out of digital silence, version 2
+/// does with `MAX_RISE`.
 const SILENCE_FLOOR: f64 = 1e-20;
+const LOUDEST_FLOOR: f64 = 1e-7;
 /// Version 2: the most one band may rise in one frame, in nepers (40 dB).
 const MAX_RISE: f64 = 9.210_340_371_976_184; // ln(1e4)
 
@@ -32,6 +36,8 @@ pub struct OnsetDetector {
     floor: f64,
     /// Version 2: the cap on one band's rise per frame (None in version 1).
     max_rise: Option<f64>,
+    /// Version 2: the largest mean band energy of a frame so far.
+    loudest: f64,
     previous: Vec<f64>,
     pub envelope: Vec<f32>,
 }
@@ -54,7 +60,7 @@ impl OnsetDetector {
         let previous = vec![floor.ln(); bands.len()];
         let scale = window_len as f64 / fft_len as f64;
         let max_rise = (version >= 2).then_some(MAX_RISE);
-        OnsetDetector { bands, scale, floor, max_rise, previous, envelope: Vec::new() }
+        OnsetDetector { bands, scale, floor, max_rise, loudest: 0.0, previous, envelope: Vec::new() }
     }
 
     /// Adds one frame's power spectrum and appends its onset strength.
@@ -64,7 +70,12 @@ impl OnsetDetector {
             *e = super::kernels::sum(&power[first..end]) * self.scale;
         }
         let energies = &energies[..self.bands.len()];
-        let floor = self.floor + RELATIVE_FLOOR * energies.iter().sum::<f64>() / energies.len() as f64;
+        let sum = energies.iter().sum::<f64>();
+        let mut floor = self.floor + RELATIVE_FLOOR * sum / energies.len() as f64;
+        if self.max_rise.is_some() {
+            self.loudest = self.loudest.max(sum / energies.len() as f64);
+            floor += LOUDEST_FLOOR * self.loudest;
+        }
         let mut flux = 0.0f64;
         for (previous, &energy) in self.previous.iter_mut().zip(energies) {
             let level = (energy + floor).ln();

@@ -136,6 +136,27 @@ pub struct ChromaFrame {
     pub energy: f64,
 }
 
+impl ChromaFrame {
+    /// Strongest class (the first of equals) and energy of a 12-class chroma; no energy in the
+    /// pitched range gives a flat chroma with no strongest class.
+    fn of(chroma: &[f64; 12]) -> ChromaFrame {
+        let total: f64 = chroma.iter().sum();
+        if total <= 0.0 || !total.is_finite() {
+            return ChromaFrame { strongest: None, energy: 1.0 / 12.0 };
+        }
+        let mut strongest = 0;
+        let mut energy = 0.0;
+        for (i, &c) in chroma.iter().enumerate() {
+            let share = c / total;
+            energy += share * share;
+            if c > chroma[strongest] {
+                strongest = i;
+            }
+        }
+        ChromaFrame { strongest: Some(strongest), energy }
+    }
+}
+
 impl ChromaMap {
     pub fn new(fft_len: usize, sample_rate: f64) -> ChromaMap {
         let bin_hz = sample_rate / fft_len as f64;
@@ -157,21 +178,7 @@ impl ChromaMap {
         for &(k, class) in &self.bins {
             chroma[class] += power[k] as f64;
         }
-        let total: f64 = chroma.iter().sum();
-        if total <= 0.0 || !total.is_finite() {
-            // No energy in the pitched range: a flat chroma with no strongest class.
-            return ChromaFrame { strongest: None, energy: 1.0 / 12.0 };
-        }
-        let mut strongest = 0;
-        let mut energy = 0.0;
-        for (i, &c) in chroma.iter().enumerate() {
-            let share = c / total;
-            energy += share * share;
-            if c > chroma[strongest] {
-                strongest = i;
-            }
-        }
-        ChromaFrame { strongest: Some(strongest), energy }
+        ChromaFrame::of(&chroma)
     }
 }
 
@@ -241,25 +248,13 @@ impl PeakChroma {
                 top = k + 1;
             }
         }
-        let total: f64 = chroma.iter().sum();
-        if total <= 0.0 || !total.is_finite() {
-            return ChromaFrame { strongest: None, energy: 1.0 / 12.0 };
-        }
-        let mut strongest = 0;
-        let mut energy = 0.0;
-        for (i, &c) in chroma.iter().enumerate() {
-            let share = c / total;
-            energy += share * share;
-            if c > chroma[strongest] {
-                strongest = i;
-            }
-        }
-        if let Some(p) = previous {
+        let mut frame = ChromaFrame::of(&chroma);
+        if let (Some(p), Some(strongest)) = (previous, frame.strongest) {
             if chroma[p] >= CHROMA_HYSTERESIS * chroma[strongest] {
-                strongest = p;
+                frame.strongest = Some(p);
             }
         }
-        ChromaFrame { strongest: Some(strongest), energy }
+        frame
     }
 
     /// The pitch class of the peak at bin `k` (a local maximum with both neighbours above zero),

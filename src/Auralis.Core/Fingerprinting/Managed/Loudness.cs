@@ -235,19 +235,7 @@ internal static class Loudness
     public static double ShortTermStd(ReadOnlySpan<double> segments, int segmentLen)
     {
         var levels = Windows(segments, segmentLen, 30, 10).Select(ToLufs).Where(l => l > AbsoluteGateLufs).ToList();
-        if (levels.Count < 2)
-        {
-            return 0.0;
-        }
-
-        var mean = SequentialSum(levels) / levels.Count;
-        var variance = 0.0;
-        foreach (var l in levels)
-        {
-            variance += (l - mean) * (l - mean);
-        }
-
-        return Math.Sqrt(variance / levels.Count);
+        return PopulationStd(levels);
     }
 
     /// <summary>
@@ -264,6 +252,12 @@ internal static class Loudness
     {
         var relativeGate = integratedLufs - 20.0;
         var levels = Windows(segments, segmentLen, 30, 10).Select(ToLufs).Where(l => l > AbsoluteGateLufs && l > relativeGate).ToList();
+        return PopulationStd(levels);
+    }
+
+    /// <summary>Population standard deviation; 0 with fewer than two values.</summary>
+    private static double PopulationStd(List<double> levels)
+    {
         if (levels.Count < 2)
         {
             return 0.0;

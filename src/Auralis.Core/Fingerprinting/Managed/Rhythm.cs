@@ -28,12 +28,15 @@ internal sealed class OnsetDetector
     private const double RelativeFloor = 1e-2;
 
     /// <summary>
-    /// Version 2's absolute floor (-200 dB of a full-scale bin): only keeps the log finite on
-    /// digital silence. Version 1's -80 dB floor is fixed in dBFS, so the same music 12 dB quieter
-    /// put more of its quiet detail under it and the envelope (and tempo) changed with the level.
-    /// Bounding the rise out of digital silence is done by <see cref="MaxRise"/>.
+    /// Version 2's floors (native rhythm.rs): -70 dB of the loudest frame's mean band energy so
+    /// far, which moves with the level (version 1's -80 dB of full scale did not, so quieter music
+    /// put more of its detail under it) and still hides 16-bit quantization noise in fades; and
+    /// -200 dB of a full-scale bin only to keep the log finite on digital silence. Bounding the
+    /// rise out of digital silence is done by <see cref="MaxRise"/>.
     /// </summary>
     private const double SilenceFloor = 1e-20;
+
+    private const double LoudestFloor = 1e-7;
 
     /// <summary>Version 2: the most one band may rise in one frame, in nepers (ln 1e4: 40 dB).</summary>
     private const double MaxRise = 9.210340371976184;
@@ -50,6 +53,9 @@ internal sealed class OnsetDetector
 
     /// <summary>Version 2: the cap on one band's rise per frame (+inf in version 1).</summary>
     private readonly double _maxRise;
+
+    /// <summary>Version 2: the largest mean band energy of a frame so far (unused in version 1).</summary>
+    private double _loudest;
     private readonly double[] _previous;
     private readonly double[] _energies;
 
@@ -99,6 +105,11 @@ internal sealed class OnsetDetector
         }
 
         var floor = _floor + (RelativeFloor * total / bands);
+        if (!double.IsPositiveInfinity(_maxRise))
+        {
+            _loudest = Math.Max(_loudest, total / bands);
+            floor += LoudestFloor * _loudest;
+        }
         var flux = 0.0;
         for (var b = 0; b < bands; b++)
         {

@@ -229,6 +229,15 @@ internal sealed class ChromaMap
             chroma[_classes[i]] += bins[i];
         }
 
+        return Summarize(chroma);
+    }
+
+    /// <summary>
+    /// Strongest class (the first of equals; -1 when there is no energy in the pitched range, the
+    /// chroma then counting as flat) and energy of a 12-class chroma.
+    /// </summary>
+    internal static (int Strongest, double Energy) Summarize(ReadOnlySpan<double> chroma)
+    {
         var total = 0.0;
         foreach (var c in chroma)
         {
@@ -326,30 +335,8 @@ internal sealed class PeakChroma
             }
         }
 
-        var total = 0.0;
-        foreach (var c in chroma)
-        {
-            total += c;
-        }
-
-        if (total <= 0.0 || !double.IsFinite(total))
-        {
-            return (-1, 1.0 / 12.0);
-        }
-
-        var strongest = 0;
-        var energy = 0.0;
-        for (var i = 0; i < 12; i++)
-        {
-            var share = chroma[i] / total;
-            energy += share * share;
-            if (chroma[i] > chroma[strongest])
-            {
-                strongest = i;
-            }
-        }
-
-        if (previous >= 0 && chroma[previous] >= Hysteresis * chroma[strongest])
+        var (strongest, energy) = ChromaMap.Summarize(chroma);
+        if (previous >= 0 && strongest >= 0 && chroma[previous] >= Hysteresis * chroma[strongest])
         {
             strongest = previous;
         }
