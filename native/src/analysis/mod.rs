@@ -321,7 +321,7 @@ impl Analyzer {
             pairs: 0,
             hpss,
             hpss_grid,
-            onsets: rhythm::OnsetDetector::new(fft_len, window_len, sr, version),
+            onsets: rhythm::OnsetDetector::new(fft_len, window_len, sr),
         })
     }
 

@@ -14,18 +14,6 @@ const LOG_FLOOR: f64 = 1e-8;
 /// floor that flicker reads as onsets. Onsets are thus measured over a 20 dB range below the
 /// average band, which keeps every band that carries music.
 const RELATIVE_FLOOR: f64 = 1e-2;
-/// Version 2's floors. Version 1's -80 dB floor is fixed in dBFS, so the same music 12 dB quieter
-/// put more of its quiet detail under it and its envelope, and with it the tempo, changed with the
-/// level (one real track read half its tempo at -12 dB). Version 2 floors each band at -70 dB of
-/// the loudest frame so far (its mean band energy), which moves with the level and still hides
-/// the quantization noise of 16-bit storage in fades and pauses (without it, 16-bit copies of
-/// real tracks read other tempos); -200 dB of a full-scale bin keeps ln() finite on digital
-/// silence. What the fixed floor also did, bounding the rise out of digital silence, version 2
-/// does with `MAX_RISE`.
-const SILENCE_FLOOR: f64 = 1e-20;
-const LOUDEST_FLOOR: f64 = 1e-7;
-/// Version 2: the most one band may rise in one frame, in nepers (40 dB).
-const MAX_RISE: f64 = 9.210_340_371_976_184; // ln(1e4)
 
 pub struct OnsetDetector {
     /// (first bin, end bin) per onset band.
@@ -34,17 +22,13 @@ pub struct OnsetDetector {
     /// bins grows with them; this keeps band energies (and the floor) per window, not per bin.
     scale: f64,
     floor: f64,
-    /// Version 2: the cap on one band's rise per frame (None in version 1).
-    max_rise: Option<f64>,
-    /// Version 2: the largest mean band energy of a frame so far.
-    loudest: f64,
     previous: Vec<f64>,
     pub envelope: Vec<f32>,
 }
 
 impl OnsetDetector {
     /// `window_len`: samples under the window (at most `fft_len`; the rest is zero padding).
-    pub fn new(fft_len: usize, window_len: usize, sample_rate: f64, version: u32) -> OnsetDetector {
+    pub fn new(fft_len: usize, window_len: usize, sample_rate: f64) -> OnsetDetector {
         let bin_hz = sample_rate / fft_len as f64;
         let nyquist_bin = fft_len / 2;
         let mut bands = Vec::new();
@@ -56,11 +40,10 @@ impl OnsetDetector {
             }
         }
         let full_scale_bin = (window_len as f64 / 4.0).powi(2);
-        let floor = if version < 2 { LOG_FLOOR } else { SILENCE_FLOOR } * full_scale_bin;
+        let floor = LOG_FLOOR * full_scale_bin;
         let previous = vec![floor.ln(); bands.len()];
         let scale = window_len as f64 / fft_len as f64;
-        let max_rise = (version >= 2).then_some(MAX_RISE);
-        OnsetDetector { bands, scale, floor, max_rise, loudest: 0.0, previous, envelope: Vec::new() }
+        OnsetDetector { bands, scale, floor, previous, envelope: Vec::new() }
     }
 
     /// Adds one frame's power spectrum and appends its onset strength.
@@ -70,20 +53,11 @@ impl OnsetDetector {
             *e = super::kernels::sum(&power[first..end]) * self.scale;
         }
         let energies = &energies[..self.bands.len()];
-        let sum = energies.iter().sum::<f64>();
-        let mut floor = self.floor + RELATIVE_FLOOR * sum / energies.len() as f64;
-        if self.max_rise.is_some() {
-            self.loudest = self.loudest.max(sum / energies.len() as f64);
-            floor += LOUDEST_FLOOR * self.loudest;
-        }
+        let floor = self.floor + RELATIVE_FLOOR * energies.iter().sum::<f64>() / energies.len() as f64;
         let mut flux = 0.0f64;
         for (previous, &energy) in self.previous.iter_mut().zip(energies) {
             let level = (energy + floor).ln();
-            let rise = (level - *previous).max(0.0);
-            flux += match self.max_rise {
-                Some(cap) => rise.min(cap),
-                None => rise,
-            };
+            flux += (level - *previous).max(0.0);
             *previous = level;
         }
         self.envelope.push(flux as f32);

@@ -205,7 +205,7 @@ internal sealed class ManagedFingerprintAnalyzer : IFingerprintAnalyzer
         {
             _hpss = new Hpss(hpssBins, bins);
         }
-        _onsets = new OnsetDetector(_fftLength, _windowLength, sr, (int)Math.Min((long)PresizedSeconds * sampleRate / _onsetHop, int.MaxValue / 2), version);
+        _onsets = new OnsetDetector(_fftLength, _windowLength, sr, (int)Math.Min((long)PresizedSeconds * sampleRate / _onsetHop, int.MaxValue / 2));
     }
 
     /// <summary>The definitions computed.</summary>

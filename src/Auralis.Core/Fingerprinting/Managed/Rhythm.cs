@@ -27,20 +27,6 @@ internal sealed class OnsetDetector
     /// </summary>
     private const double RelativeFloor = 1e-2;
 
-    /// <summary>
-    /// Version 2's floors (native rhythm.rs): -70 dB of the loudest frame's mean band energy so
-    /// far, which moves with the level (version 1's -80 dB of full scale did not, so quieter music
-    /// put more of its detail under it) and still hides 16-bit quantization noise in fades; and
-    /// -200 dB of a full-scale bin only to keep the log finite on digital silence. Bounding the
-    /// rise out of digital silence is done by <see cref="MaxRise"/>.
-    /// </summary>
-    private const double SilenceFloor = 1e-20;
-
-    private const double LoudestFloor = 1e-7;
-
-    /// <summary>Version 2: the most one band may rise in one frame, in nepers (ln 1e4: 40 dB).</summary>
-    private const double MaxRise = 9.210340371976184;
-
     private readonly int[] _first;
     private readonly int[] _end;
     private readonly double _floor;
@@ -50,17 +36,11 @@ internal sealed class OnsetDetector
     /// grows with them; this keeps band energies (and the floor) per window, not per bin.
     /// </summary>
     private readonly double _scale;
-
-    /// <summary>Version 2: the cap on one band's rise per frame (+inf in version 1).</summary>
-    private readonly double _maxRise;
-
-    /// <summary>Version 2: the largest mean band energy of a frame so far (unused in version 1).</summary>
-    private double _loudest;
     private readonly double[] _previous;
     private readonly double[] _energies;
 
     /// <param name="windowLength">Samples under the window (at most <paramref name="fftLength"/>; the rest is zero padding).</param>
-    public OnsetDetector(int fftLength, int windowLength, double sampleRate, int expectedFrames, int version)
+    public OnsetDetector(int fftLength, int windowLength, double sampleRate, int expectedFrames)
     {
         var binHz = sampleRate / fftLength;
         var nyquistBin = fftLength / 2;
@@ -81,8 +61,7 @@ internal sealed class OnsetDetector
         _end = [.. end];
         var fullScaleBin = (windowLength / 4.0) * (windowLength / 4.0);
         _scale = (double)windowLength / fftLength;
-        _floor = (version < 2 ? LogFloor : SilenceFloor) * fullScaleBin;
-        _maxRise = version < 2 ? double.PositiveInfinity : MaxRise;
+        _floor = LogFloor * fullScaleBin;
         _previous = new double[_first.Length];
         Array.Fill(_previous, Math.Log(_floor));
         _energies = new double[_first.Length];
@@ -105,16 +84,11 @@ internal sealed class OnsetDetector
         }
 
         var floor = _floor + (RelativeFloor * total / bands);
-        if (!double.IsPositiveInfinity(_maxRise))
-        {
-            _loudest = Math.Max(_loudest, total / bands);
-            floor += LoudestFloor * _loudest;
-        }
         var flux = 0.0;
         for (var b = 0; b < bands; b++)
         {
             var level = Math.Log(_energies[b] + floor);
-            flux += Math.Min(Math.Max(level - _previous[b], 0.0), _maxRise);
+            flux += Math.Max(level - _previous[b], 0.0);
             _previous[b] = level;
         }
 
