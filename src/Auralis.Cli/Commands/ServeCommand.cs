@@ -118,9 +118,24 @@ internal static class ServeCommand
             }
 
             using var stop = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+
+            // Said by the signal handler itself, at once: on a loaded machine the code awaiting
+            // the stop below may not run before System.CommandLine's 2 s termination timeout
+            // ends the process, and the user would not learn that the signal was taken.
+            var stoppingSaid = 0;
+            void SayStopping()
+            {
+                if (Interlocked.Exchange(ref stoppingSaid, 1) == 0)
+                {
+                    context.Out.WriteLine("auralis: stopping");
+                    context.Out.Flush();
+                }
+            }
+
             using var sigterm = PosixSignalRegistration.Create(PosixSignal.SIGTERM, signal =>
             {
                 signal.Cancel = true;
+                SayStopping();
                 stop.Cancel();
             });
 
@@ -131,6 +146,7 @@ internal static class ServeCommand
             {
                 signal.Cancel = true;
                 interrupted = true;
+                SayStopping();
                 stop.Cancel();
             });
             foreach (var address in server.Addresses)
@@ -167,8 +183,7 @@ internal static class ServeCommand
                 // Ctrl-C or SIGTERM: stop cleanly.
             }
 
-            context.Out.WriteLine("auralis: stopping");
-            context.Out.Flush();
+            SayStopping();
 
             // Player sockets are closed with 1001 Going Away at once; requests in flight get a
             // moment to finish, then are cut off. All within the 2 s System.CommandLine allows a
