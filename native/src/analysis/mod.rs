@@ -169,6 +169,12 @@ struct StereoMoments {
     lr: f64,
 }
 
+/// The chroma a version computes: version 1 by bin centre, version 2 by spectral peak.
+enum Chroma {
+    Bins(spectrum::ChromaMap),
+    Peaks(spectrum::PeakChroma),
+}
+
 pub struct Analyzer {
     /// The definitions computed: FINGERPRINT_VERSION or DRAFT_VERSION.
     version: u32,
@@ -213,8 +219,7 @@ pub struct Analyzer {
     flat_lo: usize,
     flat_hi: usize,
     flatness_sum: f64,
-    chroma: spectrum::ChromaMap,
-    peak_chroma: spectrum::PeakChroma,
+    chroma: Chroma,
     chroma_energy_sum: f64,
     non_silent_frames: u64,
     previous_class: Option<Option<usize>>,
@@ -268,17 +273,14 @@ impl Analyzer {
         let hpss_bins = ((5000.0 / bin_hz).floor() as usize + 1).min(bins);
         // Version 2: cells of 21.53 Hz up to 5 kHz, plus the 8 beyond that the frequency median
         // at the top reads, as far as Nyquist allows.
+        let hpss_cells = (5000.0 / spectrum::HPSS_CELL_HZ).floor() as usize + 1;
         let hpss_grid = (version >= 2).then(|| {
-            let wanted = (5000.0 / spectrum::HPSS_CELL_HZ).floor() as usize + 1;
-            let grid = spectrum::CellGrid::new(wanted + hpss::KERNEL / 2, bins, bin_hz);
+            let grid = spectrum::CellGrid::new(hpss_cells + hpss::KERNEL / 2, bins, bin_hz);
             let cells = vec![0.0f32; grid.len()];
             (grid, cells)
         });
         let hpss = match &hpss_grid {
-            Some((grid, _)) => {
-                let wanted = (5000.0 / spectrum::HPSS_CELL_HZ).floor() as usize + 1;
-                hpss::Hpss::new(wanted.min(grid.len()), grid.len())
-            }
+            Some((grid, _)) => hpss::Hpss::new(hpss_cells.min(grid.len()), grid.len()),
             None => hpss::Hpss::new(hpss_bins, bins),
         };
         Ok(Analyzer {
@@ -312,8 +314,11 @@ impl Analyzer {
             flat_lo,
             flat_hi,
             flatness_sum: 0.0,
-            chroma: spectrum::ChromaMap::new(fft_len, sr),
-            peak_chroma: spectrum::PeakChroma::new(fft_len, sr),
+            chroma: if version < 2 {
+                Chroma::Bins(spectrum::ChromaMap::new(fft_len, sr))
+            } else {
+                Chroma::Peaks(spectrum::PeakChroma::new(fft_len, sr))
+            },
             chroma_energy_sum: 0.0,
             non_silent_frames: 0,
             previous_class: None,
@@ -323,11 +328,6 @@ impl Analyzer {
             hpss_grid,
             onsets: rhythm::OnsetDetector::new(fft_len, window_len, sr),
         })
-    }
-
-    /// The definitions this analyzer computes.
-    pub fn version(&self) -> u32 {
-        self.version
     }
 
     pub fn sample_rate(&self) -> u32 {
@@ -484,10 +484,9 @@ impl Analyzer {
         }
         self.non_silent_frames += 1;
         self.flatness_sum += spectrum::flatness(&self.power[self.flat_lo..=self.flat_hi]);
-        let chroma = if self.version < 2 {
-            self.chroma.frame(&self.power)
-        } else {
-            self.peak_chroma.frame(&self.power, self.previous_class.flatten())
+        let chroma = match &self.chroma {
+            Chroma::Bins(map) => map.frame(&self.power),
+            Chroma::Peaks(peaks) => peaks.frame(&self.power, self.previous_class.flatten()),
         };
         self.chroma_energy_sum += chroma.energy;
         if let Some(previous) = self.previous_class {

@@ -95,8 +95,9 @@ internal sealed class ManagedFingerprintAnalyzer : IFingerprintAnalyzer
     private readonly int _flatLo;
     private readonly int _flatHi;
     private double _flatnessSum;
-    private readonly ChromaMap _chroma;
-    private readonly PeakChroma _peakChroma;
+    /// <summary>The chroma of version 1 (by bin centre) or of version 2 (by spectral peak); the other is null.</summary>
+    private readonly ChromaMap? _chroma;
+    private readonly PeakChroma? _peakChroma;
     private double _chromaEnergySum;
     private long _nonSilentFrames;
 
@@ -190,10 +191,10 @@ internal sealed class ManagedFingerprintAnalyzer : IFingerprintAnalyzer
         _power = new float[bins];
         _scratch = new float[_fft.ScratchLength];
         _ltas = new double[bins];
-        _chroma = new ChromaMap(_fftLength, sr);
-        _peakChroma = new PeakChroma(_fftLength, sr);
         if (version >= 2)
         {
+            _peakChroma = new PeakChroma(_fftLength, sr);
+
             // Cells of 21.53 Hz up to 5 kHz, plus the 8 beyond that the frequency median at the
             // top reads, as far as Nyquist allows.
             var wanted = (int)Math.Floor(5000.0 / CellGrid.CellHz) + 1;
@@ -203,8 +204,10 @@ internal sealed class ManagedFingerprintAnalyzer : IFingerprintAnalyzer
         }
         else
         {
+            _chroma = new ChromaMap(_fftLength, sr);
             _hpss = new Hpss(hpssBins, bins);
         }
+
         _onsets = new OnsetDetector(_fftLength, _windowLength, sr, (int)Math.Min((long)PresizedSeconds * sampleRate / _onsetHop, int.MaxValue / 2));
     }
 
@@ -635,7 +638,7 @@ internal sealed class ManagedFingerprintAnalyzer : IFingerprintAnalyzer
 
         _nonSilentFrames++;
         _flatnessSum += Spectrum.Flatness(_power.AsSpan(_flatLo, _flatHi - _flatLo + 1));
-        var (strongest, chromaEnergy) = Version < 2 ? _chroma.Frame(_power) : _peakChroma.Frame(_power, _previousClass >= 0 ? _previousClass : -1);
+        var (strongest, chromaEnergy) = _peakChroma is { } peaks ? peaks.Frame(_power, _previousClass >= 0 ? _previousClass : -1) : _chroma!.Frame(_power);
         _chromaEnergySum += chromaEnergy;
         if (_previousClass != NoPrevious)
         {

@@ -423,6 +423,25 @@ internal sealed class CellGrid
             cells[j] = (float)sum;
         }
     }
+
+    /// <summary>The cells of a spectrum kept in double (the long-term spectrum).</summary>
+    public double[] Interpolate(ReadOnlySpan<double> spectrum)
+    {
+        var cells = new double[_spans.Length];
+        for (var j = 0; j < cells.Length; j++)
+        {
+            var sum = 0.0;
+            var (start, end) = _spans[j];
+            for (var i = start; i < end; i++)
+            {
+                sum += spectrum[_weights[i].Bin] * _weights[i].Weight;
+            }
+
+            cells[j] = sum;
+        }
+
+        return cells;
+    }
 }
 
 /// <summary>Version 2's long-term spectrum on the fixed grid (native spectrum.rs <c>ltas_on_grid</c>).</summary>
@@ -436,20 +455,8 @@ internal static class LtasGrid
     /// </summary>
     public static double[] Sample(ReadOnlySpan<double> ltas, double binHz)
     {
-        var cells = new List<double>(ltas.Length);
-        for (var j = 0; ; j++)
-        {
-            var x = j * CellGrid.CellHz / binHz;
-            var k = (int)Math.Floor(x);
-            if (k + 1 >= ltas.Length)
-            {
-                break;
-            }
-
-            var t = x - k;
-            cells.Add((ltas[k] * (1.0 - t)) + (ltas[k + 1] * t));
-        }
-
-        return [.. cells];
+        // Enough cells for the whole spectrum; the grid stops at the last bin.
+        var cells = (int)Math.Ceiling(ltas.Length * binHz / CellGrid.CellHz) + 1;
+        return new CellGrid(cells, ltas.Length, binHz).Interpolate(ltas);
     }
 }
