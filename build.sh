@@ -58,6 +58,10 @@ ensure_packages() {
     ldconfig -p 2>/dev/null | grep -q 'libebur128\.so\.1 ' || need+=(libebur128-1)
     # Debian's loudgain: the reference `auralis tag` is checked against (tests skip without it).
     command -v loudgain >/dev/null || need+=(loudgain)
+    # fluidsynth and its General MIDI soundfont render the tempo suite's drum patterns (MIDI the
+    # tests write); the suite skips with a visible reason without them.
+    command -v fluidsynth >/dev/null || need+=(fluidsynth)
+    [ -f /usr/share/sounds/sf2/FluidR3_GM.sf2 ] || need+=(fluid-soundfont-gm)
   fi
   if [ "$MODE" = test ] || [ "$MODE" = interop ]; then
     # Node runs grpc-js, the independent gRPC client and server of the interop tests.

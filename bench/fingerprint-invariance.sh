@@ -110,7 +110,7 @@ version = results[0][2]
 names = list(results[0][3].keys())
 groups = [('sample rate', lambda v: v.endswith('kHz')), ('storage', lambda v: 'bit' in v), ('gain -12 dB', lambda v: v == '-12 dB')]
 print(f'fingerprint version {version}, engine {engine}, {len(results)} tracks; largest change from the float reference at the track\'s own rate')
-print(f'{"dimension":26} {"tol":>6} | {"sample rate":>13} | {"storage":>13} | {"gain -12 dB":>13} | typical (median)')
+print(f'{"dimension":26} {"tol":>6} | {"sample rate":>13} | {"storage":>13} | {"gain -12 dB":>13} | p10 / median / p90')
 failing = {g: 0 for g, _ in groups}
 for n in names:
     tol = tolerance(n)
@@ -136,8 +136,9 @@ for n in names:
                     worst = change
         failing[group] += bad > 0
         cells.append(f'{worst:+9.3f} {"ok " if bad == 0 else f"x{bad:<2}"}')
-    typical = sorted(r[3][n] for r in results)[len(results) // 2]
-    print(f'{n:26} {tol:6.2f} | ' + ' | '.join(cells) + f' | {typical:.4g}')
+    values = sorted(r[3][n] for r in results)
+    p10, median, p90 = (values[round(q * (len(values) - 1))] for q in (0.1, 0.5, 0.9))
+    print(f'{n:26} {tol:6.2f} | ' + ' | '.join(cells) + f' | {p10:.4g} / {median:.4g} / {p90:.4g}')
 print('x N: N files beyond the tolerance (storage: 5 % relative or the tolerance; gain: lufs -12 +- 0.05)')
 print('dimensions beyond tolerance: ' + ', '.join(f'{g} {c}' for g, c in failing.items()))
 

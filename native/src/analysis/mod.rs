@@ -218,6 +218,7 @@ pub struct Analyzer {
     ltas: Vec<f64>,
     flat_lo: usize,
     flat_hi: usize,
+    flat_floor: f64,
     flatness_sum: f64,
     chroma: Chroma,
     chroma_energy_sum: f64,
@@ -279,6 +280,15 @@ impl Analyzer {
             let cells = vec![0.0f32; grid.len()];
             (grid, cells)
         });
+        let (flat_lo, flat_hi, flat_floor) = match &hpss_grid {
+            Some((grid, _)) => {
+                // Version 2 measures flatness where music has content, on the separation's grid:
+                // the cells from 150 Hz to 5 kHz, floored 60 dB below the frame's mean (docs).
+                let lo = (spectrum::FLATNESS_V2_LO_HZ / spectrum::HPSS_CELL_HZ).ceil() as usize;
+                (lo, hpss_cells.min(grid.len()) - 1, spectrum::FLATNESS_V2_FLOOR)
+            }
+            None => (flat_lo, flat_hi, 0.0),
+        };
         let hpss = match &hpss_grid {
             Some((grid, _)) => hpss::Hpss::new(hpss_cells.min(grid.len()), grid.len()),
             None => hpss::Hpss::new(hpss_bins, bins),
@@ -313,6 +323,7 @@ impl Analyzer {
             ltas: vec![0.0; bins],
             flat_lo,
             flat_hi,
+            flat_floor,
             flatness_sum: 0.0,
             chroma: if version < 2 {
                 Chroma::Bins(spectrum::ChromaMap::new(fft_len, sr))
@@ -326,7 +337,7 @@ impl Analyzer {
             pairs: 0,
             hpss,
             hpss_grid,
-            onsets: rhythm::OnsetDetector::new(fft_len, window_len, sr),
+            onsets: rhythm::OnsetDetector::new(fft_len, window_len, sr, version),
         })
     }
 
@@ -483,7 +494,10 @@ impl Analyzer {
             return;
         }
         self.non_silent_frames += 1;
-        self.flatness_sum += spectrum::flatness(&self.power[self.flat_lo..=self.flat_hi]);
+        self.flatness_sum += match &self.hpss_grid {
+            Some((_, cells)) => spectrum::flatness_with_floor(&cells[self.flat_lo..=self.flat_hi], self.flat_floor),
+            None => spectrum::flatness(&self.power[self.flat_lo..=self.flat_hi]),
+        };
         let chroma = match &self.chroma {
             Chroma::Bins(map) => map.frame(&self.power),
             Chroma::Peaks(peaks) => peaks.frame(&self.power, self.previous_class.flatten()),
@@ -554,7 +568,7 @@ impl Analyzer {
         v[9] = spectrum::bass_mid_ratio_db(&band_ltas, band_hz);
 
         let onset_rate = sr / self.onset_hop as f64;
-        let rhythm = rhythm::analyze(&self.onsets.envelope, onset_rate, duration_s);
+        let rhythm = rhythm::analyze(&self.onsets.envelope, &self.onsets.accent, onset_rate, duration_s);
         v[10] = rhythm.tempo_bpm;
         v[11] = rhythm.stability;
         v[12] = rhythm.transient_density;

@@ -554,3 +554,47 @@ fn draft_triad_is_stable_and_noise_is_not() {
     assert!(noise[dim("pitch_stability")] <= 0.15, "white noise pitch_stability {}", noise[dim("pitch_stability")]);
     assert!(noise[dim("chroma_energy")] <= 0.15, "white noise chroma_energy {}", noise[dim("chroma_energy")]);
 }
+
+/// Gain of 5 s fades in and out, linear in dB from -60 dB.
+fn fades(t: f64, seconds: f64) -> f64 {
+    let level = if t < 5.0 {
+        -60.0 * (1.0 - t / 5.0)
+    } else if t > seconds - 5.0 {
+        -60.0 * (t - (seconds - 5.0)) / 5.0
+    } else {
+        0.0
+    };
+    db(level)
+}
+
+#[test]
+fn draft_level_trends_are_not_a_tempo() {
+    // Version 1 read the fades' rise as a pulse: noise 129-147 BPM, a steady triad 121 BPM.
+    let seconds = 30.0;
+    let noise = white_noise(seconds, 0.3, 11);
+    let faded_noise: Vec<f32> = noise
+        .iter()
+        .enumerate()
+        .map(|(i, &x)| x * fades((i / 2) as f64 / SR as f64, seconds) as f32)
+        .collect();
+    let triad = [261.63, 329.63, 392.0];
+    let faded_chord = synth(seconds, 2, |_, i| {
+        let t = i as f64 / SR as f64;
+        triad.iter().map(|f| 0.2 * (2.0 * std::f64::consts::PI * f * t).sin()).sum::<f64>() * fades(t, seconds)
+    });
+    for (name, signal) in [("noise", &faded_noise), ("chord", &faded_chord)] {
+        let f = fp_draft(signal);
+        assert_eq!(f[dim("tempo_bpm")], 0.0, "{name} with fades: {} BPM", f[dim("tempo_bpm")]);
+        assert!(f[dim("rhythm_stability")] <= 0.2, "{name}");
+    }
+    assert!(fp(&faded_chord)[dim("tempo_bpm")] > 0.0, "version 1 no longer reads the chord's fades as a tempo");
+}
+
+#[test]
+fn draft_click_tracks_keep_their_tempo() {
+    for bpm in [60.5, 97.0, 143.0, 199.0] {
+        let f = fp_draft(&clicks(bpm, 20.0));
+        assert!((f[dim("tempo_bpm")] as f64 - bpm).abs() <= 1.0, "{bpm}: {}", f[dim("tempo_bpm")]);
+        assert!(f[dim("rhythm_stability")] >= 0.9, "{bpm}: stability {}", f[dim("rhythm_stability")]);
+    }
+}

@@ -168,6 +168,7 @@ public abstract class DraftTruthTests
         [
             ("transient_density", 0.02), ("tempo_bpm", 0.5), ("rhythm_stability", 0.02), ("harmonic_ratio", 0.02),
             ("sub_bass_pct", 1.0), ("bass_pct", 1.0), ("low_mid_pct", 1.0), ("mid_pct", 1.0), ("upper_mid_pct", 1.0), ("bass_mid_ratio", 0.2),
+            ("spectral_flatness", 0.02),
         ];
         foreach (var (name, tolerance) in checks)
         {
@@ -222,6 +223,113 @@ public abstract class DraftTruthTests
         var noise = Draft(S.WhiteNoise(10.0, 0.3, 9));
         Assert.True(noise[Dim("pitch_stability")] <= 0.15, $"white noise pitch_stability {noise[Dim("pitch_stability")]}");
         Assert.True(noise[Dim("chroma_energy")] <= 0.15, $"white noise chroma_energy {noise[Dim("chroma_energy")]}");
+    }
+
+    /// <summary>Gain of a 5 s fade in and out that is linear in dB, from -60 dB to 0 and back.</summary>
+    private static double Fades(double t, double seconds)
+    {
+        var db = t < 5.0 ? -60.0 * (1.0 - (t / 5.0)) : t > seconds - 5.0 ? -60.0 * (t - (seconds - 5.0)) / 5.0 : 0.0;
+        return S.Db(db);
+    }
+
+    /// <summary>Signals with level trends and no pulse: noise and a chord with fades, and pads that swell.</summary>
+    private static float[] Trend(string kind)
+    {
+        const double Seconds = 30.0;
+        double[] triad = [261.63, 329.63, 392.0];
+        switch (kind)
+        {
+            case "white noise with fades":
+            case "white noise with fades (2)":
+            {
+                var noise = S.WhiteNoise(Seconds, 0.3, kind.EndsWith("(2)", StringComparison.Ordinal) ? 12UL : 11UL);
+                return S.Synth(Seconds, 2, (c, i) => noise[(2 * i) + c] * Fades((double)i / Sr, Seconds));
+            }
+
+            case "pink noise with fades":
+            {
+                var noise = S.PinkNoise(Seconds);
+                return S.Synth(Seconds, 2, (c, i) => noise[(2 * i) + c] * Fades((double)i / Sr, Seconds));
+            }
+
+            case "chord with fades":
+                return S.Synth(Seconds, 2, (_, i) => triad.Sum(f => 0.2 * Math.Sin(2.0 * Math.PI * f * i / Sr)) * Fades((double)i / Sr, Seconds));
+            case "swelling pad":
+                // Each note with two detuned voices (a chorus, beating slowly) and an octave, the
+                // whole swelling over 16 s.
+                return S.Synth(40.0, 2, (_, i) =>
+                {
+                    var t = (double)i / Sr;
+                    var pad = 0.0;
+                    foreach (var f in triad)
+                    {
+                        foreach (var (detune, amp) in new[] { (-0.15, 0.5), (0.0, 1.0), (0.12, 0.7) })
+                        {
+                            pad += amp * ((0.05 * Math.Sin(2.0 * Math.PI * (f + detune) * t)) + (0.02 * Math.Sin(4.0 * Math.PI * (f + detune) * t)));
+                        }
+                    }
+
+                    return pad * (0.55 - (0.45 * Math.Cos(2.0 * Math.PI * t / 16.0)));
+                });
+            case "beating pad":
+                // Three equal voices 0.4 Hz apart: the sum cancels to silence every 2.5 s, the
+                // deepest tremolo a pad can have (24 per minute, below the tempo range).
+                return S.Synth(40.0, 2, (_, i) =>
+                {
+                    var t = (double)i / Sr;
+                    var pad = triad.Sum(f => new[] { -0.4, 0.0, 0.4 }.Sum(d => (0.05 * Math.Sin(2.0 * Math.PI * (f + d) * t)) + (0.02 * Math.Sin(4.0 * Math.PI * (f + d) * t))));
+                    return pad * (0.55 - (0.45 * Math.Cos(2.0 * Math.PI * t / 20.0)));
+                });
+            default:
+                throw new ArgumentOutOfRangeException(nameof(kind), kind, null);
+        }
+    }
+
+    [Theory]
+    [InlineData("white noise with fades")]
+    [InlineData("white noise with fades (2)")]
+    [InlineData("pink noise with fades")]
+    [InlineData("chord with fades")]
+    [InlineData("swelling pad")]
+    [InlineData("beating pad")]
+    public void Level_trends_are_not_a_tempo(string kind)
+    {
+        // Version 1 read noise with fades as 129-147 BPM and a steady chord with fades as 121 BPM
+        // (stability 0.92): the fade's rise has autocorrelation at every lag.
+        var f = Draft(Trend(kind));
+        Assert.True(f[Dim("tempo_bpm")] == 0f, $"{kind}: tempo {f[Dim("tempo_bpm")]} BPM (stability {f[Dim("rhythm_stability")]}), want 0");
+        Assert.True(f[Dim("rhythm_stability")] <= 0.2, $"{kind}: rhythm_stability {f[Dim("rhythm_stability")]}");
+    }
+
+    [Fact]
+    public void Version_1_reads_level_trends_as_a_tempo()
+    {
+        foreach (var kind in new[] { "chord with fades", "swelling pad" })
+        {
+            var before = Stored(Trend(kind));
+            Assert.True(before[Dim("tempo_bpm")] > 0f, $"version 1 read no tempo from the {kind}: the test above no longer shows the defect");
+        }
+    }
+
+    /// <summary>
+    /// The same decoded audio stored as 16-bit PCM with triangular dither: version 2's flatness
+    /// moves by at most 5 %. Version 1's measured the empty spectrum above the music (here above
+    /// 10 kHz), which the dither fills.
+    /// </summary>
+    [Fact]
+    public void Flatness_does_not_depend_on_16_bit_storage()
+    {
+        // A quiet passage (peaks near -45 dBFS): there the dither is within 100 dB of the music.
+        const double Level = 0.005;
+        var music = Groove(Sr);
+        var rng = new S.Rng(33);
+        var stored = music.Select(x => (float)(Math.Round((x * Level * 32767.0) + ((rng.Uniform() + rng.Uniform()) / 2.0)) / 32767.0)).ToArray();
+        var quiet = Scaled(music, 20.0 * Math.Log10(Level));
+        var flat = Dim("spectral_flatness");
+        var (reference, sixteen) = (Draft(quiet)[flat], Draft(stored)[flat]);
+        Assert.True(Math.Abs((sixteen / reference) - 1.0) <= 0.05, $"flatness {sixteen} as 16-bit, {reference} as float");
+        var (reference1, sixteen1) = (Stored(quiet)[flat], Stored(stored)[flat]);
+        Assert.True(Math.Abs((sixteen1 / reference1) - 1.0) > 0.05, $"version 1: flatness {sixteen1} as 16-bit, {reference1} as float: the test no longer shows the defect");
     }
 
     [Fact]

@@ -94,6 +94,7 @@ internal sealed class ManagedFingerprintAnalyzer : IFingerprintAnalyzer
     private readonly double[] _ltas;
     private readonly int _flatLo;
     private readonly int _flatHi;
+    private readonly double _flatFloor;
     private double _flatnessSum;
     /// <summary>The chroma of version 1 (by bin centre) or of version 2 (by spectral peak); the other is null.</summary>
     private readonly ChromaMap? _chroma;
@@ -201,6 +202,12 @@ internal sealed class ManagedFingerprintAnalyzer : IFingerprintAnalyzer
             _hpssGrid = new CellGrid(wanted + (Median17.Count / 2), bins, binHz);
             _hpssCells = new float[_hpssGrid.Count];
             _hpss = new Hpss(Math.Min(wanted, _hpssGrid.Count), _hpssGrid.Count);
+
+            // Flatness where music has content: the grid's cells from 150 Hz to 5 kHz, floored
+            // 60 dB below the frame's mean.
+            _flatLo = (int)Math.Ceiling(Spectrum.FlatnessV2LoHz / CellGrid.CellHz);
+            _flatHi = Math.Min(wanted, _hpssGrid.Count) - 1;
+            _flatFloor = Spectrum.FlatnessV2Floor;
         }
         else
         {
@@ -208,7 +215,7 @@ internal sealed class ManagedFingerprintAnalyzer : IFingerprintAnalyzer
             _hpss = new Hpss(hpssBins, bins);
         }
 
-        _onsets = new OnsetDetector(_fftLength, _windowLength, sr, (int)Math.Min((long)PresizedSeconds * sampleRate / _onsetHop, int.MaxValue / 2));
+        _onsets = new OnsetDetector(_fftLength, _windowLength, sr, version, (int)Math.Min((long)PresizedSeconds * sampleRate / _onsetHop, int.MaxValue / 2));
     }
 
     /// <summary>The definitions computed.</summary>
@@ -401,7 +408,7 @@ internal sealed class ManagedFingerprintAnalyzer : IFingerprintAnalyzer
         v[9] = Spectrum.BassMidRatioDb(bandLtas, bandHz);
 
         var onsetRate = sr / _onsetHop;
-        (v[10], v[11], v[12]) = Rhythm.Analyze(_onsets.Envelope.Items, onsetRate, durationS);
+        (v[10], v[11], v[12]) = Rhythm.Analyze(_onsets.Envelope.Items, _onsets.Accent is { } accent ? accent.Items : default, onsetRate, durationS);
 
         foreach (var s in _segments.Items)
         {
@@ -637,7 +644,9 @@ internal sealed class ManagedFingerprintAnalyzer : IFingerprintAnalyzer
         }
 
         _nonSilentFrames++;
-        _flatnessSum += Spectrum.Flatness(_power.AsSpan(_flatLo, _flatHi - _flatLo + 1));
+        _flatnessSum += _hpssGrid is null
+            ? Spectrum.Flatness(_power.AsSpan(_flatLo, _flatHi - _flatLo + 1))
+            : Spectrum.Flatness(_hpssCells.AsSpan(_flatLo, _flatHi - _flatLo + 1), _flatFloor);
         var (strongest, chromaEnergy) = _peakChroma is { } peaks ? peaks.Frame(_power, _previousClass >= 0 ? _previousClass : -1) : _chroma!.Frame(_power);
         _chromaEnergySum += chromaEnergy;
         if (_previousClass != NoPrevious)
