@@ -328,7 +328,7 @@ impl Analyzer {
             chroma: if version < 2 {
                 Chroma::Bins(spectrum::ChromaMap::new(fft_len, sr))
             } else {
-                Chroma::Peaks(spectrum::PeakChroma::new(fft_len, sr))
+                Chroma::Peaks(spectrum::PeakChroma::new(spectrum::HPSS_CELL_HZ, hpss_grid.as_ref().map_or(0, |(grid, _)| grid.len())))
             },
             chroma_energy_sum: 0.0,
             non_silent_frames: 0,
@@ -500,7 +500,10 @@ impl Analyzer {
         };
         let chroma = match &self.chroma {
             Chroma::Bins(map) => map.frame(&self.power),
-            Chroma::Peaks(peaks) => peaks.frame(&self.power, self.previous_class.flatten()),
+            Chroma::Peaks(peaks) => {
+                let cells = &self.hpss_grid.as_ref().expect("version 2 has the grid").1;
+                peaks.frame(cells, self.previous_class.flatten())
+            }
         };
         self.chroma_energy_sum += chroma.energy;
         if let Some(previous) = self.previous_class {

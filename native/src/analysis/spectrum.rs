@@ -209,6 +209,12 @@ impl ChromaMap {
 /// bins, so its energy lands in its own class at any pitch; the 1/f weight gives noise equal
 /// energy per semitone, and the whole octaves give every class the same range. Whole lobes rather
 /// than peak bins alone keep all of a noise frame's energy, which keeps its chroma flat.
+///
+/// It reads the spectrum on the separation's 21.53 Hz grid (`CellGrid`), not on the FFT bins: at
+/// 44.1 kHz the FFT is not zero-padded and its bins are the grid, while at 32, 48 and 96 kHz the
+/// padded spectrum's finer bins split close partials at dips that 44.1 kHz does not see, so real
+/// music read pitch_stability 0.02-0.05 higher at every other rate. On the grid every rate sees
+/// the spectrum at the same frequencies.
 pub struct PeakChroma {
     bin_hz: f64,
     /// First and last bins searched for peaks (a peak needs both neighbours).
@@ -232,10 +238,10 @@ pub(crate) const CHROMA_WEIGHT_KNEE_HZ: f64 = 500.0;
 pub(crate) const CHROMA_HYSTERESIS: f64 = 0.98;
 
 impl PeakChroma {
-    pub fn new(fft_len: usize, sample_rate: f64) -> PeakChroma {
-        let bin_hz = sample_rate / fft_len as f64;
+    /// Over a spectrum of `bins` values `bin_hz` apart (version 2 passes the 21.53 Hz grid).
+    pub fn new(bin_hz: f64, bins: usize) -> PeakChroma {
         let first = ((PEAK_CHROMA_LO_HZ / bin_hz).floor() as usize).max(2);
-        let last = ((PEAK_CHROMA_HI_HZ / bin_hz).ceil() as usize).min(fft_len / 2 - 1);
+        let last = ((PEAK_CHROMA_HI_HZ / bin_hz).ceil() as usize).min(bins - 2);
         PeakChroma { bin_hz, first, last }
     }
 

@@ -168,7 +168,7 @@ public abstract class DraftTruthTests
         [
             ("transient_density", 0.02), ("tempo_bpm", 0.5), ("rhythm_stability", 0.02), ("harmonic_ratio", 0.02),
             ("sub_bass_pct", 1.0), ("bass_pct", 1.0), ("low_mid_pct", 1.0), ("mid_pct", 1.0), ("upper_mid_pct", 1.0), ("bass_mid_ratio", 0.2),
-            ("spectral_flatness", 0.02),
+            ("spectral_flatness", 0.02), ("pitch_stability", 0.02), ("chroma_energy", 0.02),
         ];
         foreach (var (name, tolerance) in checks)
         {

@@ -194,14 +194,13 @@ internal sealed class ManagedFingerprintAnalyzer : IFingerprintAnalyzer
         _ltas = new double[bins];
         if (version >= 2)
         {
-            _peakChroma = new PeakChroma(_fftLength, sr);
-
             // Cells of 21.53 Hz up to 5 kHz, plus the 8 beyond that the frequency median at the
             // top reads, as far as Nyquist allows.
             var wanted = (int)Math.Floor(5000.0 / CellGrid.CellHz) + 1;
             _hpssGrid = new CellGrid(wanted + (Median17.Count / 2), bins, binHz);
             _hpssCells = new float[_hpssGrid.Count];
             _hpss = new Hpss(Math.Min(wanted, _hpssGrid.Count), _hpssGrid.Count);
+            _peakChroma = new PeakChroma(CellGrid.CellHz, _hpssGrid.Count);
 
             // Flatness where music has content: the grid's cells from 150 Hz to 5 kHz, floored
             // 60 dB below the frame's mean.
@@ -647,7 +646,7 @@ internal sealed class ManagedFingerprintAnalyzer : IFingerprintAnalyzer
         _flatnessSum += _hpssGrid is null
             ? Spectrum.Flatness(_power.AsSpan(_flatLo, _flatHi - _flatLo + 1))
             : Spectrum.Flatness(_hpssCells.AsSpan(_flatLo, _flatHi - _flatLo + 1), _flatFloor);
-        var (strongest, chromaEnergy) = _peakChroma is { } peaks ? peaks.Frame(_power, _previousClass >= 0 ? _previousClass : -1) : _chroma!.Frame(_power);
+        var (strongest, chromaEnergy) = _peakChroma is { } peaks ? peaks.Frame(_hpssCells, _previousClass >= 0 ? _previousClass : -1) : _chroma!.Frame(_power);
         _chromaEnergySum += chromaEnergy;
         if (_previousClass != NoPrevious)
         {
