@@ -30,6 +30,9 @@ pub struct OnsetDetector {
     pub envelope: Vec<f32>,
     /// Version 2: per band, the square root of the previous frame's energy; None in version 1.
     previous_root: Option<Vec<f64>>,
+    /// Version 2: per band, the bins the band covers only in part, as (bin, fraction) below and
+    /// above the whole bins of `bands`; empty in version 1, whose bands are whole bins only.
+    partial: Vec<[(usize, f64); 2]>,
     /// Version 2: the accent envelope (empty in version 1).
     pub accent: Vec<f32>,
 }
@@ -40,19 +43,37 @@ impl OnsetDetector {
         let bin_hz = sample_rate / fft_len as f64;
         let nyquist_bin = fft_len / 2;
         let mut bands = Vec::new();
+        let mut partial = Vec::new();
         for edge in ONSET_BANDS_HZ.windows(2) {
-            let first = (edge[0] / bin_hz).ceil() as usize;
-            let end = (((edge[1] / bin_hz).ceil()) as usize).min(nyquist_bin + 1);
-            if first < end {
-                bands.push((first, end));
+            if version < 2 {
+                let first = (edge[0] / bin_hz).ceil() as usize;
+                let end = (((edge[1] / bin_hz).ceil()) as usize).min(nyquist_bin + 1);
+                if first < end {
+                    bands.push((first, end));
+                }
+                continue;
             }
+            // Version 2: bin k covers (k - 1/2, k + 1/2) x bin_hz; the band takes the bins wholly
+            // inside it and the share of the two at its edges that lies inside, so it covers
+            // the same frequencies at every rate. Version 1's whole bins from ceil(lo / bin_hz)
+            // covered 43-129 Hz of the 30-150 Hz band at 44.1 kHz and 35-152 Hz at 48 kHz.
+            let (lo, hi) = (edge[0] / bin_hz, (edge[1] / bin_hz).min(nyquist_bin as f64 + 0.5));
+            if lo >= hi {
+                continue;
+            }
+            let first = (lo + 0.5).ceil() as usize;
+            let end = ((hi - 0.5).floor() + 1.0).max(first as f64) as usize;
+            let below = (first - 1, (first as f64 - 0.5 - lo).min(hi - lo));
+            let above = if end <= nyquist_bin { (end, (hi - (end as f64 - 0.5)).max(0.0)) } else { (nyquist_bin, 0.0) };
+            bands.push((first, end.min(nyquist_bin + 1)));
+            partial.push([below, above]);
         }
         let full_scale_bin = (window_len as f64 / 4.0).powi(2);
         let floor = LOG_FLOOR * full_scale_bin;
         let previous = vec![floor.ln(); bands.len()];
         let scale = window_len as f64 / fft_len as f64;
         let previous_root = (version >= 2).then(|| vec![0.0; bands.len()]);
-        OnsetDetector { bands, scale, floor, previous, envelope: Vec::new(), previous_root, accent: Vec::new() }
+        OnsetDetector { bands, scale, floor, previous, envelope: Vec::new(), previous_root, partial, accent: Vec::new() }
     }
 
     /// Adds one frame's power spectrum and appends its onset strength.
@@ -60,6 +81,9 @@ impl OnsetDetector {
         let mut energies = [0.0f64; ONSET_BANDS_HZ.len() - 1];
         for (e, &(first, end)) in energies.iter_mut().zip(&self.bands) {
             *e = super::kernels::sum(&power[first..end]) * self.scale;
+        }
+        for (e, edges) in energies.iter_mut().zip(&self.partial) {
+            *e += (edges[0].1 * power[edges[0].0] as f64 + edges[1].1 * power[edges[1].0] as f64) * self.scale;
         }
         let energies = &energies[..self.bands.len()];
         let floor = self.floor + RELATIVE_FLOOR * energies.iter().sum::<f64>() / energies.len() as f64;

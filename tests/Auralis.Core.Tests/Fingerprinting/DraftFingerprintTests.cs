@@ -98,6 +98,24 @@ public abstract class DraftTruthTests
         Assert.True(before > 0.2, $"version 1 moved loudness_variation_std by only {before} LU on this signal: the test no longer shows the defect");
     }
 
+    [Theory]
+    [InlineData(-12.0)]
+    [InlineData(-20.0)]
+    public void Silence_and_peak_consistency_do_not_depend_on_the_level(double db)
+    {
+        // Sections at three levels, then a fade falling 4.5 dB a second: version 1's fixed
+        // -60 dBFS threshold meets the fade seconds earlier when the track is quieter.
+        var signal = SectionsWithFadeOut();
+        var (loud, quiet) = (Draft(signal), Draft(Scaled(signal, db)));
+        foreach (var name in new[] { "silence_ratio", "peak_consistency" })
+        {
+            Assert.True(Math.Abs(quiet[Dim(name)] - loud[Dim(name)]) <= 0.02, $"{name} at {db} dB: {quiet[Dim(name)]}, at 0 dB: {loud[Dim(name)]}");
+        }
+
+        var before = Math.Abs(Stored(Scaled(signal, db))[Dim("silence_ratio")] - Stored(signal)[Dim("silence_ratio")]);
+        Assert.True(before > 0.02, $"version 1 moved silence_ratio by only {before}: the test no longer shows the defect");
+    }
+
     [Fact]
     public void A_near_silent_track_has_no_spectrum()
     {

@@ -32,6 +32,15 @@ internal sealed class ManagedFingerprintAnalyzer : IFingerprintAnalyzer
     /// <summary>-60 dBFS as an amplitude: the silence threshold for frames and blocks.</summary>
     private const double SilenceRms = 1e-3;
 
+    /// <summary>
+    /// Version 2: a 100 ms block is silent when its RMS is this many dB below the track's
+    /// integrated loudness (read as dBFS), and every block below -100 dBFS is. Version 1's fixed
+    /// -60 dBFS made silence_ratio and peak_consistency depend on the level.
+    /// </summary>
+    private const double BlockSilenceBelowLoudnessDb = 45.0;
+
+    private const double BlockSilenceFloorDbfs = -100.0;
+
     /// <summary>Summaries are pre-sized for this much audio; longer tracks grow them by doubling.</summary>
     private const int PresizedSeconds = 600;
 
@@ -409,9 +418,10 @@ internal sealed class ManagedFingerprintAnalyzer : IFingerprintAnalyzer
         var onsetRate = sr / _onsetHop;
         (v[10], v[11], v[12]) = Rhythm.Analyze(_onsets.Envelope.Items, _onsets.Accent is { } accent ? accent.Items : default, onsetRate, durationS);
 
+        var blockSilence = Version < 2 ? SilenceRms : Math.Pow(10.0, Math.Max(v[7] - BlockSilenceBelowLoudnessDb, BlockSilenceFloorDbfs) / 20.0);
         foreach (var s in _segments.Items)
         {
-            if (Math.Sqrt(s.MidEnergy / _segmentLength) < SilenceRms)
+            if (Math.Sqrt(s.MidEnergy / _segmentLength) < blockSilence)
             {
                 silentSegments++;
             }
@@ -427,7 +437,7 @@ internal sealed class ManagedFingerprintAnalyzer : IFingerprintAnalyzer
         v[19] = voiced > 0.0 ? _chromaEnergySum / voiced : 0.0;
         v[20] = Loudness.Range(kEnergies, _segmentLength);
         v[21] = Version < 2 ? Loudness.ShortTermStd(kEnergies, _segmentLength) : Loudness.ShortTermStdGated(kEnergies, _segmentLength, v[7]);
-        v[22] = PeakConsistency();
+        v[22] = PeakConsistency(blockSilence);
         (v[23], v[24]) = StereoImage();
         return v;
     }
@@ -682,7 +692,7 @@ internal sealed class ManagedFingerprintAnalyzer : IFingerprintAnalyzer
     /// 1 / (1 + CV) of the peaks of non-silent 1 s blocks (10 segments); a track shorter than
     /// 1 s is one block. 0 when every block is silent.
     /// </summary>
-    private double PeakConsistency()
+    private double PeakConsistency(double silenceRms)
     {
         const int PerBlock = 10;
         var segments = _segments.Items;
@@ -706,7 +716,7 @@ internal sealed class ManagedFingerprintAnalyzer : IFingerprintAnalyzer
                 peak = Math.Max(peak, s.Peak);
             }
 
-            if (Math.Sqrt(energy / ((double)block.Length * _segmentLength)) >= SilenceRms)
+            if (Math.Sqrt(energy / ((double)block.Length * _segmentLength)) >= silenceRms)
             {
                 peaks.Add(peak);
             }

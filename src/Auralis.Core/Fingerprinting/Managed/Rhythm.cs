@@ -43,6 +43,12 @@ internal sealed class OnsetDetector
     /// <summary>Version 2: per band, the square root of the previous frame's energy; null in version 1.</summary>
     private readonly double[]? _previousRoot;
 
+    /// <summary>
+    /// Version 2: per band, the bins it covers only in part (below and above its whole bins) with
+    /// the share inside it; empty in version 1, whose bands are whole bins only.
+    /// </summary>
+    private readonly (int Below, double BelowShare, int Above, double AboveShare)[] _partial;
+
     /// <param name="windowLength">Samples under the window (at most <paramref name="fftLength"/>; the rest is zero padding).</param>
     public OnsetDetector(int fftLength, int windowLength, double sampleRate, int version, int expectedFrames)
     {
@@ -50,19 +56,45 @@ internal sealed class OnsetDetector
         var nyquistBin = fftLength / 2;
         var first = new List<int>();
         var end = new List<int>();
+        var partial = new List<(int Below, double BelowShare, int Above, double AboveShare)>();
         for (var b = 0; b + 1 < BandsHz.Length; b++)
         {
-            var lo = (int)Math.Ceiling(BandsHz[b] / binHz);
-            var hi = Math.Min((int)Math.Ceiling(BandsHz[b + 1] / binHz), nyquistBin + 1);
-            if (lo < hi)
+            if (version < 2)
             {
-                first.Add(lo);
-                end.Add(hi);
+                var lo = (int)Math.Ceiling(BandsHz[b] / binHz);
+                var hi = Math.Min((int)Math.Ceiling(BandsHz[b + 1] / binHz), nyquistBin + 1);
+                if (lo < hi)
+                {
+                    first.Add(lo);
+                    end.Add(hi);
+                }
+
+                continue;
             }
+
+            // Version 2: bin k covers (k - 1/2, k + 1/2) x binHz; the band takes the bins wholly
+            // inside it and the share of the two at its edges that lies inside, so it covers the
+            // same frequencies at every rate (version 1's whole bins from ceil(lo / binHz) covered
+            // 43-129 Hz of the 30-150 Hz band at 44.1 kHz and 35-152 Hz at 48 kHz).
+            var loBin = BandsHz[b] / binHz;
+            var hiBin = Math.Min(BandsHz[b + 1] / binHz, nyquistBin + 0.5);
+            if (loBin >= hiBin)
+            {
+                continue;
+            }
+
+            var whole = (int)Math.Ceiling(loBin + 0.5);
+            var after = (int)Math.Max(Math.Floor(hiBin - 0.5) + 1.0, whole);
+            var belowShare = Math.Min(whole - 0.5 - loBin, hiBin - loBin);
+            var (above, aboveShare) = after <= nyquistBin ? (after, Math.Max(hiBin - (after - 0.5), 0.0)) : (nyquistBin, 0.0);
+            first.Add(whole);
+            end.Add(Math.Min(after, nyquistBin + 1));
+            partial.Add((whole - 1, belowShare, above, aboveShare));
         }
 
         _first = [.. first];
         _end = [.. end];
+        _partial = [.. partial];
         var fullScaleBin = (windowLength / 4.0) * (windowLength / 4.0);
         _scale = (double)windowLength / fftLength;
         _floor = LogFloor * fullScaleBin;
@@ -92,6 +124,12 @@ internal sealed class OnsetDetector
         for (var b = 0; b < bands; b++)
         {
             _energies[b] = Kernels.Sum(power[_first[b].._end[b]]) * _scale;
+            if (_partial.Length > 0)
+            {
+                var (below, belowShare, above, aboveShare) = _partial[b];
+                _energies[b] += ((belowShare * power[below]) + (aboveShare * power[above])) * _scale;
+            }
+
             total += _energies[b];
         }
 
