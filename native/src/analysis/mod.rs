@@ -245,6 +245,8 @@ pub struct Analyzer {
     hpss: hpss::Hpss,
     /// Version 2: the separation works on a fixed frequency grid (`spectrum::CellGrid`).
     hpss_grid: Option<(spectrum::CellGrid, Vec<f32>)>,
+    /// Version 2: the high-pass before the spectral frames (None in version 1).
+    subsonic: Option<spectrum::Subsonic>,
     onsets: rhythm::OnsetDetector,
 }
 
@@ -353,6 +355,7 @@ impl Analyzer {
             pairs: 0,
             hpss,
             hpss_grid,
+            subsonic: (version >= 2).then(|| spectrum::Subsonic::new(sr)),
             onsets: rhythm::OnsetDetector::new(fft_len, window_len, sr, version),
         })
     }
@@ -466,6 +469,9 @@ impl Analyzer {
         kernels::mix_to_mid(block, self.channels, &mut self.mid);
         self.segment.mid_energy += kernels::sum_squares(&self.mid);
         debug_assert_eq!(self.mid.len(), frames);
+        if let Some(subsonic) = &mut self.subsonic {
+            subsonic.process(&mut self.mid);
+        }
 
         self.pending.extend_from_slice(&self.mid);
         let mut start = 0;

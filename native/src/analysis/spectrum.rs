@@ -368,3 +368,43 @@ pub fn ltas_on_grid(ltas: &[f64], bin_hz: f64) -> Vec<f64> {
     let cells = ((ltas.len() as f64 * bin_hz / HPSS_CELL_HZ).ceil() as usize) + 1;
     CellGrid::new(cells, ltas.len(), bin_hz).interpolate(ltas)
 }
+
+/// Version 2: a 4th-order Butterworth high-pass at 12 Hz (two sections, transposed direct form
+/// II in f64) on the mid signal before the spectral frames. A 46 ms Hann window's main lobe is
+/// 43 Hz wide on each side, so energy below 20 Hz (the rumble of a recording, the rising
+/// infrasonic end of pink noise) leaked into the 20-60 Hz band: unfiltered pink noise read 20.2 %
+/// sub-bass against its 15.9 % log-frequency share. At 20 Hz the filter takes 0.07 dB, at 6 Hz
+/// 24 dB. Levels, loudness and silence use the unfiltered signal.
+pub struct Subsonic {
+    sections: [(f64, f64, f64, f64, f64); 2],
+    state: [[f64; 2]; 2],
+}
+
+/// Cutoff of the subsonic filter and the Q of its two sections (4th-order Butterworth).
+pub(crate) const SUBSONIC_HZ: f64 = 12.0;
+pub(crate) const SUBSONIC_Q: [f64; 2] = [0.5411961001461969, 1.3065629648763766];
+
+impl Subsonic {
+    pub fn new(sample_rate: f64) -> Subsonic {
+        let k = (std::f64::consts::PI * SUBSONIC_HZ / sample_rate).tan();
+        let section = |q: f64| {
+            let a0 = 1.0 + k / q + k * k;
+            (1.0 / a0, -2.0 / a0, 1.0 / a0, 2.0 * (k * k - 1.0) / a0, (1.0 - k / q + k * k) / a0)
+        };
+        Subsonic { sections: [section(SUBSONIC_Q[0]), section(SUBSONIC_Q[1])], state: [[0.0; 2]; 2] }
+    }
+
+    /// Filters `samples` in place, continuing from the previous call.
+    pub fn process(&mut self, samples: &mut [f32]) {
+        for x in samples.iter_mut() {
+            let mut v = *x as f64;
+            for ((b0, b1, b2, a1, a2), s) in self.sections.iter().zip(self.state.iter_mut()) {
+                let y = b0 * v + s[0];
+                s[0] = b1 * v - a1 * y + s[1];
+                s[1] = b2 * v - a2 * y;
+                v = y;
+            }
+            *x = v as f32;
+        }
+    }
+}

@@ -117,6 +117,25 @@ public abstract class DraftTruthTests
     }
 
     [Fact]
+    public void Pink_noise_bands_hold_their_log_frequency_shares_without_band_limiting()
+    {
+        // The raw generator keeps its rising infrasonic content; a 46 ms window's main lobe
+        // spreads it 43 Hz up, and version 1 read it as sub-bass.
+        var pink = S.PinkNoise(30.0, bandLimited: false);
+        double[] edges = [20.0, 60.0, 250.0, 500.0, 2000.0, 4000.0, 6000.0, 20000.0];
+        var f = Draft(pink);
+        var total = Math.Log(20000.0 / 20.0);
+        for (var band = 0; band < 7; band++)
+        {
+            var share = 100.0 * Math.Log(edges[band + 1] / edges[band]) / total;
+            Assert.True(Math.Abs(f[band] - share) <= 2.0, $"{FingerprintDimensions.Names[band]}: {f[band]} %, share {share:0.00} %");
+        }
+
+        var before = Stored(pink)[Dim("sub_bass_pct")] - (100.0 * Math.Log(3.0) / total);
+        Assert.True(before > 2.0, $"version 1 read sub_bass only {before} points over its share: the test no longer shows the defect");
+    }
+
+    [Fact]
     public void A_near_silent_track_has_no_spectrum()
     {
         // Noise at -75 dBFS: every frame below the -60 dBFS silence threshold.

@@ -68,7 +68,10 @@ public static class TestSignals
     /// filter followed by a 4th-order Butterworth high-pass at 12 Hz (without it, the generator's
     /// strong infrasonic content leaks through the analysis window into the 21.5 Hz bin).
     /// </summary>
-    public static float[] PinkNoise(double seconds)
+    public static float[] PinkNoise(double seconds) => PinkNoise(seconds, bandLimited: true);
+
+    /// <summary>Pink noise as above; <paramref name="bandLimited"/> false leaves out the 12 Hz high-pass (the generator's raw output, infrasonic content and all).</summary>
+    public static float[] PinkNoise(double seconds, bool bandLimited)
     {
         var rng = new Rng(7);
         var hp0 = new HighPass(12.0, 0.5412);
@@ -90,7 +93,7 @@ public static class TestSignals
             b[5] = (-0.7616 * b[5]) - (w * 0.0168980);
             var pink = b[0] + b[1] + b[2] + b[3] + b[4] + b[5] + b[6] + (w * 0.5362);
             b[6] = w * 0.115926;
-            return hp1.Run(hp0.Run(pink * 0.02));
+            return bandLimited ? hp1.Run(hp0.Run(pink * 0.02)) : pink * 0.02;
         });
         for (var i = 0; i < output.Length; i += 2)
         {

@@ -100,6 +100,9 @@ internal sealed class ManagedFingerprintAnalyzer : IFingerprintAnalyzer
     private readonly float[] _scratch;
     private readonly float[] _mid = new float[ReductionRun];
 
+    /// <summary>Version 2: the high-pass before the spectral frames (null in version 1).</summary>
+    private readonly Subsonic? _subsonic;
+
     private readonly double[] _ltas;
     private readonly int _flatLo;
     private readonly int _flatHi;
@@ -210,6 +213,7 @@ internal sealed class ManagedFingerprintAnalyzer : IFingerprintAnalyzer
             _hpssCells = new float[_hpssGrid.Count];
             _hpss = new Hpss(Math.Min(wanted, _hpssGrid.Count), _hpssGrid.Count);
             _peakChroma = new PeakChroma(CellGrid.CellHz, _hpssGrid.Count);
+            _subsonic = new Subsonic(sr);
 
             // Flatness where music has content: the grid's cells from 150 Hz to 5 kHz, floored
             // 60 dB below the frame's mean.
@@ -580,6 +584,7 @@ internal sealed class ManagedFingerprintAnalyzer : IFingerprintAnalyzer
         }
 
         _segment.MidEnergy += Kernels.SumSquares(mid);
+        _subsonic?.Process(mid);
 
         if (_pendingEnd + frames > _pending.Length)
         {
