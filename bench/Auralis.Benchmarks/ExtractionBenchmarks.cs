@@ -7,12 +7,17 @@ namespace Auralis.Benchmarks;
 /// <summary>
 /// Extraction of a 3-minute 44.1 kHz stereo signal already in memory, one core (docs/targets.md:
 /// native &lt;= 50 ms median, managed &lt;= 4x native). Pushed in 64 Ki-frame blocks like a decoder.
+/// Both versions of the definitions side by side: 1 (stored) and 2 (in development, as long as
+/// <see cref="Fingerprint.DraftVersion"/> is 2).
 /// </summary>
 [MemoryDiagnoser]
 public class ExtractionBenchmarks
 {
     private float[] _samples = [];
     private IFingerprintEngine _native = null!;
+
+    [Params(1, 2)]
+    public int Version { get; set; }
 
     [GlobalSetup]
     public void Setup()
@@ -34,7 +39,7 @@ public class ExtractionBenchmarks
 
     private Fingerprint Run(IFingerprintEngine engine)
     {
-        using var analyzer = engine.CreateAnalyzer(44_100, 2);
+        using var analyzer = engine.CreateAnalyzer(44_100, 2, Version);
         const int block = 65_536 * 2;
         for (var i = 0; i < _samples.Length; i += block)
         {

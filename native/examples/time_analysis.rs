@@ -1,7 +1,8 @@
 //! Quick per-stage timing of the analyzer on a 3-minute 44.1 kHz stereo signal (music-like:
-//! clicks over a noise bed). `cargo run --release --example time_analysis`. The authoritative
+//! clicks over a noise bed). `cargo run --release --example time_analysis [VERSION]` (1, the stored
+//! definitions, by default; 2 for the draft). The authoritative
 //! figures come from bench/ (BenchmarkDotNet); this is for working on the Rust side alone.
-use auralis::analysis::analyze;
+use auralis::analysis::analyze_version;
 use std::time::Instant;
 
 fn main() {
@@ -22,7 +23,8 @@ fn main() {
     let mut times = Vec::new();
     for _ in 0..7 {
         let start = Instant::now();
-        let f = analyze(&samples, sr as u32, 2).expect("analysis");
+        let version: u32 = std::env::args().nth(1).and_then(|v| v.parse().ok()).unwrap_or(1);
+        let f = analyze_version(&samples, sr as u32, 2, version).expect("analysis");
         times.push(start.elapsed().as_secs_f64() * 1e3);
         std::hint::black_box(f);
     }

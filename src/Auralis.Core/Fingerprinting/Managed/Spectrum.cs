@@ -485,51 +485,48 @@ internal static class LtasGrid
 }
 
 /// <summary>
-/// Version 2 (native spectrum.rs <c>Subsonic</c>): a 4th-order Butterworth high-pass at 12 Hz
-/// (two sections, transposed direct form II in f64) on the mid signal before the spectral frames.
+/// Version 2 (native spectrum.rs <c>Subsonic</c>): a 2nd-order Butterworth high-pass at 10 Hz
+/// (one biquad, transposed direct form II in f64) on the mid signal before the spectral frames.
 /// A 46 ms Hann window's main lobe is 43 Hz wide on each side, so energy below 20 Hz leaked into
 /// the 20-60 Hz band: unfiltered pink noise read 20.2 % sub-bass against its 15.9 % share. At
-/// 20 Hz the filter takes 0.07 dB, at 6 Hz 24 dB. Levels, loudness and silence use the
-/// unfiltered signal.
+/// 20 Hz it takes 0.26 dB. Levels, loudness and silence use the unfiltered signal.
 /// </summary>
 internal sealed class Subsonic
 {
-    public const double CutoffHz = 12.0;
+    public const double CutoffHz = 10.0;
 
-    private static readonly double[] Q = [0.5411961001461969, 1.3065629648763766];
-
-    private readonly (double B0, double B1, double B2, double A1, double A2)[] _sections;
-    private readonly double[] _state = new double[4];
+    private readonly double _b0;
+    private readonly double _b1;
+    private readonly double _b2;
+    private readonly double _a1;
+    private readonly double _a2;
+    private double _s1;
+    private double _s2;
 
     public Subsonic(double sampleRate)
     {
         var k = Math.Tan(Math.PI * CutoffHz / sampleRate);
-        _sections = new (double, double, double, double, double)[2];
-        for (var i = 0; i < 2; i++)
-        {
-            var q = Q[i];
-            var a0 = 1.0 + (k / q) + (k * k);
-            _sections[i] = (1.0 / a0, -2.0 / a0, 1.0 / a0, 2.0 * ((k * k) - 1.0) / a0, (1.0 - (k / q) + (k * k)) / a0);
-        }
+        var q = Math.Sqrt(0.5); // 1/sqrt(2) rounded as Rust's FRAC_1_SQRT_2
+        var a0 = 1.0 + (k / q) + (k * k);
+        (_b0, _b1, _b2) = (1.0 / a0, -2.0 / a0, 1.0 / a0);
+        _a1 = 2.0 * ((k * k) - 1.0) / a0;
+        _a2 = (1.0 - (k / q) + (k * k)) / a0;
     }
 
-    /// <summary>Filters <paramref name="samples"/> in place, continuing from the previous call.</summary>
+    /// <summary>Filters <paramref name="samples"/> in place, continuing from the previous call; the sums in the native order.</summary>
     public void Process(Span<float> samples)
     {
-        var s = _state;
-        var (b0a, b1a, b2a, a1a, a2a) = _sections[0];
-        var (b0b, b1b, b2b, a1b, a2b) = _sections[1];
+        var (b0, b1, b2, a1, a2) = (_b0, _b1, _b2, _a1, _a2);
+        var (s1, s2) = (_s1, _s2);
         for (var i = 0; i < samples.Length; i++)
         {
             double v = samples[i];
-            var y = (b0a * v) + s[0];
-            s[0] = (b1a * v) - (a1a * y) + s[1];
-            s[1] = (b2a * v) - (a2a * y);
-            v = y;
-            y = (b0b * v) + s[2];
-            s[2] = (b1b * v) - (a1b * y) + s[3];
-            s[3] = (b2b * v) - (a2b * y);
+            var y = (b0 * v) + s1;
+            s1 = ((b1 * v) + s2) - (a1 * y);
+            s2 = (b2 * v) - (a2 * y);
             samples[i] = (float)y;
         }
+
+        (_s1, _s2) = (s1, s2);
     }
 }
