@@ -368,7 +368,7 @@ pub fn channel_weight(channel: usize, channels: usize) -> f64 {
     }
 }
 
-const ABSOLUTE_GATE_LUFS: f64 = -70.0;
+pub(crate) const ABSOLUTE_GATE_LUFS: f64 = -70.0;
 
 fn to_lufs(mean_square: f64) -> f64 {
     if mean_square > 0.0 {

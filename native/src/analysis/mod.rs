@@ -74,10 +74,16 @@ const SILENCE_RMS: f64 = 1e-3;
 const BLOCK_SILENCE_BELOW_LOUDNESS_DB: f64 = 45.0;
 const BLOCK_SILENCE_FLOOR_DBFS: f64 = -100.0;
 
-/// The RMS below which a 100 ms block is silent, for a version and the track's loudness.
+/// The RMS below which a 100 ms block is silent, for a version and the track's loudness. A
+/// track with no block above BS.1770's absolute gate (-70 LUFS: its loudness reads as the gate)
+/// is silent throughout; a relative threshold would otherwise follow its hiss down (a track of
+/// decoded "silence" read silence_ratio 0, and 1 when 12 dB quieter).
 fn block_silence_rms(version: u32, lufs: f64) -> f64 {
     if version < 2 {
         return SILENCE_RMS;
+    }
+    if lufs <= loudness::ABSOLUTE_GATE_LUFS {
+        return f64::INFINITY;
     }
     10f64.powf((lufs - BLOCK_SILENCE_BELOW_LOUDNESS_DB).max(BLOCK_SILENCE_FLOOR_DBFS) / 20.0)
 }

@@ -116,6 +116,19 @@ public abstract class DraftTruthTests
         Assert.True(before > 0.02, $"version 1 moved silence_ratio by only {before}: the test no longer shows the defect");
     }
 
+    [Theory]
+    [InlineData(0.0)]
+    [InlineData(-12.0)]
+    public void A_track_of_hiss_below_the_absolute_gate_is_silent_throughout(double db)
+    {
+        // Noise at -80 dBFS (a decoded "silence" track): no block reaches -70 LUFS, so there is no
+        // loudness for the relative threshold to follow, and every block is silent at any level.
+        var hiss = Scaled(S.WhiteNoise(10.0, S.Db(-80.0) * Math.Sqrt(3.0), 14), db);
+        var f = Draft(hiss);
+        Assert.True(f[Dim("silence_ratio")] == 1f, $"silence_ratio {f[Dim("silence_ratio")]} at {db} dB");
+        Assert.True(f[Dim("peak_consistency")] == 0f, $"peak_consistency {f[Dim("peak_consistency")]} at {db} dB");
+    }
+
     [Fact]
     public void Pink_noise_bands_hold_their_log_frequency_shares_without_band_limiting()
     {

@@ -146,7 +146,7 @@ internal static class KWeighting
 /// </summary>
 internal static class Loudness
 {
-    private const double AbsoluteGateLufs = -70.0;
+    public const double AbsoluteGateLufs = -70.0;
 
     private static double ToLufs(double meanSquare) =>
         meanSquare > 0.0 ? -0.691 + (10.0 * Math.Log10(meanSquare)) : double.NegativeInfinity;

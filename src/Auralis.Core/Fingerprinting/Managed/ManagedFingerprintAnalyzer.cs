@@ -422,7 +422,11 @@ internal sealed class ManagedFingerprintAnalyzer : IFingerprintAnalyzer
         var onsetRate = sr / _onsetHop;
         (v[10], v[11], v[12]) = Rhythm.Analyze(_onsets.Envelope.Items, _onsets.Accent is { } accent ? accent.Items : default, onsetRate, durationS);
 
-        var blockSilence = Version < 2 ? SilenceRms : Math.Pow(10.0, Math.Max(v[7] - BlockSilenceBelowLoudnessDb, BlockSilenceFloorDbfs) / 20.0);
+        // A track with no block above BS.1770's absolute gate (its loudness reads as the gate) is
+        // silent throughout: a relative threshold would otherwise follow its hiss down.
+        var blockSilence = Version < 2 ? SilenceRms
+            : v[7] <= Loudness.AbsoluteGateLufs ? double.PositiveInfinity
+            : Math.Pow(10.0, Math.Max(v[7] - BlockSilenceBelowLoudnessDb, BlockSilenceFloorDbfs) / 20.0);
         foreach (var s in _segments.Items)
         {
             if (Math.Sqrt(s.MidEnergy / _segmentLength) < blockSilence)
