@@ -6,11 +6,11 @@
 /// near 4 dB and a 38 Hz high-pass, where f32 state would drift on long files.
 #[derive(Clone, Copy, Debug)]
 pub struct Biquad {
-    b0: f64,
-    b1: f64,
-    b2: f64,
-    a1: f64,
-    a2: f64,
+    pub(crate) b0: f64,
+    pub(crate) b1: f64,
+    pub(crate) b2: f64,
+    pub(crate) a1: f64,
+    pub(crate) a2: f64,
 }
 
 impl Biquad {
@@ -29,6 +29,20 @@ impl Biquad {
             b0: (vh + vb * k / q + k * k) / a0,
             b1: 2.0 * (k * k - vh) / a0,
             b2: (vh - vb * k / q + k * k) / a0,
+            a1: 2.0 * (k * k - 1.0) / a0,
+            a2: (1.0 - k / q + k * k) / a0,
+        }
+    }
+
+    /// A 2nd-order Butterworth high-pass at `f0` (Q 1/sqrt(2)), bilinear transform with prewarping.
+    pub fn butterworth_highpass(sample_rate: f64, f0: f64) -> Biquad {
+        let k = (std::f64::consts::PI * f0 / sample_rate).tan();
+        let q = std::f64::consts::FRAC_1_SQRT_2;
+        let a0 = 1.0 + k / q + k * k;
+        Biquad {
+            b0: 1.0 / a0,
+            b1: -2.0 / a0,
+            b2: 1.0 / a0,
             a1: 2.0 * (k * k - 1.0) / a0,
             a2: (1.0 - k / q + k * k) / a0,
         }

@@ -379,11 +379,7 @@ pub fn ltas_on_grid(ltas: &[f64], bin_hz: f64) -> Vec<f64> {
 /// and this one section is a tenth of the extraction. Levels, loudness and silence use the
 /// unfiltered signal.
 pub struct Subsonic {
-    b0: f64,
-    b1: f64,
-    b2: f64,
-    a1: f64,
-    a2: f64,
+    filter: super::loudness::Biquad,
     s1: f64,
     s2: f64,
 }
@@ -393,24 +389,14 @@ pub(crate) const SUBSONIC_HZ: f64 = 10.0;
 
 impl Subsonic {
     pub fn new(sample_rate: f64) -> Subsonic {
-        let k = (std::f64::consts::PI * SUBSONIC_HZ / sample_rate).tan();
-        let q = std::f64::consts::FRAC_1_SQRT_2;
-        let a0 = 1.0 + k / q + k * k;
-        Subsonic {
-            b0: 1.0 / a0,
-            b1: -2.0 / a0,
-            b2: 1.0 / a0,
-            a1: 2.0 * (k * k - 1.0) / a0,
-            a2: (1.0 - k / q + k * k) / a0,
-            s1: 0.0,
-            s2: 0.0,
-        }
+        Subsonic { filter: super::loudness::Biquad::butterworth_highpass(sample_rate, SUBSONIC_HZ), s1: 0.0, s2: 0.0 }
     }
 
     /// Filters `samples` in place, continuing from the previous call. The sums are ordered so
     /// that the output feeds back through one multiply and one subtraction only.
     pub fn process(&mut self, samples: &mut [f32]) {
-        let (b0, b1, b2, a1, a2) = (self.b0, self.b1, self.b2, self.a1, self.a2);
+        let f = &self.filter;
+        let (b0, b1, b2, a1, a2) = (f.b0, f.b1, f.b2, f.a1, f.a2);
         let (mut s1, mut s2) = (self.s1, self.s2);
         for x in samples.iter_mut() {
             let v = *x as f64;

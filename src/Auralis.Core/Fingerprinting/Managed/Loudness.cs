@@ -33,6 +33,15 @@ internal readonly record struct Biquad(double B0, double B1, double B2, double A
     }
 
     /// <summary>Stage 2 of the K-weighting (the RLB high-pass).</summary>
+    /// <summary>A 2nd-order Butterworth high-pass at <paramref name="f0"/> (Q 1/sqrt(2), taken as Math.Sqrt(0.5): the double Rust's FRAC_1_SQRT_2 is), bilinear transform with prewarping.</summary>
+    public static Biquad ButterworthHighPass(double sampleRate, double f0)
+    {
+        var k = Math.Tan(Math.PI * f0 / sampleRate);
+        var q = Math.Sqrt(0.5);
+        var a0 = 1.0 + (k / q) + (k * k);
+        return new Biquad(1.0 / a0, -2.0 / a0, 1.0 / a0, 2.0 * ((k * k) - 1.0) / a0, (1.0 - (k / q) + (k * k)) / a0);
+    }
+
     public static Biquad KHighPass(double sampleRate)
     {
         const double F0 = 38.13547087602444;

@@ -495,28 +495,16 @@ internal sealed class Subsonic
 {
     public const double CutoffHz = 10.0;
 
-    private readonly double _b0;
-    private readonly double _b1;
-    private readonly double _b2;
-    private readonly double _a1;
-    private readonly double _a2;
+    private readonly Biquad _filter;
     private double _s1;
     private double _s2;
 
-    public Subsonic(double sampleRate)
-    {
-        var k = Math.Tan(Math.PI * CutoffHz / sampleRate);
-        var q = Math.Sqrt(0.5); // 1/sqrt(2) rounded as Rust's FRAC_1_SQRT_2
-        var a0 = 1.0 + (k / q) + (k * k);
-        (_b0, _b1, _b2) = (1.0 / a0, -2.0 / a0, 1.0 / a0);
-        _a1 = 2.0 * ((k * k) - 1.0) / a0;
-        _a2 = (1.0 - (k / q) + (k * k)) / a0;
-    }
+    public Subsonic(double sampleRate) => _filter = Biquad.ButterworthHighPass(sampleRate, CutoffHz);
 
     /// <summary>Filters <paramref name="samples"/> in place, continuing from the previous call; the sums in the native order.</summary>
     public void Process(Span<float> samples)
     {
-        var (b0, b1, b2, a1, a2) = (_b0, _b1, _b2, _a1, _a2);
+        var (b0, b1, b2, a1, a2) = (_filter.B0, _filter.B1, _filter.B2, _filter.A1, _filter.A2);
         var (s1, s2) = (_s1, _s2);
         for (var i = 0; i < samples.Length; i++)
         {
